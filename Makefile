@@ -1,0 +1,48 @@
+# newsrag: `make chat` and `make test` are all the set-up a fresh machine needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+NEWSRAG := $(PY) -m rag.cli
+PYTEST_ARGS ?=
+
+.PHONY: install chat test index eval eval-local bench browser lock clean
+
+install: $(STAMP)
+
+# torch goes first and pinned: left to pick freely, pip would pull a CUDA build of several GB.
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade "pip>=24"
+	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt torch==2.13.0
+	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[test]'
+	@touch $(STAMP)
+
+# Regenerate the lock after changing dependencies in pyproject.toml.
+lock: install
+	$(PY) -m pip freeze --exclude-editable | grep -v '^-e ' | grep -vi '^newsrag' > constraints.txt
+
+index: install
+	$(NEWSRAG) index
+
+chat: install
+	$(NEWSRAG) chat
+
+# Debian's chromium for the browser test (Playwright's own browser download does not work offline).
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: the browser test will be skipped"; }
+
+test: install browser
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(NEWSRAG) eval --llm extractive --report .newsrag/eval-extractive.json --thresholds evals/thresholds-extractive.json
+	$(NEWSRAG) eval --llm local --report .newsrag/eval-local.json --thresholds evals/thresholds.json
+
+eval: install
+	$(NEWSRAG) eval --report .newsrag/eval.json
+
+bench: install
+	$(NEWSRAG) bench --report .newsrag/bench.json
+
+clean:
+	rm -rf .newsrag .pytest_cache

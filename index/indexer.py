@@ -1,0 +1,167 @@
+"""Incremental indexing of a folder into a store.
+
+A file whose bytes are unchanged and whose chunks are all present is not
+touched; a changed file has its new chunks written before its stale ones are
+deleted (so an interrupted run leaves a usable index, and the next run finishes
+the job); a deleted file's chunks go. One writer at a time: a lock file beside
+the store. The store's manifest pins the folder, embedding model and chunk
+settings; a store built otherwise is refused with the instruction to rebuild.
+"""
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .articles import Article, Skipped, read_folder
+from .chunking import Chunk, chunk_article
+from .embed import Embedder
+from .errors import IndexBusy, SourceError, StoreMismatch
+from .store import SCHEMA, ChromaStore
+
+DEFAULT_CHUNK_SIZE = 400
+DEFAULT_CHUNK_OVERLAP = 1
+
+
+@dataclass
+class IndexReport:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    chunks_written: int = 0
+    chunks_deleted: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    cleaned: list[str] = field(default_factory=list)   # files that had invisible characters removed
+    notes: list[str] = field(default_factory=list)     # decoding notes per file
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def summary(self) -> str:
+        return (f"added {self.added}, updated {self.updated}, removed {self.removed}, unchanged {self.unchanged} "
+                f"({self.chunks_written} chunks written, {self.chunks_deleted} deleted) in {self.seconds:.1f}s")
+
+
+def embed_text(chunk: Chunk) -> str:
+    """What the dense leg embeds: the headline gives a short chunk its topic."""
+    return f"{chunk.title}\n{chunk.text}"
+
+
+def lock_path(store: ChromaStore) -> Path:
+    if store.spec.kind == "dir":
+        return store.spec.path / ".newsrag-index.lock"
+    key = hashlib.sha256(f"{store.spec}/{store.collection_name}".encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"newsrag-index-{key}.lock"
+
+
+def writer_lock(store: ChromaStore, wait: float = 0.0):
+    from filelock import FileLock
+
+    path = lock_path(store)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(path), timeout=wait)
+
+
+def expected_manifest(folder: Path, embedder: Embedder, size: int, overlap: int) -> dict:
+    return {"newsrag_source": str(Path(folder).resolve()), "embedding_model": embedder.name,
+            "chunk_size": size, "chunk_overlap": overlap, "schema": SCHEMA}
+
+
+def check_manifest(found: dict, wanted: dict, store: ChromaStore):
+    """Raise StoreMismatch when the store holds another corpus or was built otherwise."""
+    if found.get("newsrag_source") and found["newsrag_source"] != wanted["newsrag_source"]:
+        raise StoreMismatch(f"the store {store.spec} holds the articles of {found['newsrag_source']}, not "
+                            f"{wanted['newsrag_source']}: use `newsrag index --rebuild` to replace them, "
+                            "or another --store")
+    for key in ("embedding_model", "chunk_size", "chunk_overlap", "schema"):
+        if key in found and found[key] != wanted[key]:
+            raise StoreMismatch(f"the store {store.spec} was built with {key}={found[key]!r}, these settings use "
+                                f"{wanted[key]!r}: re-index with `newsrag index --rebuild`")
+
+
+def index_folder(folder: Path, store: ChromaStore, embedder: Embedder, *, size: int = DEFAULT_CHUNK_SIZE,
+                 overlap: int = DEFAULT_CHUNK_OVERLAP, rebuild: bool = False, progress: bool = True,
+                 wait: float = 0.0) -> IndexReport:
+    """Bring `store` in line with `folder`; see the module docstring for the rules."""
+    from filelock import Timeout
+
+    t0 = time.perf_counter()
+    folder = Path(folder)
+    articles, skipped = read_folder(folder)
+    if not articles:
+        why = "; ".join(f"{s.source}: {s.reason}" for s in skipped[:5])
+        raise SourceError(f"no usable .txt, .md or .html file in {folder}" + (f" ({why})" if why else ""))
+    report = IndexReport(skipped=skipped)
+    report.cleaned = [a.source for a in articles if a.removed_chars]
+    report.notes = [f"{a.source}: {w}" for a in articles for w in a.warnings]
+    wanted = expected_manifest(folder, embedder, size, overlap)
+    try:
+        with writer_lock(store, wait):
+            if rebuild:
+                store.drop()
+            if store.exists():
+                check_manifest(store.manifest(), wanted, store)
+                indexed = store.files()
+            else:
+                indexed = {}
+            store.open(create=True)
+            store.set_manifest({**wanted, "version": store.manifest().get("version") or "empty"})
+            _apply(articles, indexed, store, embedder, size, overlap, report, progress)
+            if report.changed or rebuild:
+                store.set_manifest({**wanted, "version": uuid.uuid4().hex})
+    except Timeout:
+        raise IndexBusy(f"another `newsrag index` is writing to {store.spec}; wait for it to finish "
+                        f"(lock {lock_path(store)})") from None
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _is_whole(entry: dict, article: Article) -> bool:
+    return entry["shas"] == {article.sha256} and entry["n_chunks"] == len(entry["ids"])
+
+
+def _apply(articles: list[Article], indexed: dict, store: ChromaStore, embedder: Embedder, size: int,
+           overlap: int, report: IndexReport, progress: bool):
+    from tqdm import tqdm
+
+    todo: list[tuple[Article, list[Chunk]]] = []
+    for a in articles:
+        entry = indexed.get(a.source)
+        if entry and _is_whole(entry, a):
+            report.unchanged += 1
+            continue
+        todo.append((a, chunk_article(a, size, overlap)))
+        if entry:
+            report.updated += 1
+        else:
+            report.added += 1
+    all_chunks = [c for _, cs in todo for c in cs]
+    vectors: list[list[float]] = []
+    batch = 256
+    with tqdm(total=len(all_chunks), desc="embedding", unit="chunk", disable=not progress or len(all_chunks) < 200,
+              leave=False) as bar:
+        for i in range(0, len(all_chunks), batch):
+            part = all_chunks[i:i + batch]
+            vectors.extend(embedder.embed_documents([embed_text(c) for c in part]))
+            bar.update(len(part))
+    pos = 0
+    for a, chunks in todo:
+        store.add(chunks, vectors[pos:pos + len(chunks)])
+        pos += len(chunks)
+        report.chunks_written += len(chunks)
+        stale = [i for i in indexed.get(a.source, {}).get("ids", []) if i not in {c.id for c in chunks}]
+        if stale:
+            store.delete(stale)
+            report.chunks_deleted += len(stale)
+    usable = {a.source for a in articles}
+    for source, entry in indexed.items():
+        if source not in usable:
+            store.delete(entry["ids"])
+            report.removed += 1
+            report.chunks_deleted += len(entry["ids"])

@@ -1,0 +1,85 @@
+"""BM25 over the store's chunks: the sparse leg of hybrid retrieval.
+
+Built from the store itself (paged), so it is always in step with it, and cached
+on disk under the store's version stamp: a writer's change gives a new stamp and
+the next reader rebuilds. Terms are stemmed and spelling variants unified
+(text.tokens), so "Zelenskyy" finds "Zelensky".
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import pickle
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from .store import ChromaStore, StoredChunk
+from .text import tokens
+
+
+@dataclass
+class SparseIndex:
+    version: str
+    chunks: list[StoredChunk]
+    df: Counter                 # stemmed term -> number of chunks holding it
+    model: object               # bm25s.BM25
+
+    @property
+    def n(self) -> int:
+        return len(self.chunks)
+
+    def idf(self, term: str) -> float:
+        return math.log(1 + (self.n - self.df.get(term, 0) + 0.5) / (self.df.get(term, 0) + 0.5))
+
+    def search(self, query: str, k: int) -> list[tuple[int, float]]:
+        """(chunk position, BM25 score) best first; only chunks sharing a term."""
+        q = [t for t in tokens(query) if t in self.df]
+        if not q or not self.chunks:
+            return []
+        docs, scores = self.model.retrieve([q], k=min(k, self.n), show_progress=False, n_threads=1)
+        return [(int(d), float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+
+
+def build(chunks: list[StoredChunk], version: str) -> SparseIndex:
+    import bm25s
+
+    corpus = [tokens(c.meta.get("title", "") + "\n" + c.text) for c in chunks]
+    df: Counter = Counter()
+    for toks in corpus:
+        df.update(set(toks))
+    model = bm25s.BM25()
+    if chunks:
+        model.index([t or ["\u2205"] for t in corpus], show_progress=False)
+    return SparseIndex(version, chunks, df, model)
+
+
+def cache_file(store: ChromaStore, cache_dir: Path) -> Path:
+    if store.spec.kind == "dir":
+        return store.spec.path / f"bm25-{store.collection_name}.pkl"
+    key = hashlib.sha256(f"{store.spec}/{store.collection_name}".encode()).hexdigest()[:16]
+    return cache_dir / f"bm25-{key}.pkl"
+
+
+def load(store: ChromaStore, cache_dir: Path) -> SparseIndex:
+    """The BM25 index for the store's current version, from cache or rebuilt."""
+    version = str(store.manifest().get("version", ""))
+    path = cache_file(store, cache_dir)
+    try:
+        with open(path, "rb") as fh:
+            cached = pickle.load(fh)
+        if isinstance(cached, SparseIndex) and cached.version == version and version:
+            return cached
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        pass
+    index = build(list(store.iter_chunks()), version)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+    except OSError:
+        pass  # a read-only store still answers; it just rebuilds BM25 next time
+    return index

@@ -1,0 +1,88 @@
+"""Text normalisation shared by the sparse index, retrieval and verification.
+
+`fold` makes two spellings of one thing compare equal (case, accents, curly
+quotes, the transliteration variants news outlets disagree on); `tokens` turns
+text into stemmed search terms. Not a language model: small, explicit rules.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Spellings that differ between outlets for the same name or place. Keys and
+# values are folded lower-case words; the value is the form we index under.
+VARIANTS: dict[str, str] = {
+    "zelenskyy": "zelensky", "zelenskiy": "zelensky", "zelenskii": "zelensky",
+    "kiev": "kyiv",
+    "sergey": "serhiy", "sergei": "serhiy", "serhii": "serhiy", "sergiy": "serhiy",
+    "kyslytsia": "kyslytsya", "kislitsa": "kyslytsya", "kyslytsa": "kyslytsya",
+    "turkiye": "turkey", "turkish": "turkey",
+    "defence": "defense", "organised": "organized",
+    "medinskiy": "medinsky", "medinskii": "medinsky",
+    "umierov": "umerov", "oleg": "oleh", "andrii": "andriy", "andrei": "andriy",
+    "pow": "prisoner", "pows": "prisoner",
+}
+
+_QUOTES = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00a0": " ",
+})
+
+STOPWORDS = frozenset("""
+a an the and or but if then than so of in on at to for from by with without about into onto over under
+is are was were be been being am do does did doing done have has had having will would shall should can could
+may might must it its it's this that these those there here he him his she her hers they them their theirs we us our
+you your yours i me my mine who whom whose what which when where why how whats what's who's
+not no nor as also just only very too any some all each both either neither other such own same
+up down out off again further once more most much many few one's
+tell told say said says please give name list describe explain according article articles
+""".split())
+
+# Words that only say which question is being asked: "how long", "how many".
+QUESTION_WORDS = frozenset("""
+who whom whose what which when where why how long many much often far old
+kind type sort
+""".split())
+
+_LETTERS = re.compile(r"[^\W\d_]+", re.UNICODE)
+_WORD = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+(?:['\u2019][^\W\d_]+)?", re.UNICODE)
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free, straight-quoted text with variant spellings unified."""
+    text = unicodedata.normalize("NFKD", text.translate(_QUOTES))
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    # dotless i and friends survive NFKD; map the ones Turkish names use
+    text = text.replace("\u0131", "i")
+    text = _LETTERS.sub(lambda m: VARIANTS.get(m.group(), m.group()), text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def words(text: str) -> list[str]:
+    """Folded words and numbers, in order, variants unified, possessive 's dropped."""
+    out = []
+    for w in _WORD.findall(fold(text)):
+        if w.endswith("'s"):
+            w = w[:-2]
+        w = w.replace(",", "") if w[0].isdigit() else w
+        out.append(VARIANTS.get(w, w))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer  # PyStemmer: Snowball, fast, no model
+
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    return _stemmer().stemWord(word)
+
+
+def tokens(text: str, *, keep_stopwords: bool = False) -> list[str]:
+    """Stemmed search terms of `text` (stopwords dropped unless asked)."""
+    return [stem(w) for w in words(text) if keep_stopwords or w not in STOPWORDS]

@@ -1,0 +1,17 @@
+"""newsrag's answering engine: `ask`, `Engine`, `Settings` (and the Answer they return).
+
+Importing this package loads no model, opens no store and reads no variable;
+the heavy parts load on first use.
+"""
+from .settings import Settings
+from .types import Answer, Citation, Passage
+
+__all__ = ["ask", "Engine", "Settings", "Answer", "Citation", "Passage"]
+
+
+def __getattr__(name):
+    if name in ("ask", "Engine"):
+        from . import engine
+
+        return getattr(engine, name)
+    raise AttributeError(name)

@@ -1,0 +1,142 @@
+"""Hybrid retrieval: dense (Chroma + MiniLM) and sparse (BM25) fused by reciprocal rank.
+
+All three are LangChain retrievers, so they compose with the rest of a chain;
+they return Documents whose metadata carries the chunk's id, offsets, article
+metadata and the leg's score. `Corpus` holds what they share: the store, the
+embedder and the BM25 index, reopened when the store's version changes.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from index import sparse
+from index.embed import Embedder
+from index.store import ChromaStore, StoredChunk
+from index.text import fold
+
+RRF_K = 60
+
+
+class Corpus:
+    """The store, its embedder and its BM25 twin, kept in step with the store's version."""
+
+    def __init__(self, store: ChromaStore, embedder: Embedder, cache_dir):
+        self.store = store
+        self.embedder = embedder
+        self.cache_dir = cache_dir
+        self._sparse: sparse.SparseIndex | None = None
+        self._lock = threading.Lock()
+        self._query_cache: OrderedDict[str, list[float]] = OrderedDict()
+        self._sentence_cache: OrderedDict[str, list[float]] = OrderedDict()
+
+    def embed_query(self, text: str) -> list[float]:
+        """The query's vector; the last few are kept, since evidence needs it again."""
+        with self._lock:
+            if text in self._query_cache:
+                self._query_cache.move_to_end(text)
+                return self._query_cache[text]
+        vector = self.embedder.embed_query(text)
+        with self._lock:
+            self._query_cache[text] = vector
+            while len(self._query_cache) > 256:
+                self._query_cache.popitem(last=False)
+        return vector
+
+    def sentence_vectors(self, texts: list[str]) -> list[list[float]]:
+        """Vectors of passage sentences, embedded on first sight and kept (bounded)."""
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._sentence_cache))
+        if missing:
+            vectors = self.embedder.embed_documents(missing)
+            with self._lock:
+                self._sentence_cache.update(zip(missing, vectors))
+                while len(self._sentence_cache) > 50_000:
+                    self._sentence_cache.popitem(last=False)
+        with self._lock:
+            return [self._sentence_cache[t] for t in texts]
+
+    def sparse_index(self) -> sparse.SparseIndex:
+        with self._lock:
+            if self._sparse is None:
+                self._sparse = sparse.load(self.store, self.cache_dir)
+            return self._sparse
+
+    def follow_writer(self) -> bool:
+        """Reload when an indexer changed the store; True when it did."""
+        self.store.refresh()
+        version = str(self.store.manifest().get("version", ""))
+        with self._lock:
+            if self._sparse is not None and self._sparse.version != version:
+                self._sparse = None
+                return True
+        return False
+
+
+def to_document(chunk: StoredChunk, score: float, leg: str) -> Document:
+    return Document(page_content=chunk.text, id=chunk.id, metadata={**chunk.meta, "id": chunk.id, leg: score})
+
+
+class DenseRetriever(BaseRetriever):
+    """Nearest chunks by cosine similarity of MiniLM embeddings, from Chroma."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    corpus: Any
+    k: int = 20
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        vector = self.corpus.embed_query(query)
+        return [to_document(c, s, "dense") for c, s in self.corpus.store.query(vector, self.k)]
+
+
+class SparseRetriever(BaseRetriever):
+    """BM25 over stemmed, variant-folded terms."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    corpus: Any
+    k: int = 20
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        index = self.corpus.sparse_index()
+        return [to_document(index.chunks[i], s, "bm25") for i, s in index.search(query, self.k)]
+
+
+class HybridRetriever(BaseRetriever):
+    """Reciprocal rank fusion of the dense and sparse legs; `score` = sum of 1/(60 + rank)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    dense: BaseRetriever
+    sparse: BaseRetriever
+    k: int = 5
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        folded = fold(query)  # "Zelenskyy" and "Zelensky" embed and match alike
+        fused: dict[str, Document] = {}
+        scores: dict[str, float] = {}
+        for leg in (self.dense, self.sparse):
+            for rank, doc in enumerate(leg.invoke(folded), start=1):
+                key = doc.metadata["id"]
+                scores[key] = scores.get(key, 0.0) + 1.0 / (RRF_K + rank)
+                if key in fused:
+                    fused[key].metadata.update({k: v for k, v in doc.metadata.items() if k in ("dense", "bm25")})
+                else:
+                    fused[key] = doc
+        best = sorted(scores, key=lambda key: -scores[key])[: self.k]
+        out = []
+        for key in best:
+            doc = fused[key]
+            doc.metadata["score"] = scores[key]
+            out.append(doc)
+        return out
+
+
+def hybrid(corpus: Corpus, k: int, depth: int = 20) -> HybridRetriever:
+    depth = max(depth, 4 * k)
+    return HybridRetriever(dense=DenseRetriever(corpus=corpus, k=depth),
+                           sparse=SparseRetriever(corpus=corpus, k=depth), k=k)

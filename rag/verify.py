@@ -1,0 +1,146 @@
+"""Check an LLM's draft sentence by sentence against the sources it cites.
+
+A sentence is kept only when it cites a source that exists and every name,
+number and quoted phrase in it is found in that source, most of its other
+content words are found there or in the question, and it does not deny what the
+source states. A sentence with no marker is kept only if one of the sources
+supports it in full, and then cites that one. What fails is dropped; the
+caller falls back to quotations when nothing is left.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from index.text import STOPWORDS, fold, stem, tokens, words
+
+from .evidence import INJECTION, _NUMBER
+
+_MARK = re.compile(r"\s*\[(\d{1,2})\](?:\s*,?\s*\[(\d{1,2})\])*")
+_ANY_MARK = re.compile(r"\[(\d{1,2})\]")
+_SENT = re.compile(r"(?<=[.!?])(?:\s*\[\d{1,2}\])*\s+(?=[A-Z\"'\u201c])")
+_QUOTED = re.compile(r"[\"\u201c]([^\"\u201d]{8,}?)[\"\u201d]")
+_CAP = re.compile(r"\b[A-Z\u0130][\w'\u2019-]*")
+_NEG = re.compile(r"\b(not|no|never|none|nobody|nothing|neither|nor|without|refused|failed|didn't|don't|doesn't|"
+                  r"wasn't|weren't|isn't|aren't|won't|cannot|can't)\b|n't\b", re.I)
+_REFUSAL = re.compile(r"NOT_FOUND|\b(do(es)? not|don't|doesn't) (say|mention|provide|specify|contain)|"
+                      r"\bno (information|mention)\b|\bnot (mentioned|specified|provided|stated)\b", re.I)
+_NUMWORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+             "eight": "8", "nine": "9", "ten": "10", "thousand": "1000", "hundred": "100"}
+
+
+@dataclass
+class Check:
+    text: str
+    cites: list[int]
+    kept: bool
+    why: str
+    repaired: bool = False
+
+    def as_dict(self) -> dict:
+        return {"text": self.text, "cites": self.cites, "kept": self.kept, "why": self.why, "repaired": self.repaired}
+
+
+@dataclass
+class Verified:
+    sentences: list[tuple[str, list[int]]] = field(default_factory=list)   # kept: text without markers, sources
+    checks: list[Check] = field(default_factory=list)
+    llm_refused: bool = False
+
+    @property
+    def dropped(self) -> int:
+        return sum(not c.kept for c in self.checks)
+
+
+def split_sentences(draft: str) -> list[str]:
+    draft = draft.strip()
+    return [s.strip() for s in _SENT.split(draft) if s.strip()] if draft else []
+
+
+def _numbers(text: str) -> set[str]:
+    out = set()
+    for m in _NUMBER.finditer(text):
+        tok = m.group().lower().rstrip(".,").replace(",", "")
+        out.add(_NUMWORDS.get(tok, tok))
+    return out
+
+
+def facts(sentence: str) -> tuple[list[str], set[str], list[str]]:
+    """Names (capitalised words past the first), numbers and quoted phrases the sentence asserts."""
+    body = _ANY_MARK.sub("", sentence)
+    caps = [m.group() for m in _CAP.finditer(body)]
+    if caps and body.lstrip("\"'\u201c ").startswith(caps[0]) and caps[0].lower() in STOPWORDS | {"the"}:
+        caps = caps[1:]
+    names = [c for c in caps if c.lower() not in STOPWORDS]
+    return names, _numbers(body), [q for q in _QUOTED.findall(body)]
+
+
+def supports(source: str, sentence: str, question: str) -> tuple[bool, str]:
+    """Does `source` support `sentence`? (ok, reason)"""
+    body = _ANY_MARK.sub("", sentence).strip()
+    if INJECTION.search(body):
+        return False, "looks like an instruction, not an answer"
+    src_fold = fold(source)
+    src_words = set(words(source))
+    src_stems = {stem(w) for w in src_words}
+    names, numbers, quotes = facts(body)
+    for name in names:
+        w = words(name)
+        if w and not all(x in src_words or stem(x) in src_stems for x in w):
+            return False, f"name {name!r} is not in the cited source"
+    missing = numbers - _numbers(source)
+    if missing:
+        return False, f"number {sorted(missing)[0]!r} is not in the cited source"
+    for q in quotes:
+        if fold(q) not in src_fold:
+            return False, f"quoted words {q[:40]!r} are not in the cited source"
+    content = [t for t in tokens(body) if not t.isdigit()]
+    if content:
+        allowed = src_stems | set(tokens(question))
+        share = sum(t in allowed for t in content) / len(content)
+        if share < 0.6:
+            return False, f"only {share:.0%} of its words are in the cited source"
+    if _NEG.search(body) and not _NEG.search(source):
+        return False, "it denies something the cited source does not deny"
+    return True, "supported"
+
+
+def verify(draft: str, sources: list[str], question: str) -> Verified:
+    """Check each sentence of `draft` against `sources` (the LLM's [1]..[n], 1-based)."""
+    out = Verified()
+    for sentence in split_sentences(draft):
+        cites = [int(n) for n in _ANY_MARK.findall(sentence)]
+        body = _ANY_MARK.sub("", sentence).strip()
+        body = re.sub(r"\s+([.,;:!?])", r"\1", body)
+        if not re.search(r"[A-Za-z0-9]", body):
+            continue
+        if _REFUSAL.search(body):
+            out.llm_refused = True
+            out.checks.append(Check(body, cites, False, "the LLM said the sources do not answer"))
+            continue
+        valid = [n for n in dict.fromkeys(cites) if 1 <= n <= len(sources)]
+        if cites and not valid:
+            out.checks.append(Check(body, cites, False, "cites a source that does not exist"))
+            continue
+        if valid:
+            results = [(n, *supports(sources[n - 1], body, question)) for n in valid]
+            good = [n for n, ok, _ in results if ok]
+            if not good:
+                # the LLM may have cited the wrong number: accept another source that supports it in full
+                alt = [n for n in range(1, len(sources) + 1) if n not in valid and supports(sources[n - 1], body, question)[0]]
+                if alt:
+                    out.sentences.append((body, alt[:1]))
+                    out.checks.append(Check(body, cites, True, "supported by another source", repaired=True))
+                else:
+                    out.checks.append(Check(body, cites, False, results[0][2]))
+                continue
+            out.sentences.append((body, good))
+            out.checks.append(Check(body, cites, True, "supported"))
+            continue
+        alt = [n for n in range(1, len(sources) + 1) if supports(sources[n - 1], body, question)[0]]
+        if alt:
+            out.sentences.append((body, alt[:1]))
+            out.checks.append(Check(body, cites, True, "no marker; supported by a source", repaired=True))
+        else:
+            out.checks.append(Check(body, cites, False, "no marker and no source supports it"))
+    return out

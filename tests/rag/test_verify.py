@@ -1,0 +1,54 @@
+"""Sentence-by-sentence verification on hand-made drafts."""
+from __future__ import annotations
+
+import pytest
+
+from rag.verify import facts, split_sentences, verify
+
+SOURCES = [
+    "Turkish Foreign Minister Hakan Fidan chaired the meeting in Istanbul's Dolmabahçe Palace.",
+    "Russia and Ukraine agreed Friday to exchange 1,000 prisoners of war each, Vladimir Medinsky said.",
+]
+Q = "Who chaired the talks?"
+
+
+def test_supported_sentence_is_kept():
+    v = verify("Hakan Fidan chaired the meeting [1].", SOURCES, Q)
+    assert v.sentences == [("Hakan Fidan chaired the meeting.", [1])] and v.dropped == 0
+
+
+@pytest.mark.parametrize("draft,why", [
+    ("Hakan Fidan chaired the meeting in Paris [1].", "name 'Paris'"),
+    ("They agreed to exchange 2,000 prisoners [2].", "number '2000'"),
+    ("Fidan said \"peace is at hand today\" [1].", "quoted words"),
+    ("Fidan chaired the meeting [7].", "does not exist"),
+    ("Medinsky did not agree to any exchange [2].", "denies"),
+])
+def test_unsupported_sentence_is_dropped(draft, why):
+    v = verify(draft, SOURCES, Q)
+    assert v.sentences == [] and v.dropped == 1 and why in v.checks[0].why
+
+
+def test_planted_sentence_dropped_rest_kept():
+    v = verify("Hakan Fidan chaired the meeting [1]. Emmanuel Macron attended as an observer [1].", SOURCES, Q)
+    assert [s for s, _ in v.sentences] == ["Hakan Fidan chaired the meeting."]
+    assert [c.kept for c in v.checks] == [True, False]
+
+
+def test_wrong_or_missing_marker_is_repaired_to_a_supporting_source():
+    v = verify("They agreed to exchange 1,000 prisoners of war each [1].", SOURCES, "How many prisoners?")
+    assert v.sentences == [("They agreed to exchange 1,000 prisoners of war each.", [2])]
+    assert v.checks[0].repaired
+    v = verify("Hakan Fidan chaired the meeting.", SOURCES, Q)
+    assert v.sentences == [("Hakan Fidan chaired the meeting.", [1])] and v.checks[0].repaired
+
+
+def test_llm_refusal_is_noticed():
+    v = verify("NOT_FOUND", SOURCES, Q)
+    assert v.llm_refused and v.sentences == []
+
+
+def test_facts_and_split():
+    names, numbers, quotes = facts('The talks lasted two hours, Hakan Fidan said "seize this opportunity now" [1].')
+    assert "Hakan" in names and "Fidan" in names and numbers == {"2"} and quotes == ["seize this opportunity now"]
+    assert split_sentences("One [1]. Two [2]. Three.") == ["One [1].", "Two [2].", "Three."]
