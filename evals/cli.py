@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from index.errors import NewsragError
+from rag import NewsragError
 
 DEFAULT_GOLD = Path(__file__).resolve().parent / "gold.jsonl"
 

@@ -174,7 +174,9 @@ class Engine:
 
     def _standalone(self, question: str, history, timings) -> Standalone:
         rules = by_rules(question, history)
-        if not rules.rewritten or self.backend is None:
+        # The embedded 0.1-0.5B models rewrite badly and slowly (seconds per follow-up on
+        # two cores); they keep the rules' result. Real LLMs rewrite, checked by accept_rewrite.
+        if not rules.rewritten or self.backend is None or getattr(self.backend, "small", False):
             return rules
         t = time.perf_counter()
         try:
@@ -193,11 +195,15 @@ class Engine:
         return rules
 
     def _extractive(self, evidence: Evidence, passages, question: str) -> tuple[str, tuple[Citation, ...]]:
+        from index.text import tokens
+
         units = pick(evidence.units, 2, EXTRACTIVE_MAX_CHARS)
         best = units[:1]
-        # a second quotation only when it adds question terms the first lacks
-        if len(units) > 1 and units[1].coverage > 0 and units[1].coverage + best[0].coverage > best[0].coverage + 0.2:
-            best = units[:2]
+        # a second quotation only when it scores nearly as well and holds question terms the first lacks
+        if len(units) > 1 and units[1].score >= 0.85 * units[0].score:
+            first, second = set(tokens(units[0].text)), set(tokens(units[1].text))
+            if any(t in second and t not in first for t in evidence.key_terms):
+                best = units[:2]
         return self._compose([(u.text.strip(), [u]) for u in best], passages, question)
 
     def _compose(self, sentences: list[tuple[str, list[Unit]]], passages, question: str):
@@ -228,22 +234,30 @@ class Engine:
 
     def _generate(self, question, standalone, evidence, passages, base, timings, t0):
         s = self.settings
-        units = pick(evidence.units, s.context_sentences, 1400)
+        small = getattr(self.backend, "small", False)
+        units = pick(evidence.units, min(s.context_sentences, 3) if small else s.context_sentences, 1400)
         lines = []
         for n, u in enumerate(units, start=1):
             p = passages[u.passage]
-            label = p.outlet or p.title[:60]
-            lines.append(prompts.SOURCE_LINE.format(n=n, label=label, date=f", {p.date}" if p.date else "",
-                                                    text=re.sub(r"\s+", " ", u.text)))
-        user = prompts.ANSWER_USER.format(sources="\n".join(lines), question=standalone.question)
+            text = " ".join(u.text.split())
+            if small:
+                lines.append(f"[{n}] {text}")
+            else:
+                lines.append(prompts.SOURCE_LINE.format(n=n, label=p.outlet or p.title[:60],
+                                                        date=f", {p.date}" if p.date else "", text=text))
+        system, template = ((prompts.ANSWER_SYSTEM_SMALL, prompts.ANSWER_USER_SMALL) if small
+                            else (prompts.ANSWER_SYSTEM, prompts.ANSWER_USER))
+        user = template.format(sources="\n".join(lines), question=standalone.question)
         t = time.perf_counter()
         draft, notice, failed = "", None, False
         try:
-            for piece in self.backend.stream(prompts.ANSWER_SYSTEM, user, max_tokens=s.max_answer_tokens):
+            for n_piece, piece in enumerate(self.backend.stream(system, user, max_tokens=s.max_answer_tokens)):
                 if "first_token" not in timings:
                     timings["first_token"] = _ms(t0)
                 draft += piece
                 yield piece
+                if n_piece >= 12 and not re.search(r"[A-Za-z]{3}", draft):
+                    break   # looping on markers or punctuation: stop paying for it
         except LLMError as exc:
             failed, notice = True, prompts.NOTICE_LLM_FAILED.format(why=exc.why)
         except NewsragError as exc:

@@ -16,6 +16,15 @@ ANSWER_SYSTEM = (
     "If the sources do not answer the question, reply exactly NOT_FOUND."
 )
 ANSWER_USER = "Sources:\n{sources}\n\nQuestion: {question}\nAnswer:"
+
+# The same task for the embedded 0.1-0.5B models, which loop on [n] markers and copy
+# long stretches when asked for them: one short sentence, no markers (verification
+# finds and cites the source that supports it). Same variables; returns one line.
+ANSWER_SYSTEM_SMALL = (
+    "You answer questions from news sources. Reply with one short sentence. "
+    "Copy names, numbers and dates exactly from the sources."
+)
+ANSWER_USER_SMALL = "{sources}\n\nQuestion: {question}"
 NOT_FOUND = "NOT_FOUND"
 
 # A source line as the LLM sees it. Variables: n, label (outlet or title), date, text.

@@ -37,7 +37,7 @@ class Settings:
     llm_retries: int = 1             # extra attempts on a transient LLM error (429, 5xx, connection)
     max_question_chars: int = 2000
     context_sentences: int = 4       # sentences the LLM sees
-    max_answer_tokens: int = 80
+    max_answer_tokens: int = 64
     cache_dir: str = ".newsrag/cache"
     threads: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
 

@@ -13,7 +13,7 @@ import ipaddress
 import logging
 import os
 
-from index.errors import NewsragError
+from rag import NewsragError
 
 from . import render
 
