@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .store import ChromaStore, StoredChunk
-from .text import tokens
+from .text import TOKENIZER_VERSION, tokens
 
 
 @dataclass
@@ -25,6 +25,7 @@ class SparseIndex:
     chunks: list[StoredChunk]
     df: Counter                 # stemmed term -> number of chunks holding it
     model: object               # bm25s.BM25
+    tokenizer: int = TOKENIZER_VERSION
 
     @property
     def n(self) -> int:
@@ -45,7 +46,7 @@ class SparseIndex:
 def build(chunks: list[StoredChunk], version: str) -> SparseIndex:
     import bm25s
 
-    corpus = [tokens(c.meta.get("title", "") + "\n" + c.text) for c in chunks]
+    corpus = [tokens(c.text) for c in chunks]
     df: Counter = Counter()
     for toks in corpus:
         df.update(set(toks))
@@ -69,7 +70,7 @@ def load(store: ChromaStore, cache_dir: Path) -> SparseIndex:
     try:
         with open(path, "rb") as fh:
             cached = pickle.load(fh)
-        if isinstance(cached, SparseIndex) and cached.version == version and version:
+        if isinstance(cached, SparseIndex) and cached.version == version and getattr(cached, "tokenizer", None) == TOKENIZER_VERSION and version:
             return cached
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
         pass

@@ -10,6 +10,9 @@ import re
 import unicodedata
 from functools import lru_cache
 
+# Bump when tokens() changes, so cached BM25 indexes built with the old rules are rebuilt.
+TOKENIZER_VERSION = 2
+
 # Spellings that differ between outlets for the same name or place. Keys and
 # values are folded lower-case words; the value is the form we index under.
 VARIANTS: dict[str, str] = {
@@ -21,7 +24,7 @@ VARIANTS: dict[str, str] = {
     "defence": "defense", "organised": "organized",
     "medinskiy": "medinsky", "medinskii": "medinsky",
     "umierov": "umerov", "oleg": "oleh", "andrii": "andriy", "andrei": "andriy",
-    "pow": "prisoner", "pows": "prisoner",
+    "pow": "prisoner", "pows": "prisoner", "eu": "european",
 }
 
 _QUOTES = str.maketrans({

@@ -31,6 +31,7 @@ _DATE = re.compile(r"\b(" + "|".join(m.capitalize() for m in MONTHS) + r")\b(\s+
                    r"last (week|month|year)|next (week|month|year))\b")
 _NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
                      r"thirty|forty|fifty|hundred|thousand|million|billion|half|third|quarter|fifth|dozen)\b", re.I)
+_PLACE = re.compile(r"\b(in|at|on|from|to|near|along) (the )?[A-Z\u0130][a-z\u00e0-\u024f]+")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z\u0130][a-z\u00e0-\u024f]+(?:\s[A-Z\u0130][a-z\u00e0-\u024f]+)*")
 # Sentences that address a machine rather than report news: never quoted, never given to the LLM.
 INJECTION = re.compile(
@@ -83,6 +84,8 @@ def answer_type(question: str) -> str | None:
         return "date"
     if re.search(r"\b(who|whom|whose)\b", q):
         return "name"
+    if re.search(r"^\s*(and\s+)?where\b|\bwhere (in|at|did|was|were|is|are|will)\b|\bwhich (city|country|place|venue)\b", q):
+        return "place"
     return None
 
 
@@ -101,6 +104,8 @@ def has_type(text: str, kind: str | None) -> bool:
         return bool(_DATE.search(text))
     if kind == "name":
         return bool(_NAME.search(text))
+    if kind == "place":
+        return bool(_PLACE.search(text))
     return False
 
 
@@ -128,6 +133,13 @@ def coverage(text_terms: set[str], terms: dict[str, float]) -> float:
 
 
 _PRONOUN_START = re.compile(r"^[\"'\u201c\u2018]?(he|she|they|it|his|her|their|this|that|these|those|such)\b", re.I)
+_LEANS_BACK = re.compile(r"\b(he|she)\b|\b(the|this) (official|minister|envoy|spokesman|spokesperson|source)\b")
+_SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)]*$")
+
+
+def _headline_like(text: str) -> bool:
+    """A headline, dateline or section title: short and without closing punctuation."""
+    return len(text) < 100 and not _SENTENCE_END.search(text)
 
 
 def gather(question: str, passages: list[Passage], idf, question_vector=None, sentence_vectors=None, *,
@@ -152,13 +164,14 @@ def gather(question: str, passages: list[Passage], idf, question_vector=None, se
         best_cov = max(best_cov, coverage(set(tokens(p.title + " " + p.text)), terms))
         for si, sent in enumerate(sents):
             text = p.text[sent.start:sent.end]
-            if INJECTION.search(text):
+            if INJECTION.search(text) or _headline_like(text):
                 continue
             start = sent.start
             # a sentence that leans on the one before ("he said") brings it along
-            if si > 0 and (_PRONOUN_START.match(text) or len(text) < 60):
+            if si > 0 and (_PRONOUN_START.match(text) or _LEANS_BACK.search(text)):
                 prev = sents[si - 1]
-                if not INJECTION.search(p.text[prev.start:prev.end]):
+                before = p.text[prev.start:prev.end]
+                if not INJECTION.search(before) and not _headline_like(before):
                     start = prev.start
             candidates.append((pi, start, sent.end, p.text[start:sent.end]))
     if question_vector is not None and sentence_vectors is not None and candidates:

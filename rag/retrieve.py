@@ -32,6 +32,7 @@ class Corpus:
         self.embedder = embedder
         self.cache_dir = cache_dir
         self._sparse: sparse.SparseIndex | None = None
+        self._version: str | None = None     # the store version last seen by follow_writer
         self._lock = threading.Lock()
         self._query_cache: OrderedDict[str, list[float]] = OrderedDict()
         self._sentence_cache: OrderedDict[str, list[float]] = OrderedDict()
@@ -48,6 +49,17 @@ class Corpus:
             while len(self._query_cache) > 256:
                 self._query_cache.popitem(last=False)
         return vector
+
+    def warm_sentences(self, max_chunks: int = 3000) -> int:
+        """Embed every sentence of a small corpus now, so that no question waits for it."""
+        from index.chunking import sentences
+
+        index = self.sparse_index()
+        if index.n > max_chunks:
+            return 0
+        texts = [c.text[s.start:s.end] for c in index.chunks for s in sentences(c.text)]
+        self.sentence_vectors(texts)
+        return len(texts)
 
     def sentence_vectors(self, texts: list[str]) -> list[list[float]]:
         """Vectors of passage sentences, embedded on first sight and kept (bounded)."""
@@ -69,14 +81,19 @@ class Corpus:
             return self._sparse
 
     def follow_writer(self) -> bool:
-        """Reload when an indexer changed the store; True when it did."""
+        """Reload when an indexer changed the store; True when it did. BM25 is rebuilt for the
+        new version, and the store reconnected so the dense leg sees the new vectors too."""
         self.store.refresh()
         version = str(self.store.manifest().get("version", ""))
         with self._lock:
+            seen, self._version = self._version, version
+            changed = seen is not None and seen != version
             if self._sparse is not None and self._sparse.version != version:
                 self._sparse = None
-                return True
-        return False
+                changed = True
+        if changed:
+            self.store.reopen()
+        return changed
 
 
 def to_document(chunk: StoredChunk, score: float, leg: str) -> Document:
