@@ -52,3 +52,19 @@ def test_facts_and_split():
     names, numbers, quotes = facts('The talks lasted two hours, Hakan Fidan said "seize this opportunity now" [1].')
     assert "Hakan" in names and "Fidan" in names and numbers == {"2"} and quotes == ["seize this opportunity now"]
     assert split_sentences("One [1]. Two [2]. Three.") == ["One [1].", "Two [2].", "Three."]
+
+
+def test_question_premise_is_not_turned_into_a_claim():
+    source = ["The delegations met at Istanbul's palace, where the two sides failed to agree on a ceasefire."]
+    v = verify("The two sides signed a ceasefire in Istanbul [1].", source,
+               "What ceasefire did the two sides sign in Istanbul?")
+    assert v.sentences == [] and "comes from the question" in v.checks[0].why
+
+
+def test_cited_source_must_be_about_the_numbers_the_question_names():
+    v = verify("1,000 prisoners returned [1].", ["Both sides agreed to exchange 1,000 prisoners, who returned."],
+               "How many prisoners returned on May 23?")
+    assert v.sentences == [] and "'23'" in v.checks[0].why
+    v = verify("390 prisoners returned [1].", ["On May 23, 390 prisoners returned."],
+               "How many prisoners returned on May 23?")
+    assert v.sentences == [("390 prisoners returned.", [1])]
