@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.text import STOPWORDS, words
+from index.text import QUESTION_WORDS, STOPWORDS, words
 
 _MARKS = re.compile(r"\s*\[\d{1,2}\]")
 _FOLLOW = re.compile(r"\b(he|him|his|she|her|hers|they|them|their|theirs|it|its|that|this|those|these|there|then|"
@@ -18,7 +18,7 @@ _FOLLOW = re.compile(r"\b(he|him|his|she|her|hers|they|them|their|theirs|it|its|
                      r"^\s*(and|but|so|what about|how about|why|what else|anything else)\b", re.I)
 _PERSON_PRONOUN = re.compile(r"\b(he|him|she|her)\b", re.I)
 _POSSESSIVE = re.compile(r"\b(his|her)\b(?=\s+[a-z])", re.I)
-_NAME = re.compile(r"\b(?:[A-Z\u0130][a-z\u00e0-\u024f'\u2019-]+\s){1,2}[A-Z\u0130][a-z\u00e0-\u024f\u2019-]+\b")
+_NAME = re.compile(r"\b(?:[A-Z\u0130][a-z\u00e0-\u024f'\u2019-]+\s){1,3}[A-Z\u0130][a-z\u00e0-\u024f\u2019-]+\b")
 _SINGLE = re.compile(r"\b[A-Z\u0130][a-z\u00e0-\u024f-]{2,}\b")
 _NOT_PEOPLE = {"Russia", "Ukraine", "Turkey", "Türkiye", "Istanbul", "Moscow", "Kyiv", "Kiev", "Europe", "European",
                "Russian", "Ukrainian", "Turkish", "United", "States", "Friday", "May", "March", "The", "President",
@@ -59,7 +59,7 @@ def _people(text: str) -> list[str]:
     # "Defense Minister Rustem Umerov" -> "Rustem Umerov"
     names = [" ".join(w for w in n.split() if w not in _NOT_PEOPLE) for n in names]
     singles = [m.group() for m in _SINGLE.finditer(text) if m.group() not in _NOT_PEOPLE]
-    return [n for n in names + singles if n]
+    return [n for n in names + singles if n and n.split()[0].lower() not in STOPWORDS | QUESTION_WORDS]
 
 
 def by_rules(question: str, history: list[tuple[str, str]]) -> Standalone:
@@ -67,7 +67,11 @@ def by_rules(question: str, history: list[tuple[str, str]]) -> Standalone:
         return Standalone(question, question, False, "as asked")
     last_user = next((t for r, t in reversed(history) if r == "user"), "")
     last_answer = _MARKS.sub("", next((t for r, t in reversed(history) if r == "assistant"), ""))
-    people = _people(last_answer) or _people(last_user)
+    # after "who…?" the answer names the person; otherwise the question's subject is meant
+    if re.match(r"\s*(and\s+)?(who|whom|whose)\b", last_user, re.I):
+        people = _people(last_answer) or _people(last_user)
+    else:
+        people = _people(last_user) or _people(last_answer)
     q = question.strip()
     if people:
         who = people[0]

@@ -185,6 +185,7 @@ def gather(question: str, passages: list[Passage], idf, question_vector=None, se
         cov = coverage(set(tokens(span)), terms)
         typed = has_type(span, kind)
         score = 0.5 * sim + 0.5 * cov + (0.15 if typed else 0.0) + 0.05 / (1 + pi) - 0.0004 * max(0, len(span) - 250)
+
         units.append(Unit(pi, p.source, p.start + start, p.start + end, span, score, cov, typed))
     units.sort(key=lambda u: -u.score)
     best_sim = max(sims, default=0.0)
