@@ -31,6 +31,14 @@ class SparseIndex:
     def n(self) -> int:
         return len(self.chunks)
 
+    def common_terms(self, share: float = 0.1) -> frozenset:
+        """Terms found in at least `share` of the chunks: the corpus's topic words."""
+        cached = getattr(self, "_common", None)
+        if cached is None or cached[0] != share:
+            cached = (share, frozenset(t for t, n in self.df.items() if n >= share * self.n))
+            self._common = cached
+        return cached[1]
+
     def idf(self, term: str) -> float:
         return math.log(1 + (self.n - self.df.get(term, 0) + 0.5) / (self.df.get(term, 0) + 0.5))
 

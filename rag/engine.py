@@ -101,6 +101,7 @@ class Engine:
         """Load the store, BM25, the embedder and the LLM now rather than on the first question."""
         self.corpus.sparse_index()
         self.corpus.embedder.warm_up()
+        self.corpus.warm_sentences()
         if self.backend is not None and hasattr(self.backend, "warm_up"):
             self.backend.warm_up()
         return self
@@ -264,7 +265,8 @@ class Engine:
             failed, notice = True, prompts.NOTICE_LLM_FAILED.format(why=f"could not start ({exc})")
         timings["generate"] = _ms(t)
         t = time.perf_counter()
-        checked = verify(draft, [u.text for u in units], standalone.question) if not failed else None
+        common = self.corpus.sparse_index().common_terms()
+        checked = verify(draft, [u.text for u in units], standalone.question, common) if not failed else None
         kept = [(text, [units[n - 1] for n in ns]) for text, ns in checked.sentences] if checked else []
         if kept and evidence.answer_type and not any(_typed(text, evidence.answer_type) for text, _ in kept):
             kept, why = [], "no kept sentence holds the kind of answer asked for"

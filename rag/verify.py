@@ -75,8 +75,9 @@ def facts(sentence: str) -> tuple[list[str], set[str], list[str]]:
     return names, _numbers(body), [q for q in _QUOTED.findall(body)]
 
 
-def supports(source: str, sentence: str, question: str) -> tuple[bool, str]:
-    """Does `source` support `sentence`? (ok, reason)"""
+def supports(source: str, sentence: str, question: str, common: frozenset = frozenset()) -> tuple[bool, str]:
+    """Does `source` support `sentence`? (ok, reason). `common`: stemmed words so frequent in
+    the corpus ("talks", "delegation") that echoing them from the question asserts nothing."""
     body = _ANY_MARK.sub("", sentence).strip()
     if INJECTION.search(body):
         return False, "looks like an instruction, not an answer"
@@ -99,7 +100,7 @@ def supports(source: str, sentence: str, question: str) -> tuple[bool, str]:
     if missing_numbers:
         return False, f"the cited source is not about {sorted(missing_numbers)[0]!r}, which the question names"
     content = list(dict.fromkeys(t for t in tokens(body) if not t.isdigit()))
-    unsupported = [t for t in content if t not in src_stems]
+    unsupported = [t for t in content if t not in src_stems and not (t in asked and t in common)]
     # A word taken from the question but absent from the source is how a premise turns
     # into a claim ("the two sides signed a ceasefire"): never allowed. One word of the
     # model's own (a paraphrase) is tolerated in a longer sentence.
@@ -113,7 +114,7 @@ def supports(source: str, sentence: str, question: str) -> tuple[bool, str]:
     return True, "supported"
 
 
-def verify(draft: str, sources: list[str], question: str) -> Verified:
+def verify(draft: str, sources: list[str], question: str, common: frozenset = frozenset()) -> Verified:
     """Check each sentence of `draft` against `sources` (the LLM's [1]..[n], 1-based)."""
     out = Verified()
     for sentence in split_sentences(draft):
@@ -131,11 +132,11 @@ def verify(draft: str, sources: list[str], question: str) -> Verified:
             out.checks.append(Check(body, cites, False, "cites a source that does not exist"))
             continue
         if valid:
-            results = [(n, *supports(sources[n - 1], body, question)) for n in valid]
+            results = [(n, *supports(sources[n - 1], body, question, common)) for n in valid]
             good = [n for n, ok, _ in results if ok]
             if not good:
                 # the LLM may have cited the wrong number: accept another source that supports it in full
-                alt = [n for n in range(1, len(sources) + 1) if n not in valid and supports(sources[n - 1], body, question)[0]]
+                alt = [n for n in range(1, len(sources) + 1) if n not in valid and supports(sources[n - 1], body, question, common)[0]]
                 if alt:
                     out.sentences.append((body, alt[:1]))
                     out.checks.append(Check(body, cites, True, "supported by another source", repaired=True))
@@ -145,7 +146,7 @@ def verify(draft: str, sources: list[str], question: str) -> Verified:
             out.sentences.append((body, good))
             out.checks.append(Check(body, cites, True, "supported"))
             continue
-        alt = [n for n in range(1, len(sources) + 1) if supports(sources[n - 1], body, question)[0]]
+        alt = [n for n in range(1, len(sources) + 1) if supports(sources[n - 1], body, question, common)[0]]
         if alt:
             out.sentences.append((body, alt[:1]))
             out.checks.append(Check(body, cites, True, "no marker; supported by a source", repaired=True))
