@@ -153,6 +153,12 @@ def format_table(report: dict) -> str:
                  "seen before / new to the engine)\n" + _table(
                      ["store", "chunks", "build", "bm25 build", "bm25 load", "1st query", "retr p50", "retr p95",
                       "retr rate", "extr p50 seen", "extr p95 seen", "extr p50 new"], rows))
+    rows = [[r["label"]] + [_fmt(((r.get("retrieve_ms") or {}).get(f"legs_ms_{stat}") or {}).get(leg), "ms")
+                            for leg in ("embed_query", "chroma_query", "bm25_search") for stat in ("p50", "p95")]
+            for r in report.get("scale", []) if (r.get("retrieve_ms") or {}).get("legs_ms_p50")]
+    if rows:
+        parts.append("Retrieval legs on their own\n" + _table(
+            ["store", "embed p50", "embed p95", "chroma p50", "chroma p95", "bm25 p50", "bm25 p95"], rows))
     e = report.get("embedder") or {}
     if e:
         parts.append(f"Embedding model alone: {_fmt(e.get('docs_per_s'), 'chunks/s')} embedded; query p50 "

@@ -235,7 +235,7 @@ def _run(plan: Plan, settings, source: Path, tmp: Path, report: dict, progress: 
 
     # -- concurrent chat clients ----------------------------------------------------------------
     progress.step("chat page under load")
-    page_engine = scale.open_engine(settings, seeds_dir, source, embedder)
+    page_engine = scale.open_engine(settings, seeds_dir, source, embedder).warm_up()   # as `newsrag chat` does
     total = plan.load_clients * plan.load_per_client
     try:
         report["load"] = load.load_test(page_engine, [q.question for q in questions if not q.history],

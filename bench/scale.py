@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index import sparse
+from index.text import fold
 from rag.condense import by_rules, normalize_history
 
 from .measure import Stopwatch, median, summary
@@ -96,7 +97,9 @@ def open_and_index_bm25(engine) -> dict:
 
 
 def time_retrieval(engine, questions: list[Question], passes: int, tick=None) -> dict:
-    """Hybrid retrieval latency per question (query embedding included), over `passes` passes."""
+    """Hybrid retrieval latency per question (query embedding included), over `passes` passes;
+    then, once over the questions, each leg on its own: embedding the query, the Chroma
+    query and the BM25 search (at the depth the hybrid retriever asks each leg for)."""
     per_pass = []
     for _ in range(passes):
         times = []
@@ -109,7 +112,23 @@ def time_retrieval(engine, questions: list[Question], passes: int, tick=None) ->
             if tick:
                 tick()
         per_pass.append(times)
-    return _pooled(per_pass)
+    out = _pooled(per_pass)
+    corpus, depth = engine.corpus, engine._retriever.dense.k
+    legs: dict[str, list[float]] = {"embed_query": [], "chroma_query": [], "bm25_search": []}
+    index = corpus.sparse_index()
+    for q in questions:
+        text = fold(q.search)
+        with Stopwatch() as embed:
+            vector = corpus.embedder.embed_query(text)
+        with Stopwatch() as dense:
+            corpus.store.query(vector, depth)
+        with Stopwatch() as bm25:
+            index.search(text, depth)
+        for key, sw in (("embed_query", embed), ("chroma_query", dense), ("bm25_search", bm25)):
+            legs[key].append(sw.ms)
+    out["legs_ms_p50"] = {key: summary(times)["p50"] for key, times in legs.items()}
+    out["legs_ms_p95"] = {key: summary(times)["p95"] for key, times in legs.items()}
+    return out
 
 
 def time_extractive(engine, questions: list[Question], passes: int, tick=None) -> tuple[dict, dict]:

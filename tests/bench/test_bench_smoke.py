@@ -59,6 +59,8 @@ def test_quick_bench_writes_a_report_with_real_figures(tmp_path, capsys, monkeyp
         ext = row["extractive_ms"]
         assert ext["new_passages"]["p50"] > 0 and ext["seen_passages"]["p50"] > 0
         assert row["bm25_build_s"] > 0 and row["first_query_ms"] > 0
+        assert set(ret["legs_ms_p50"]) == {"embed_query", "chroma_query", "bm25_search"}
+        assert all(v > 0 for v in ret["legs_ms_p50"].values())
     assert report["scale"][0]["retrieve_ms"]["p50_target"] == "<= 30 ms"
 
     # quality: newsrag against the tutorial pipeline on the same questions
