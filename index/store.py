@@ -4,12 +4,14 @@
 server (auth through Chroma's own client settings and CHROMA_* variables). The
 collection's metadata is the store's manifest: which folder it was built from,
 with which embedding model and chunk settings, and a version stamp that changes
-whenever its contents do (readers and the BM25 cache follow it).
-Nothing opens until `open()`; telemetry is off.
+whenever its contents do (readers and the BM25 cache follow it). An embedded store
+is read as it stands on disk when it connects; `reopen()` catches up with what another
+process wrote since. Nothing opens until `open()`; telemetry is off.
 """
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -18,7 +20,7 @@ from .chunking import Chunk
 from .errors import StoreError
 
 MANIFEST_KEYS = ("newsrag_source", "embedding_model", "chunk_size", "chunk_overlap", "schema", "version")
-SCHEMA = 1
+SCHEMA = 2   # bump when what is embedded or how chunks are made changes
 PAGE = 2000
 
 
@@ -67,6 +69,21 @@ def chunk_metadata(c: Chunk) -> dict:
     return meta
 
 
+_CONNECTING = threading.Lock()
+
+
+def _drop_cached_system(path: Path):
+    """Make the next client of `path` read it from disk. Embedded Chroma keeps one in-memory
+    system per folder, shared by every client in the process, and its vector index never sees
+    what another process wrote afterwards (get() does, query() does not: chroma-core/chroma#3792).
+    The old system is not stopped: a client elsewhere in the process that holds it keeps working,
+    and it is freed with the last such client."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient._identifier_to_system.pop(str(path), None)
+    SharedSystemClient._identifier_to_refcount.pop(str(path), None)
+
+
 class ChromaStore:
     def __init__(self, spec: StoreSpec, collection: str = "newsrag"):
         if not 3 <= len(collection) <= 512:
@@ -94,7 +111,9 @@ class ChromaStore:
                                      "start it with `chroma run --path DIR --port PORT` or check --store") from exc
             else:
                 self.spec.path.mkdir(parents=True, exist_ok=True)
-                self._client = chromadb.PersistentClient(path=str(self.spec.path), settings=settings)
+                with _CONNECTING:   # Chroma looks the system up again while the client starts
+                    _drop_cached_system(self.spec.path)
+                    self._client = chromadb.PersistentClient(path=str(self.spec.path), settings=settings)
         return self._client
 
     def exists(self) -> bool:
@@ -132,6 +151,11 @@ class ChromaStore:
     def refresh(self):
         """Forget the cached collection handle so the next call sees a writer's changes."""
         self._col = None
+
+    def reopen(self):
+        """Reconnect, so that queries see vectors another process has written since we connected."""
+        self._col = None
+        self._client = None
 
     # -- manifest ----------------------------------------------------------------------
     def manifest(self) -> dict:
@@ -192,5 +216,8 @@ class ChromaStore:
         """Nearest chunks by cosine similarity (higher is closer)."""
         col = self.open()
         res = col.query(query_embeddings=[vector], n_results=k, include=["metadatas", "documents", "distances"])
+        # a chunk another process deleted after we connected can still come back from the
+        # vector index, without its document or metadata: it is gone, so it is skipped
         return [(StoredChunk(i, d, dict(m)), 1.0 - dist)
-                for i, d, m, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])]
+                for i, d, m, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])
+                if d is not None and m is not None]

@@ -63,7 +63,10 @@ class LLMSpec:
 
 
 class LlamaCpp:
-    """A GGUF model run in-process by llama-cpp-python; loaded on first use, one call at a time."""
+    """A GGUF model run in-process by llama-cpp-python; loaded on first use, one call at a time.
+    Small: it gets the short prompt and writes one line."""
+
+    small = True
 
     def __init__(self, path: Path | None, name: str, *, threads: int, timeout: float, resolve=None, n_ctx: int = 2048):
         self._path, self.name, self.threads, self.timeout, self.n_ctx = path, name, threads, timeout, n_ctx
@@ -96,7 +99,8 @@ class LlamaCpp:
             try:
                 pieces = llm.create_chat_completion(
                     messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
-                    max_tokens=max_tokens, temperature=0.0, stream=True, stop=["\n\n", "Question:", "Sources:"])
+                    max_tokens=max_tokens, temperature=0.0, stream=True, repeat_penalty=1.15,
+                    stop=["\n", "Question:", "Sources:"])
                 for part in pieces:
                     delta = part["choices"][0].get("delta", {}).get("content")
                     if delta:
@@ -112,41 +116,46 @@ class LlamaCpp:
 class LangChainChat:
     """An OpenAI-compatible or Ollama server through its LangChain chat model."""
 
+    small = False
+
     def __init__(self, spec: LLMSpec, *, timeout: float, retries: int):
         self.spec, self.timeout, self.retries = spec, timeout, retries
         where = f"@{spec.base}" if spec.base else ""
         self.name = f"{spec.kind}:{spec.model}{where}"
-        self._chat = None
+        self._chats: dict[int, object] = {}     # one chat model per token budget (condense, answer)
 
     def _build(self, max_tokens: int):
         if self.spec.kind == "openai":
+            import httpx
             from langchain_openai import ChatOpenAI
 
+            # its own HTTP client (LangChain's default is shared process-wide), so that a stalled
+            # stream can be cut off by closing it without breaking any other chat model
             return ChatOpenAI(model=self.spec.model, base_url=self.spec.base, temperature=0, max_tokens=max_tokens,
                               api_key=os.environ.get("OPENAI_API_KEY") or "not-needed", timeout=self.timeout,
-                              max_retries=0)
+                              max_retries=0, http_client=httpx.Client(timeout=self.timeout))
         from langchain_ollama import ChatOllama
 
         return ChatOllama(model=self.spec.model, base_url=self.spec.base, temperature=0, num_predict=max_tokens,
                           client_kwargs={"timeout": self.timeout})
 
     def stream(self, system: str, user: str, *, max_tokens: int) -> Iterator[str]:
-        if self._chat is None:
-            self._chat = self._build(max_tokens)
+        chat = self._chats.get(max_tokens)
+        if chat is None:
+            chat = self._chats[max_tokens] = self._build(max_tokens)
         deadline = time.monotonic() + self.timeout
         attempt = 0
         while True:
             sent = False
             try:
-                for chunk in self._chat.stream([("system", system), ("human", user)]):
-                    text = chunk.content if isinstance(chunk.content, str) else ""
-                    if text:
-                        sent = True
-                        yield text
-                    if time.monotonic() > deadline:
-                        raise LLMError(f"took longer than {self.timeout:.0f}s")
+                for text in _before(deadline, self.timeout,
+                                    lambda: chat.stream([("system", system), ("human", user)])):
+                    sent = True
+                    yield text
                 return
             except LLMError:
+                self._chats.pop(max_tokens, None)
+                _close(chat)   # frees a connection still held by a server that never finishes
                 raise
             except Exception as exc:
                 why = describe(exc)
@@ -155,6 +164,56 @@ class LangChainChat:
                     raise LLMError(why) from None
                 attempt += 1
                 time.sleep(min(2.0 ** attempt * 0.25, max(0.0, deadline - time.monotonic())))
+
+
+def _before(deadline: float, limit: float, start) -> Iterator[str]:
+    """The text pieces of the chat stream `start()`, read in a helper thread so the deadline
+    holds however the server stalls: HTTP clients time out a single read, and a server that
+    trickles keep-alive bytes, or one word a second, never trips that."""
+    import queue
+
+    pieces: queue.Queue = queue.Queue()
+    stop = threading.Event()
+
+    def pump():
+        try:
+            for chunk in start():
+                text = chunk.content if isinstance(chunk.content, str) else ""
+                if text:
+                    pieces.put(("text", text))
+                if stop.is_set():
+                    return
+            pieces.put(("end", None))
+        except BaseException as exc:  # handed to the caller, which decides
+            pieces.put(("error", exc))
+
+    threading.Thread(target=pump, daemon=True, name="newsrag-llm-stream").start()
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                if left <= 0:
+                    raise queue.Empty
+                kind, value = pieces.get(timeout=left)
+            except queue.Empty:
+                raise LLMError(f"took longer than {limit:.0f}s") from None
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+
+
+def _close(chat):
+    """Close the chat model's own HTTP client, ending a read that a stalled server holds open."""
+    client = getattr(chat, "http_client", None)
+    try:
+        if client is not None:
+            client.close()
+    except Exception:
+        pass
 
 
 def _status(exc: Exception) -> int | None:
