@@ -90,16 +90,13 @@ def html_to_text(markup: str) -> str:
         tag.decompose()
     for br in soup.find_all("br"):
         br.replace_with("\n")
-    blocks = []
-    for el in soup.find_all(["h1", "h2", "h3", "h4", "p", "li", "blockquote", "pre", "td"]):
-        if el.find(["p", "li", "h1", "h2", "h3", "blockquote"]):
-            continue  # the inner blocks are taken on their own
-        line = re.sub(r"\s+", " ", el.get_text(" ")).strip()
-        if line:
-            blocks.append(line)
-    if not blocks:
-        blocks = [ln.strip() for ln in soup.get_text("\n").splitlines() if ln.strip()]
-    return html.unescape("\n\n".join(blocks))
+    # Every block element ends a paragraph; unclosed <p> tags (common) lose nothing this way.
+    for el in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "blockquote", "pre", "td", "tr",
+                             "div", "section", "article", "header", "dt", "dd"]):
+        el.insert_before("\n\n")
+        el.insert_after("\n\n")
+    paragraphs = [re.sub(r"\s+", " ", part).strip() for part in re.split(r"\n\s*\n", soup.get_text())]
+    return html.unescape("\n\n".join(p for p in paragraphs if p))
 
 
 def clean(text: str) -> tuple[str, int]:
@@ -149,11 +146,12 @@ def outlet(text: str) -> str | None:
 
 def read_article(path: Path, source: str) -> Article:
     """One file into an Article; raises ValueError with a reason when it is unusable."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ValueError(f"{size // 1_000_000} MB is over the {MAX_FILE_BYTES // 1_000_000} MB limit for one article")
     data = path.read_bytes()
     if not data.strip():
         raise ValueError("empty file")
-    if len(data) > MAX_FILE_BYTES:
-        raise ValueError(f"{len(data) // 1_000_000} MB is over the {MAX_FILE_BYTES // 1_000_000} MB limit for one article")
     if looks_binary(data):
         raise ValueError("binary file, not text")
     text, note = decode(data)

@@ -25,6 +25,7 @@ from .verify import verify
 _STATE_Q = re.compile(r"^\s*(is|are|has|have|does|do|will)\b|\b(now|currently|current|status|yet|so far|still|"
                       r"latest)\b", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2060\ufeff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _MARKERS = re.compile(r"\[\d+\]")
 EXTRACTIVE_MAX_CHARS = 380       # answers stay well inside the 400-character budget
 
@@ -90,9 +91,11 @@ class Engine:
             index_folder(s.source_path(), self.store, MiniLM(), size=s.chunk_size, overlap=s.chunk_overlap,
                          progress=False, wait=600)
             return
+        from index.store import SCHEMA
+
         found = self.store.manifest()
         for key, want in (("embedding_model", MODEL_NAME), ("chunk_size", s.chunk_size),
-                          ("chunk_overlap", s.chunk_overlap)):
+                          ("chunk_overlap", s.chunk_overlap), ("schema", SCHEMA)):
             if key in found and found[key] != want:
                 raise StoreMismatch(f"the index at {self.store.spec} was built with {key}={found[key]!r} but "
                                     f"newsrag now uses {want!r}: run `newsrag index --rebuild`")
@@ -168,6 +171,7 @@ class Engine:
         if len(question) > self.settings.max_question_chars:
             raise NewsragError(f"the question is {len(question):,} characters; the limit is "
                                f"{self.settings.max_question_chars:,}: ask something shorter")
+        question = _SURROGATE.sub("\ufffd", question)   # undecodable bytes from a shell arrive as lone surrogates
         question = _CONTROL.sub("", question).strip()
         if not question:
             raise NewsragError("the question is empty: ask something about the articles")

@@ -37,7 +37,8 @@ _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z\u0130][a-z\u00e0-\u024f]+(?:\s[A-Z
 INJECTION = re.compile(
     r"\b(ignore|disregard|forget)\b.{0,40}\b(instruction|question|prompt|previous|above|rules)|"
     r"\b(system prompt|api key|you are (now )?an? (ai|assistant|language model))\b|\breply (only )?with\b|"
-    r"\bCANARY-\d+", re.I)
+    r"\b(for|to) (the|any) (assistant|chatbot|language model|ai|llm|model) (reading|summari[sz]ing|processing)\b",
+    re.I)
 _INSTRUCTION_Q = re.compile(
     r"^\s*(ignore|disregard|forget|pretend|act as|you are now|write (me )?an? (poem|song|story|essay|joke|haiku|code|"
     r"program|script)|translate|summari[sz]e the (internet|web)|print|reveal|show me (your|the) (system|prompt|"
