@@ -211,6 +211,15 @@ def format_table(report: dict) -> str:
                      f"{load.get('answered')} answered, {load.get('errors')} errors in {_fmt(load.get('wall_s'), 's')}; "
                      f"{_fmt(load.get('throughput_per_s'), 'answers/s')}, latency p50 {_fmt(lat.get('p50'), 'ms')} "
                      f"p95 {_fmt(lat.get('p95'), 'ms')}")
+    kinds = report.get("store_kinds") or {}
+    if "skipped" in kinds or not kinds:
+        parts.append(f"Store kinds: {kinds.get('skipped', 'not measured')}")
+    else:
+        emb, srv = kinds["embedded"]["retrieve_ms"], kinds["server"]["retrieve_ms"]
+        parts.append(f"Store kinds (Engine.ask's retrieve stage, {emb['n']} questions): embedded p50 "
+                     f"{_fmt(emb['p50'], 'ms')} p95 {_fmt(emb['p95'], 'ms')}; server p50 {_fmt(srv['p50'], 'ms')} "
+                     f"p95 {_fmt(srv['p95'], 'ms')}; server/embedded p50 {_fmt(kinds['server_over_embedded_p50'])} "
+                     f"p95 {_fmt(kinds['server_over_embedded_p95'])}")
     mem = report.get("memory") or {}
     parts.append("Memory: " + ", ".join(f"{k} {_fmt(v, 'MB')}" for k, v in mem.items()
                                         if k.endswith("_mb") and not isinstance(v, dict)))

@@ -2,12 +2,14 @@
 
 Order: load the embedding model; index the seeds (repeated); on the seeds store
 time retrieval and extractive answers and score quality against the tutorial
-pipeline; the local LLM; cold starts; concurrent chat clients; then the synthetic
-corpus (indexed once, its vectors kept) and the bigger stores written from those
-vectors. Memory-sensitive figures come before the big stores fill the process.
+pipeline; the local LLM; cold starts; concurrent chat clients; the seeds in an
+embedded store and in a Chroma server, side by side; then the synthetic corpus
+(indexed once, its vectors kept) and the bigger stores written from those vectors.
+Memory-sensitive figures come before the big stores fill the process.
 Everything is built under a temporary folder that is removed at the end; the
 user's own store is never touched. `--quick` uses tiny sizes, one pass and skips
-the 100k store, the local LLM and cold starts (a smoke run in well under a minute).
+the 100k store, the local LLM, cold starts and the store kinds (a smoke run in
+well under a minute).
 """
 from __future__ import annotations
 
@@ -114,7 +116,7 @@ def run(args, settings) -> int:
                      "source": str(source)},
         "plan": plan.__dict__,
     }
-    steps = 8 + len(plan.store_sizes)
+    steps = 9 + len(plan.store_sizes)
     progress = Progress(steps)
     try:
         with tempfile.TemporaryDirectory(prefix="newsrag-bench-") as tmp:
@@ -145,7 +147,7 @@ def _run(plan: Plan, settings, source: Path, tmp: Path, report: dict, progress: 
     from index.indexer import embed_text, index_folder
     from index.store import ChromaStore, StoreSpec
 
-    from . import answering, corpus, load, quality, scale
+    from . import answering, corpus, load, quality, scale, stores
 
     questions = gold_questions(plan.questions)
     size, overlap, collection = settings.chunk_size, settings.chunk_overlap, settings.collection
@@ -244,6 +246,18 @@ def _run(plan: Plan, settings, source: Path, tmp: Path, report: dict, progress: 
     except Exception as exc:  # the page is another package's; its failure is reported, the bench goes on
         report["load"] = {"skipped": f"the chat page failed under load: {type(exc).__name__}: {exc}"}
     del page_engine, engine
+    gc.collect()
+    progress.done()
+
+    # -- the two store kinds --------------------------------------------------------------------
+    progress.step("store kinds: embedded vs server")
+    if plan is QUICK:
+        report["store_kinds"] = {"skipped": "quick"}
+    else:
+        try:
+            report["store_kinds"] = stores.store_kinds(settings, source, embedder, questions, tmp, plan.passes)
+        except Exception as exc:  # a server that will not start is reported, the bench goes on
+            report["store_kinds"] = {"skipped": f"{type(exc).__name__}: {exc}"}
     gc.collect()
     progress.done()
 

@@ -1,0 +1,90 @@
+"""Hybrid retrieval on the two store kinds, side by side: the seeds indexed into an embedded
+store (`chroma:DIR`) and into a Chroma server (`chroma run`, started here on a free port and
+always stopped). Both engines are warmed up, then each question is asked of one and then
+the other (new to both), so a busy CPU weighs on the two alike; the figure is the engine's
+own retrieve stage (Answer.timings_ms["retrieve"]).
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+from .measure import Stopwatch, summary
+
+CHROMA = Path(sys.executable).parent / "chroma"
+
+
+@contextmanager
+def chroma_server(base: Path, limit_s: float = 30.0):
+    """`chroma run` on a free local port; yields its store spec. Raises RuntimeError when it
+    does not answer its heartbeat within `limit_s`; the process is stopped in every case."""
+    base.mkdir(parents=True, exist_ok=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with open(base / "server.log", "wb") as log:
+        proc = subprocess.Popen([str(CHROMA), "run", "--path", str(base / "data"), "--host", "127.0.0.1",
+                                 "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, cwd=base,
+                                env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
+        try:
+            deadline, url = time.monotonic() + limit_s, f"http://127.0.0.1:{port}/api/v2/heartbeat"
+            while True:
+                try:
+                    with urllib.request.urlopen(url, timeout=2) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    pass
+                if proc.poll() is not None:
+                    raise RuntimeError(f"`chroma run` exited with {proc.returncode}")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the Chroma server did not answer its heartbeat within {limit_s:g} s")
+                time.sleep(0.3)
+            yield f"chroma+http://127.0.0.1:{port}"
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=15)
+
+
+def store_kinds(settings, source: Path, embedder, questions, tmp: Path, passes: int = 1) -> dict:
+    """Index the seeds into both store kinds, then time hybrid retrieval on each."""
+    from index.indexer import index_folder
+    from index.store import ChromaStore, StoreSpec
+    from rag import Engine
+
+    from . import scale
+
+    with chroma_server(tmp / "chroma-server") as server:
+        out, engines, times = {"questions": len(questions), "passes": passes}, {}, {}
+        for kind, spec in (("embedded", f"chroma:{tmp / 'store-embedded'}"), ("server", server)):
+            with Stopwatch() as sw:
+                r = index_folder(source, ChromaStore(StoreSpec.parse(spec), settings.collection), embedder,
+                                 size=settings.chunk_size, overlap=settings.chunk_overlap, progress=False)
+            out[kind] = {"store": spec, "chunks": r.chunks_written, "index_s": round(sw.s, 2)}
+            engine = Engine(settings.with_(store=spec, llm="extractive", source=str(source),
+                                           cache_dir=str(tmp / f"cache-{kind}")))
+            engine.corpus.embedder = embedder     # the bench's one loaded model
+            engines[kind], times[kind] = engine.warm_up(), []
+        for _ in range(passes):
+            for q in questions:
+                for kind, engine in engines.items():
+                    scale.forget_queries(engine)
+                    answer = engine.ask(q.question, history=list(q.history) or None)
+                    if "retrieve" in answer.timings_ms:   # an instruction is refused before retrieval
+                        times[kind].append(answer.timings_ms["retrieve"])
+    for kind in engines:
+        out[kind]["retrieve_ms"] = summary(times[kind])
+    for stat in ("p50", "p95"):
+        mine, base = out["server"]["retrieve_ms"][stat], out["embedded"]["retrieve_ms"][stat]
+        out[f"server_over_embedded_{stat}"] = round(mine / base, 2) if mine and base else None
+    return out
