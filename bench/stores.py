@@ -6,55 +6,11 @@ own retrieve stage (Answer.timings_ms["retrieve"]).
 """
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 
+from index.server import chroma_server
+
 from .measure import Stopwatch, summary
-
-CHROMA = Path(sys.executable).parent / "chroma"
-
-
-@contextmanager
-def chroma_server(base: Path, limit_s: float = 30.0):
-    """`chroma run` on a free local port; yields its store spec. Raises RuntimeError when it
-    does not answer its heartbeat within `limit_s`; the process is stopped in every case."""
-    base.mkdir(parents=True, exist_ok=True)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    with open(base / "server.log", "wb") as log:
-        proc = subprocess.Popen([str(CHROMA), "run", "--path", str(base / "data"), "--host", "127.0.0.1",
-                                 "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, cwd=base,
-                                env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
-        try:
-            deadline, url = time.monotonic() + limit_s, f"http://127.0.0.1:{port}/api/v2/heartbeat"
-            while True:
-                try:
-                    with urllib.request.urlopen(url, timeout=2) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    pass
-                if proc.poll() is not None:
-                    raise RuntimeError(f"`chroma run` exited with {proc.returncode}")
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"the Chroma server did not answer its heartbeat within {limit_s:g} s")
-                time.sleep(0.3)
-            yield f"chroma+http://127.0.0.1:{port}"
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=15)
-
 
 def store_kinds(settings, source: Path, embedder, questions, tmp: Path, passes: int = 1) -> dict:
     """Index the seeds into both store kinds, then time hybrid retrieval on each."""
@@ -64,7 +20,7 @@ def store_kinds(settings, source: Path, embedder, questions, tmp: Path, passes: 
 
     from . import scale
 
-    with chroma_server(tmp / "chroma-server") as server:
+    with chroma_server(tmp / "chroma-server", limit_s=30.0) as server:
         out, engines, times = {"questions": len(questions), "passes": passes}, {}, {}
         for kind, spec in (("embedded", f"chroma:{tmp / 'store-embedded'}"), ("server", server)):
             with Stopwatch() as sw:

@@ -157,39 +157,14 @@ def scripted_class():
 def llama_server(tmp_path_factory):
     """llama.cpp's OpenAI-compatible server (`python -m llama_cpp.server`) with the packaged
     SmolLM2-135M; yields its base URL (…/v1) and stops it at the end."""
-    import urllib.request
-
+    from index.server import serve
     from rag.models import model_path
 
     base = tmp_path_factory.mktemp("llama-server")
     model = model_path("smollm", base / "cache")
     port = free_port()
-    log = open(base / "server.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-                             "--port", str(port), "--n_threads", "2", "--n_threads_batch", "2", "--n_ctx", "2048",
-                             "--verbose", "False"], stdout=log, stderr=subprocess.STDOUT, env=clean_env(), cwd=base)
     url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 120
-    try:
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"llama_cpp.server exited with {proc.returncode}: "
-                                   f"{(base / 'server.log').read_text(errors='replace')[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/models", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("llama_cpp.server did not come up within 120 s")
-            time.sleep(0.5)
+    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1", "--port", str(port),
+           "--n_threads", "2", "--n_threads_batch", "2", "--n_ctx", "2048", "--verbose", "False"]
+    with serve(cmd, f"{url}/models", log_path=base / "server.log", limit_s=120, env=clean_env(), cwd=base):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=20)
-        log.close()

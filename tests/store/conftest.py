@@ -3,26 +3,20 @@ the store tests share: running the `newsrag` command, and engines over either st
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from index.server import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
 BIN = Path(sys.executable).parent
-CHROMA = BIN / "chroma"
 NEWSRAG = BIN / "newsrag"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def clean_env(**extra) -> dict:
@@ -37,39 +31,12 @@ def clean_env(**extra) -> dict:
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory):
     """`chroma run --path TMP --host 127.0.0.1 --port FREE`; yields its store spec, stops it at the end."""
+    from index.server import CHROMA, chroma_server
+
     if not CHROMA.exists():
         pytest.skip(f"no chroma command at {CHROMA}")
-    base = tmp_path_factory.mktemp("chroma-server")
-    port = free_port()
-    log = open(base / "server.log", "wb")
-    proc = subprocess.Popen([str(CHROMA), "run", "--path", str(base / "data"), "--host", "127.0.0.1",
-                             "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=clean_env(),
-                            cwd=base)
-    url = f"http://127.0.0.1:{port}/api/v2/heartbeat"
-    deadline = time.monotonic() + 60
-    try:
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"chroma run exited with {proc.returncode}: "
-                                   f"{(base / 'server.log').read_text(errors='replace')[-2000:]}")
-            try:
-                with urllib.request.urlopen(url, timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the Chroma server did not answer its heartbeat within 60 s")
-            time.sleep(0.3)
-        yield f"chroma+http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
-        log.close()
+    with chroma_server(tmp_path_factory.mktemp("chroma-server"), env=clean_env()) as spec:
+        yield spec
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,68 @@
+"""Local server processes for tests and benchmarks: start, wait until they answer, stop.
+
+`serve(cmd, ready_url)` runs any command that opens an HTTP port; `chroma_server` is the
+Chroma one (`chroma run` from this venv), yielding its `chroma+http://` store spec. The
+process is stopped however the block ends. Loopback only. Not used by the engine itself.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+CHROMA = Path(sys.executable).parent / "chroma"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serve(cmd: list[str], ready_url: str, *, log_path: Path, limit_s: float = 60.0, env: dict | None = None,
+          cwd: Path | None = None):
+    """Run `cmd` until `ready_url` answers 200 (RuntimeError, with the log's tail, if it exits
+    or does not answer within `limit_s`); stop it when the block ends."""
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd)
+        try:
+            deadline = time.monotonic() + limit_s
+            while True:
+                if proc.poll() is not None:
+                    tail = Path(log_path).read_text(errors="replace")[-2000:]
+                    raise RuntimeError(f"{Path(cmd[0]).name} exited with {proc.returncode}: {tail}")
+                try:
+                    with urllib.request.urlopen(ready_url, timeout=2) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{ready_url} did not answer within {limit_s:g} s")
+                time.sleep(0.3)
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=15)
+
+
+@contextmanager
+def chroma_server(base: Path, *, limit_s: float = 60.0, env: dict | None = None):
+    """`chroma run` on a free loopback port with its data under `base`; yields the store spec."""
+    base.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    cmd = [str(CHROMA), "run", "--path", str(base / "data"), "--host", "127.0.0.1", "--port", str(port)]
+    env = {**(env if env is not None else os.environ), "ANONYMIZED_TELEMETRY": "False"}
+    with serve(cmd, f"http://127.0.0.1:{port}/api/v2/heartbeat", log_path=base / "server.log", limit_s=limit_s,
+               env=env, cwd=base):
+        yield f"chroma+http://127.0.0.1:{port}"
