@@ -18,6 +18,16 @@ from pathlib import Path
 CHROMA = Path(sys.executable).parent / "chroma"
 
 
+def child_env(**extra) -> dict:
+    """The environment for a child newsrag or server process in tests and benchmarks:
+    the caller's, less NEWSRAG_* settings, offline, no telemetry, one llama.cpp thread."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSRAG_")}
+    env.update(HF_HUB_OFFLINE="1", ANONYMIZED_TELEMETRY="False", TOKENIZERS_PARALLELISM="false",
+               NEWSRAG_THREADS="1")
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -56,3 +56,19 @@ def engine_factory(seeded_store, monkeypatch):
         return Engine(Settings(store=f"chroma:{seeded_store}", source=str(SEEDS), **kw))
 
     return make
+
+
+@pytest.fixture(name="free_port", scope="session")
+def free_port_fixture():
+    """A function returning a free loopback port."""
+    from index.server import free_port
+
+    return free_port
+
+
+@pytest.fixture(name="clean_env", scope="session")
+def clean_env_fixture():
+    """A function building a child process's environment (see index.server.child_env)."""
+    from index.server import child_env
+
+    return child_env

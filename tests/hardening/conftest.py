@@ -7,7 +7,6 @@ import os
 import random
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -15,24 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from index.server import child_env as clean_env
+from index.server import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
 NEWSRAG = Path(sys.executable).parent / "newsrag"
-
-
-def clean_env(**extra) -> dict:
-    """A child's environment: no NEWSRAG_* from the caller, offline, no telemetry."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSRAG_")}
-    env.update(HF_HUB_OFFLINE="1", ANONYMIZED_TELEMETRY="False", TOKENIZERS_PARALLELISM="false",
-               NEWSRAG_THREADS="1")
-    env.update({k: str(v) for k, v in extra.items()})
-    return env
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def generate_articles(dest: Path, n: int = 300, per: int = 2, seed: int = 7) -> list[str]:
@@ -57,19 +44,9 @@ def generate_articles(dest: Path, n: int = 300, per: int = 2, seed: int = 7) -> 
     return names
 
 
-@pytest.fixture(name="clean_env", scope="session")
-def clean_env_fixture():
-    return clean_env
-
-
 @pytest.fixture(name="generate_articles", scope="session")
 def generate_articles_fixture():
     return generate_articles
-
-
-@pytest.fixture(name="free_port", scope="session")
-def free_port_fixture():
-    return free_port
 
 
 @pytest.fixture

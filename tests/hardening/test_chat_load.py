@@ -3,21 +3,16 @@ every client gets an answer or a clear "busy" message, none hangs, memory stays 
 Throughput and p95 at this load come from `newsrag bench`, not from here."""
 from __future__ import annotations
 
-import socket
 import threading
 import time
 
 import psutil
 import pytest
 
+from index.server import free_port
+
 CLIENTS = 20
 LIMIT_S = 120
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.load

@@ -2,30 +2,18 @@
 the store tests share: running the `newsrag` command, and engines over either store kind."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from index.server import free_port
+from index.server import child_env as clean_env
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
 BIN = Path(sys.executable).parent
 NEWSRAG = BIN / "newsrag"
-
-
-
-
-def clean_env(**extra) -> dict:
-    """The environment for a child process: no NEWSRAG_* from the caller, offline, no telemetry."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSRAG_")}
-    env.update(HF_HUB_OFFLINE="1", ANONYMIZED_TELEMETRY="False", TOKENIZERS_PARALLELISM="false",
-               NEWSRAG_THREADS="1")
-    env.update({k: str(v) for k, v in extra.items()})
-    return env
 
 
 @pytest.fixture(scope="session")
@@ -62,11 +50,3 @@ def run_newsrag(tmp_path):
     return run
 
 
-@pytest.fixture(name="free_port", scope="session")
-def free_port_fixture():
-    return free_port
-
-
-@pytest.fixture(name="clean_env", scope="session")
-def clean_env_fixture():
-    return clean_env
