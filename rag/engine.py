@@ -13,10 +13,11 @@ import time
 from typing import Iterator
 
 from index.errors import NewsragError, StoreMismatch
+from index.text import fold, tokens
 
 from . import prompts
 from .condense import Standalone, accept_rewrite, by_rules, normalize_history
-from .evidence import Evidence, Unit, gather, is_instruction, pick
+from .evidence import Evidence, Unit, gather, has_type, is_instruction, pick
 from .llm import LLMError, LLMSpec, build_backend
 from .settings import Settings
 from .types import Answer, Citation, Passage
@@ -140,8 +141,6 @@ class Engine:
         docs = self._retriever.invoke(standalone.search)
         passages = tuple(_passage(d) for d in docs)
         index = corpus.sparse_index()
-        from index.text import fold
-
         evidence = gather(standalone.question, list(passages), index.idf,
                           corpus.embed_query(fold(standalone.question)), corpus.sentence_vectors)
         timings["retrieve"] = _ms(t1)
@@ -200,8 +199,6 @@ class Engine:
         return rules
 
     def _extractive(self, evidence: Evidence, passages, question: str) -> tuple[str, tuple[Citation, ...]]:
-        from index.text import tokens
-
         units = pick(evidence.units, 2, EXTRACTIVE_MAX_CHARS)
         best = units[:1]
         # a second quotation only when it scores nearly as well and holds question terms the first lacks
@@ -272,7 +269,7 @@ class Engine:
         common = self.corpus.sparse_index().common_terms()
         checked = verify(draft, [u.text for u in units], standalone.question, common) if not failed else None
         kept = [(text, [units[n - 1] for n in ns]) for text, ns in checked.sentences] if checked else []
-        if kept and evidence.answer_type and not any(_typed(text, evidence.answer_type) for text, _ in kept):
+        if kept and evidence.answer_type and not any(has_type(text, evidence.answer_type) for text, _ in kept):
             kept, why = [], "no kept sentence holds the kind of answer asked for"
         else:
             why = None
@@ -292,12 +289,6 @@ class Engine:
         timings["total"] = _ms(t0)
         yield Answer(text=text, refused=False, citations=cites, fallback=fallback, notice=notice, draft=draft,
                      checks=checks, timings_ms=timings, **base)
-
-
-def _typed(text: str, kind: str) -> bool:
-    from .evidence import has_type
-
-    return has_type(text, kind)
 
 
 def _passage(doc) -> Passage:
