@@ -1,9 +1,10 @@
 """Reading the gold question file (`gold.jsonl`, one JSON object a line).
 
 The format is DESIGN.md's "Gold file": id, question, answers, sources,
-answerable and an optional history of [role, text] pairs. `load_gold`
-checks every line and says which line is wrong and why. This module does
-not score answers (see `evals.metrics`) nor check answers against the corpus
+answerable, and optionally answers_all (groups of alternatives, one of each
+must be in a correct answer), kind (what sort of question it is) and a
+history of [role, text] pairs. `load_gold` checks every line and says which
+line is wrong and why. This module does not score answers (see `evals.metrics`) nor check answers against the corpus
 (the tests do that for the shipped file).
 """
 
@@ -15,8 +16,13 @@ from pathlib import Path
 from typing import Any
 
 ROLES = ("user", "assistant")
-_REQUIRED = ("id", "question", "answers", "sources", "answerable")
-_FIELDS = frozenset(_REQUIRED) | {"history"}
+KINDS = (
+    "fact", "number", "date", "quote", "who-said", "two-articles", "differ", "follow-up", "false-premise",
+    "list", "summary", "off-topic", "on-topic-absent", "near-miss", "instruction",
+)
+LONG_KINDS = frozenset({"list", "summary"})   # their answers may run to 600 characters
+_REQUIRED = ("id", "question", "sources", "answerable")
+_FIELDS = frozenset(_REQUIRED) | {"answers", "answers_all", "kind", "history"}
 
 
 class GoldError(ValueError):
@@ -33,6 +39,12 @@ class GoldItem:
     sources: tuple[str, ...]
     answerable: bool
     history: tuple[tuple[str, str], ...] = ()
+    answers_all: tuple[tuple[str, ...], ...] = ()
+    kind: str | None = None
+
+    def gold_strings(self) -> tuple[str, ...]:
+        """Every gold string: the answers, then each alternative of every group, once each."""
+        return tuple(dict.fromkeys([*self.answers, *(alt for group in self.answers_all for alt in group)]))
 
     def history_list(self) -> list[tuple[str, str]] | None:
         """The earlier turns in the form `Engine.ask(history=...)` takes, None when there are none."""
@@ -43,9 +55,10 @@ def load_gold(path: str | Path) -> list[GoldItem]:
     """Read and check a gold file; blank lines are skipped.
 
     Raises GoldError naming the file, the line and the problem: a missing
-    file, bad JSON, a missing or unknown field, a wrong type, an unanswerable
-    entry with answers or sources, an answerable one without, a duplicate id,
-    or a history that is not a list of [role, text] pairs.
+    file, bad JSON, a missing or unknown field, a wrong type, an unknown
+    kind, answers_all that is not a list of non-empty groups of strings, an
+    unanswerable entry with answers or sources, an answerable one without, a
+    duplicate id, or a history that is not a list of [role, text] pairs.
     """
     path = Path(path)
     try:
@@ -86,10 +99,12 @@ def _parse_line(line: str, where: str) -> GoldItem:
     item = GoldItem(
         id=_text(obj, "id", where),
         question=_text(obj, "question", where),
-        answers=_strings(obj, "answers", where),
-        sources=_strings(obj, "sources", where),
+        answers=_strings(obj.get("answers", []), "answers", where),
+        sources=_strings(obj["sources"], "sources", where),
         answerable=_flag(obj, "answerable", where),
         history=_history(obj.get("history", []), where),
+        answers_all=_groups(obj.get("answers_all", []), where),
+        kind=_kind(obj.get("kind"), where),
     )
     _check_answerability(item, where)
     return item
@@ -102,8 +117,7 @@ def _text(obj: dict[str, Any], name: str, where: str) -> str:
     return value
 
 
-def _strings(obj: dict[str, Any], name: str, where: str) -> tuple[str, ...]:
-    value = obj[name]
+def _strings(value: Any, name: str, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise GoldError(f"{where}: {name!r} must be a list of non-empty strings, got {value!r}")
     return tuple(value)
@@ -114,6 +128,22 @@ def _flag(obj: dict[str, Any], name: str, where: str) -> bool:
     if not isinstance(value, bool):
         raise GoldError(f"{where}: {name!r} must be true or false, got {value!r}")
     return value
+
+
+def _groups(value: Any, where: str) -> tuple[tuple[str, ...], ...]:
+    shape = "a list of groups, each a non-empty list of non-empty strings"
+    if not isinstance(value, list):
+        raise GoldError(f"{where}: 'answers_all' must be {shape}, got {value!r}")
+    for group in value:
+        if not (isinstance(group, list) and group and all(isinstance(v, str) and v.strip() for v in group)):
+            raise GoldError(f"{where}: 'answers_all' must be {shape}; bad group {group!r}")
+    return tuple(tuple(group) for group in value)
+
+
+def _kind(value: Any, where: str) -> str | None:
+    if value is None or value in KINDS:
+        return value
+    raise GoldError(f"{where}: 'kind' must be one of {', '.join(KINDS)}; got {value!r}")
 
 
 def _history(value: Any, where: str) -> tuple[tuple[str, str], ...]:
@@ -130,7 +160,8 @@ def _history(value: Any, where: str) -> tuple[tuple[str, str], ...]:
 
 
 def _check_answerability(item: GoldItem, where: str) -> None:
-    if not item.answerable and (item.answers or item.sources):
-        raise GoldError(f"{where}: answerable is false, so 'answers' and 'sources' must be empty")
-    if item.answerable and not (item.answers and item.sources):
-        raise GoldError(f"{where}: an answerable question needs at least one answer and one source")
+    if not item.answerable and (item.answers or item.answers_all or item.sources):
+        raise GoldError(f"{where}: answerable is false, so 'answers', 'answers_all' and 'sources' must be empty")
+    if item.answerable and not ((item.answers or item.answers_all) and item.sources):
+        raise GoldError(f"{where}: an answerable question needs at least one answer "
+                        "(in 'answers' or 'answers_all') and one source")

@@ -154,7 +154,7 @@ def test_format_table(report):
     assert any(line.split() == ["answer_accuracy", "0.500"] for line in lines)
     assert any(line.split() == ["fallback_rate", "0.250"] for line in lines)
     assert any(line.startswith("latency_ms.p95") for line in lines)
-    metric_rows = [line for line in lines[3:]]
+    metric_rows = lines[3:lines.index("")]
     assert len({line.index(line.split()[1]) for line in metric_rows}) == 1  # values aligned
 
 
@@ -191,7 +191,7 @@ def test_compare_reports():
     assert lines["refusal_accuracy"].split()[1:] == ["0.500", "0.000", "-0.500", "worse"]
     assert lines["false_refusal_rate"].split()[-1] == "same"
     assert "fixed (1): q2" in text
-    assert "broke (1): q3 (refusal_accuracy)" in text
+    assert "broke (1): q3 (refusal_accuracy; stage refusal)" in text
 
 
 def test_compare_reports_latency_lower_is_better(report):
