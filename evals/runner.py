@@ -523,6 +523,13 @@ def check_thresholds(report: Mapping[str, Any], thresholds: Mapping[str, float])
     return failures
 
 
+def check_threshold_names(thresholds: Mapping[str, Any], k: int) -> None:
+    """Raise ValueError for an unknown metric name or a limit that is not a number, before any run."""
+    names = dict.fromkeys([*(name.format(k=k) for name in RATE_METRICS), *LATENCY_METRICS])
+    for name, limit in thresholds.items():
+        _check_threshold_entry(name, limit, names, k)
+
+
 def _check_threshold_entry(name: str, limit: Any, values: Mapping[str, Any], k: int) -> None:
     if name.startswith("per_kind."):
         kind, _, metric = name[len("per_kind."):].rpartition(".")

@@ -4,15 +4,22 @@ import pytest
 
 from evals.metrics import (
     answer_correct,
+    bootstrap_ci,
     citation_hits,
     contains_gold,
     exact_match,
+    failure_stage,
     first_hit_rank,
     fold,
+    fold_numbers,
+    holds_gold,
+    max_answer_chars,
+    passages_hold,
     percentile,
     strip_markers,
     summarize,
     token_f1,
+    truth_value,
 )
 
 
@@ -58,10 +65,52 @@ def test_strip_markers(text, expected):
         ("Umerov", [], False),
         ("anything", [""], False),
         ("1[2]000 prisoners", ["1000"], True),
+        # numbers: words and separators fold on both sides
+        ("3 years [1]", ["three years"], True),
+        ("three years", ["3 years"], True),
+        ("1000 prisoners each", ["1,000"], True),
+        ("1,000 prisoners each", ["1000"], True),
+        ("about twelve thousand four hundred fans", ["12,400"], True),
+        ("a thousand prisoners", ["1,000 prisoners"], True),
+        ("twenty-one people", ["21"], True),
+        # a number in gold is not found inside a longer number
+        ("In 2023 [1].", ["three"], False),
+        ("It took 13 days.", ["3 days"], False),
+        ("It was 3.5 million.", ["5 million"], False),
+        ("On May 15.", ["15"], True),
+        # number words are whole words only
+        ("someone came", ["one"], False),
+        ("It happens often.", ["ten"], False),
     ],
 )
 def test_contains_gold(text, golds, expected):
     assert contains_gold(text, golds) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("three years", "3 years"),
+        ("someone often tent", "someone often tent"),
+        ("no one", "no 1"),
+        ("ten-year-old", "10-year-old"),
+        ("twenty-one and twenty one", "21 and 21"),
+        ("one hundred and five", "105"),
+        ("a hundred and fifty", "150"),
+        ("a thousand and one nights", "1001 nights"),
+        ("two thousand and twenty-four", "2024"),
+        ("five hundred thousand", "500000"),
+        ("thousands of people", "thousands of people"),
+        ("one two three", "1 2 3"),
+        ("one and two", "1 and 2"),
+        ("a man", "a man"),
+        ("zero", "0"),
+        ("1,000 and 12,400 and 1,000,000", "1000 and 12400 and 1000000"),
+        ("1,0000 and 2019,2020", "1,0000 and 2019,2020"),
+    ],
+)
+def test_fold_numbers(text, expected):
+    assert fold_numbers(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -188,3 +237,119 @@ def test_summarize_extractive_and_empty_denominators():
     assert report["citation_precision"] is None
     assert report["refusal_accuracy"] is None
     assert "retrieval_recall_at_3" in report
+
+
+LEADERS = [["Putin"], ["Zelensky", "Zelenskyy"], ["Trump"]]
+
+
+@pytest.mark.parametrize(
+    ("text", "answers", "groups", "expected"),
+    [
+        ("Putin, Zelenskyy and Trump stayed away [1][2].", [], LEADERS, True),
+        ("Putin and Trump stayed away [1].", [], LEADERS, False),           # one name missing
+        ("Putin, Zelensky and Trump.", ["stayed away"], LEADERS, False),   # answers must hold too
+        ("Putin, Zelensky and Trump stayed away.", ["stayed away"], LEADERS, True),
+        ("Trump stayed away.", ["Trump"], [], True),
+        ("anything", [], [], False),
+    ],
+)
+def test_holds_gold_needs_every_group(text, answers, groups, expected):
+    assert holds_gold(text, answers, groups) is expected
+    assert answer_correct(text, False, answers, groups) is expected
+
+
+def test_list_and_summary_answers_may_run_to_600_characters():
+    long = "Putin, Zelensky and Trump " + "x" * 500
+    assert max_answer_chars("list") == max_answer_chars("summary") == 600
+    assert max_answer_chars("fact") == max_answer_chars(None) == 400
+    assert not answer_correct(long, False, [], LEADERS, max_chars=max_answer_chars("fact"))
+    assert answer_correct(long, False, [], LEADERS, max_chars=max_answer_chars("list"))
+    assert not answer_correct(long + "x" * 100, False, [], LEADERS, max_chars=600)
+
+
+def test_passages_hold_between_them():
+    passages = ["Putin did not come.", "Zelenskyy waited in Ankara.", "Trump stayed in Washington."]
+    assert passages_hold(passages, [], LEADERS)
+    assert not passages_hold(passages[:2], [], LEADERS)
+    assert passages_hold(passages, ["Ankara"], [])
+    assert not passages_hold(passages, ["Moscow"], LEADERS)
+    assert not passages_hold(passages, [], [])
+
+
+@pytest.mark.parametrize(
+    ("answerable", "refused", "correct", "expected"),
+    [(True, False, True, 1), (True, True, False, 0), (True, False, False, -1),
+     (False, True, None, 1), (False, False, None, -1)],
+)
+def test_truth_value(answerable, refused, correct, expected):
+    assert truth_value(answerable, refused, correct) == expected
+
+
+_PASSED = {"answerable": True, "refused": False, "correct": True, "passages_hold": True,
+           "answer_holds": True, "drafted": True, "draft_holds": True, "fallback": False}
+
+
+@pytest.mark.parametrize(
+    ("changes", "stage"),
+    [
+        ({}, None),
+        ({"answerable": False, "refused": True, "correct": None, "passages_hold": False}, None),
+        ({"answerable": False, "correct": None}, "refusal"),                          # answered: should refuse
+        ({"correct": False, "passages_hold": False, "answer_holds": False}, "retrieval"),
+        ({"correct": False, "refused": True, "passages_hold": False, "answer_holds": False,
+          "draft_holds": False}, "retrieval"),                                        # refused, nothing retrieved
+        ({"correct": False, "refused": True, "answer_holds": False, "drafted": False,
+          "draft_holds": False}, "refusal"),                                          # refused, passages held it
+        ({"correct": False, "answer_holds": False}, "verification"),                  # right draft, dropped
+        ({"correct": False, "refused": True, "answer_holds": False}, "verification"),  # right draft, all dropped
+        ({"correct": False, "answer_holds": False, "draft_holds": False}, "llm"),      # wrong draft kept
+        ({"correct": False, "answer_holds": False, "draft_holds": False, "fallback": True}, "llm"),
+        ({"correct": False}, "llm"),                                                  # right but too long
+        ({"correct": False, "fallback": True}, "evidence"),                          # quotation too long
+        ({"correct": False, "answer_holds": False, "drafted": False, "draft_holds": False}, "evidence"),
+    ],
+)
+def test_failure_stage(changes, stage):
+    assert failure_stage(**{**_PASSED, **changes}) == stage
+
+
+def test_bootstrap_ci_is_deterministic_and_holds_the_estimate():
+    flags = [True] * 7 + [False] * 3
+    low, high = bootstrap_ci(flags)
+    assert bootstrap_ci(flags) == [low, high]
+    assert 0 <= low < 0.7 < high <= 1
+    assert bootstrap_ci([True] * 5) == [1.0, 1.0]
+    assert bootstrap_ci([]) is None
+    wide, narrow = bootstrap_ci(flags), bootstrap_ci(flags * 10)
+    assert narrow[1] - narrow[0] < wide[1] - wide[0]   # more questions, a tighter interval
+
+
+def test_summarize_truth_score_per_kind_and_stages():
+    rows = [
+        {**_row(correct=True), "kind": "number"},                                         # +1
+        {**_row(correct=False), "kind": "number", "stage": "evidence"},                   # -1
+        {**_row(correct=False, refused=True), "kind": "list", "stage": "refusal"},        #  0
+        {**_row(answerable=False, refused=True), "kind": "near-miss"},                    # +1
+        {**_row(answerable=False, refused=False), "kind": "near-miss", "stage": "refusal"},  # -1
+        {**_row(answerable=False, refused=True), "kind": "near-miss"},                    # +1
+    ]
+    report = summarize(rows, k=5, llm="extractive")
+    assert report["truth_score"] == pytest.approx((1 - 1 + 0 + 1 - 1 + 1) / 6)
+    assert report["answer_accuracy"] == pytest.approx(1 / 3)
+    assert report["per_kind"] == {
+        "number": {"n": 2, "answer_accuracy": 0.5, "refusal_accuracy": None, "truth_score": 0.0},
+        "list": {"n": 1, "answer_accuracy": 0.0, "refusal_accuracy": None, "truth_score": 0.0},
+        "near-miss": {"n": 3, "answer_accuracy": None, "refusal_accuracy": pytest.approx(2 / 3),
+                      "truth_score": pytest.approx(1 / 3)},
+    }
+    assert list(report["per_kind"]) == ["number", "list", "near-miss"]   # the gold format's order
+    assert report["failure_stages"] == {"retrieval": 0, "evidence": 1, "llm": 0, "verification": 0, "refusal": 2}
+    low, high = report["answer_accuracy_ci95"]
+    assert low <= 1 / 3 <= high
+
+
+def test_summarize_rows_without_kind():
+    report = summarize([_row(), _row(answerable=False, refused=True)], k=5, llm="extractive")
+    assert report["truth_score"] == 1.0
+    assert report["per_kind"] == {"unlabelled": {"n": 2, "answer_accuracy": 1.0, "refusal_accuracy": 1.0,
+                                                 "truth_score": 1.0}}

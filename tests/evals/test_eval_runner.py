@@ -6,7 +6,15 @@ from dataclasses import dataclass, field
 import pytest
 
 from evals.gold import GoldItem
-from evals.runner import check_thresholds, compare_reports, format_table, run_eval, write_report
+from evals.runner import (
+    check_threshold_names,
+    check_thresholds,
+    compare_reports,
+    format_table,
+    run_eval,
+    score_question,
+    write_report,
+)
 
 
 @dataclass(frozen=True)
@@ -234,3 +242,194 @@ def test_compare_reports_ignores_noise_below_the_shown_precision(report):
                                        "p95": report["latency_ms"]["p95"] - 0.01}}
     lines = [line for line in compare_reports(report, nudged).splitlines() if line.startswith("latency")]
     assert all(line.endswith("same") for line in lines)
+
+
+# -- truth score, kinds and the stage where a failure happened ---------------------------------------
+
+@dataclass(frozen=True)
+class BareAnswer:
+    """An answer with no draft or checks attributes at all (the runner must not need them)."""
+
+    text: str
+    refused: bool = False
+    fallback: bool = False
+    llm: str = "extractive"
+    citations: tuple = ()
+    passages: tuple = ()
+
+
+@dataclass(frozen=True)
+class DraftedAnswer(FakeAnswer):
+    draft: str | None = None
+
+
+PUTIN = FakePassage("003.txt", "Putin stayed in Moscow.")
+TRUMP = FakePassage("004.txt", "Trump did not attend.")
+LIST_ITEM = GoldItem("q5", "Which leaders stayed away?", (), ("003.txt", "004.txt"), True,
+                     answers_all=(("Putin",), ("Trump",)), kind="list")
+
+
+def _stage(item, answer):
+    return score_question(item, answer, latency_ms=1.0, k=5)
+
+
+@pytest.mark.parametrize(
+    ("item", "answer", "truth", "stage"),
+    [
+        # passed
+        (ITEMS[0], BareAnswer("Hakan Fidan [1].", passages=(FIDAN,)), 1, None),
+        (ITEMS[2], BareAnswer("The articles do not say.", refused=True), 1, None),
+        # retrieval: no passage in the top k holds the gold
+        (ITEMS[1], BareAnswer("Fidan [1].", passages=(FIDAN,)), -1, "retrieval"),
+        (ITEMS[1], BareAnswer("The articles do not say.", refused=True, passages=(FIDAN,)), 0, "retrieval"),
+        # evidence: a passage held it, no LLM draft, the quotation is the wrong sentence
+        (ITEMS[1], BareAnswer("Fidan chaired [1].", passages=(FIDAN, MEDINSKY)), -1, "evidence"),
+        # refusal: refused though a passage held it; answered an unanswerable question
+        (ITEMS[1], BareAnswer("The articles do not say.", refused=True, passages=(MEDINSKY,)), 0, "refusal"),
+        (ITEMS[3], BareAnswer("Paris [1].", passages=(FIDAN,)), -1, "refusal"),
+        # llm: the draft was wrong and verification kept it
+        (ITEMS[1], DraftedAnswer("Fidan headed it [1].", llm="local:fake", passages=(MEDINSKY,),
+                                 draft="Fidan headed it [1].",
+                                 checks=({"text": "Fidan headed it [1].", "cites": [1], "kept": True, "why": None},)),
+         -1, "llm"),
+        # verification: the draft was right, the final answer lost it
+        (ITEMS[1], DraftedAnswer("Moscow's team arrived [1].", llm="local:fake", fallback=True, passages=(MEDINSKY,),
+                                 draft="Medinsky headed it [1].",
+                                 checks=({"text": "Medinsky headed it [1].", "cites": [1], "kept": False,
+                                          "why": "unsupported"},)),
+         -1, "verification"),
+        # a draft read from the checks when the answer carries no draft text
+        (ITEMS[1], FakeAnswer("The articles do not say.", refused=True, llm="local:fake", passages=(MEDINSKY,),
+                              checks=({"text": "Medinsky did [1].", "cites": [1], "kept": False, "why": "x"},)),
+         0, "verification"),
+        # lists: every group must be in the answer; the passages between them must hold every group
+        (LIST_ITEM, BareAnswer("Putin and Trump [1][2].", passages=(PUTIN, TRUMP)), 1, None),
+        (LIST_ITEM, BareAnswer("Putin [1].", passages=(PUTIN, TRUMP)), -1, "evidence"),
+        (LIST_ITEM, BareAnswer("Putin [1].", passages=(PUTIN, FIDAN)), -1, "retrieval"),
+    ],
+)
+def test_truth_and_stage_per_question(item, answer, truth, stage):
+    row = _stage(item, answer)
+    assert (row["truth"], row["stage"]) == (truth, stage)
+    assert row["kind"] == item.kind
+
+
+def test_list_rows_score_against_their_groups():
+    row = _stage(LIST_ITEM, BareAnswer("Putin and Trump [1][2].", passages=(TRUMP, PUTIN),
+                                       citations=(FakePassage("003.txt", PUTIN.text, n=1),)))
+    assert row["correct"] is True and row["gold_answers_all"] == [["Putin"], ["Trump"]]
+    assert row["rank"] == 1 and row["citation_hits"] == [1, 1]
+    assert row["exact"] is False and 0 < row["f1"] < 1   # against "Putin Trump"
+    long = "Putin and Trump stayed away. " + "More. " * 70    # ~450 characters: fine for a list
+    assert _stage(LIST_ITEM, BareAnswer(long, passages=(PUTIN, TRUMP)))["correct"] is True
+    assert _stage(GoldItem("q6", "Who?", ("Putin",), ("003.txt",), True, kind="fact"),
+                  BareAnswer(long, passages=(PUTIN,)))["correct"] is False
+
+
+KINDED = [
+    GoldItem("k1", "Who chaired?", ("Fidan",), ("001.txt",), True, kind="fact"),
+    GoldItem("k2", "Who headed the other side?", ("Medinsky",), ("002.txt",), True, kind="fact"),
+    GoldItem("k3", "Who chaired the 2019 talks?", (), (), False, kind="near-miss"),
+    GoldItem("k4", "Who chaired the 2021 talks?", (), (), False, kind="near-miss"),
+]
+
+
+def _kinded_report(**overrides):
+    script = {
+        "Who chaired?": FakeAnswer("Hakan Fidan [1].", passages=(FIDAN,)),
+        "Who headed the other side?": FakeAnswer("Fidan [1].", passages=(FIDAN, MEDINSKY)),
+        "Who chaired the 2019 talks?": FakeAnswer("The articles do not say.", refused=True),
+        "Who chaired the 2021 talks?": FakeAnswer("Fidan [1].", passages=(FIDAN,)),
+    }
+    script.update(overrides)
+    return run_eval(ScriptedEngine(script), KINDED, k=5, progress=False)
+
+
+def test_report_truth_score_per_kind_and_stages():
+    report = _kinded_report()
+    assert report["truth_score"] == 0.0          # +1 -1 +1 -1
+    assert report["per_kind"]["fact"] == {"n": 2, "answer_accuracy": 0.5, "refusal_accuracy": None,
+                                          "truth_score": 0.0}
+    assert report["per_kind"]["near-miss"] == {"n": 2, "answer_accuracy": None, "refusal_accuracy": 0.5,
+                                               "truth_score": 0.0}
+    assert report["failure_stages"] == {"retrieval": 0, "evidence": 1, "llm": 0, "verification": 0, "refusal": 1}
+    low, high = report["answer_accuracy_ci95"]
+    assert low <= 0.5 <= high
+    assert [row["stage"] for row in report["per_question"]] == [None, "evidence", None, "refusal"]
+
+
+def test_format_table_shows_truth_interval_kinds_and_stages():
+    table = format_table(_kinded_report())
+    lines = table.splitlines()
+    assert any(line.split() == ["truth_score", "0.000"] for line in lines)
+    interval = next(line for line in lines if line.startswith("answer_accuracy_ci95"))
+    assert interval.split(None, 1)[1].startswith("[") and interval.endswith("]")
+    assert ["kind", "n", "accuracy", "refusal", "truth"] in [line.split() for line in lines]
+    assert ["fact", "2", "0.500", "n/a", "0.000"] in [line.split() for line in lines]
+    assert ["near-miss", "2", "n/a", "0.500", "0.000"] in [line.split() for line in lines]
+    assert "failures by stage: retrieval 0, evidence 1, llm 0, verification 0, refusal 1" in lines
+
+
+def test_html_has_per_kind_bars_and_the_stage_of_each_failure(tmp_path):
+    _, html_path = write_report(_kinded_report(), tmp_path / "r.json")
+    page = html_path.read_text(encoding="utf-8")
+    assert 'aria-label="per-kind bar chart"' in page and page.count("<svg") == 2
+    assert "near-miss (n=2)" in page
+    assert '<span class="stage">evidence</span>' in page and '<span class="stage">refusal</span>' in page
+    assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")   # nothing fetched
+    assert "truth_score" in page and "answer_accuracy_ci95" in page
+
+
+def test_compare_reports_diffs_truth_and_kinds():
+    before = _kinded_report()
+    after = _kinded_report(**{"Who chaired the 2021 talks?": FakeAnswer("The articles do not say.", refused=True)})
+    lines = {line.split()[0]: line.split()[1:] for line in compare_reports(before, after).splitlines() if line.strip()}
+    assert lines["truth_score"] == ["0.000", "0.500", "+0.500", "better"]
+    assert lines["per_kind.near-miss.refusal_accuracy"] == ["0.500", "1.000", "+0.500", "better"]
+    assert lines["per_kind.near-miss.truth_score"] == ["0.000", "1.000", "+1.000", "better"]
+    assert lines["per_kind.fact.answer_accuracy"] == ["0.500", "0.500", "+0.000", "same"]
+    assert lines["per_kind.fact.n"] == ["2", "2"]
+    assert lines["failure_stages.refusal"] == ["1", "0", "-1", "better"]
+    assert lines["answer_accuracy_ci95"][0].startswith("[")
+
+
+def test_compare_reads_reports_without_kinds(report):
+    old = {key: value for key, value in report.items() if key not in ("truth_score", "per_kind", "failure_stages")}
+    lines = {line.split()[0]: line.split()[1:] for line in compare_reports(old, report).splitlines() if line.strip()}
+    assert lines["truth_score"][:2] == ["n/a", "0.000"]
+
+
+def test_check_thresholds_per_kind_names():
+    report = _kinded_report()
+    assert check_thresholds(report, {"truth_score": 0.0, "per_kind.fact.answer_accuracy": 0.5}) == []
+    assert check_thresholds(report, {"truth_score": 0.2, "per_kind.near-miss.refusal_accuracy": 0.9}) == [
+        "truth_score 0.000 is below the minimum 0.2",
+        "per_kind.near-miss.refusal_accuracy 0.500 is below the minimum 0.9",
+    ]
+    # a kind this gold set has no question of, or a figure it cannot have, is skipped
+    assert check_thresholds(report, {"per_kind.follow-up.answer_accuracy": 0.9,
+                                     "per_kind.fact.refusal_accuracy": 0.9}) == []
+
+
+@pytest.mark.parametrize(
+    ("thresholds", "message"),
+    [
+        ({"per_kind.lists.answer_accuracy": 0.5}, "unknown kind 'lists'"),
+        ({"per_kind.list.accuracy": 0.5}, "unknown per-kind metric 'accuracy'"),
+        ({"per_kind.list.n": 5}, "unknown per-kind metric 'n'"),
+        ({"per_kind.list.truth_score": "0.5"}, "must be a number"),
+        ({"truth": 0.5}, "unknown metric 'truth'"),
+    ],
+)
+def test_check_thresholds_rejects_bad_per_kind_names(thresholds, message):
+    with pytest.raises(ValueError, match=message):
+        check_thresholds(_kinded_report(), thresholds)
+    with pytest.raises(ValueError, match=message):
+        check_threshold_names(thresholds, 5)
+
+
+def test_check_threshold_names_accepts_the_shipped_files():
+    from pathlib import Path
+
+    for path in sorted((Path(__file__).resolve().parents[2] / "evals").glob("thresholds*.json")):
+        check_threshold_names(json.loads(path.read_text(encoding="utf-8")), 5)
