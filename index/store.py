@@ -1,27 +1,38 @@
-"""The Chroma store: one collection holding one corpus's chunks, vectors and metadata.
+"""The stores: one Chroma collection holding one corpus's chunks, vectors and metadata.
 
-`chroma:DIR` is Chroma embedded on disk; `chroma+http://HOST:PORT` is a Chroma
-server (auth through Chroma's own client settings and CHROMA_* variables). The
-collection's metadata is the store's manifest: which folder it was built from,
+`Store` is the seam. `EmbeddedStore` (`chroma:DIR`) is Chroma on disk inside this
+process; `ServerStore` (`chroma+http://HOST:PORT`) is a Chroma server that several
+processes share (auth through Chroma's own client settings and CHROMA_* variables).
+`open_store(spec, collection)` picks one. What differs between the two lives in
+their classes: how they connect, whether a reader may build a missing index
+(embedded: yes; a shared server: no, that is `newsrag index`'s job), where the
+writer's lock and the BM25 twin are kept, and what catching up with another
+process's writes takes.
+
+The collection's metadata is the store's manifest: which folder it was built from,
 with which embedding model and chunk settings, and a version stamp that changes
-whenever its contents do (readers and the BM25 cache follow it). An embedded store
-is read as it stands on disk when it connects; `reopen()` catches up with what another
-process wrote since. Nothing opens until `open()`; telemetry is off.
+whenever its contents do (readers and the BM25 cache follow it with one read,
+`version()`). Nothing connects until first use; telemetry is off.
 """
 from __future__ import annotations
 
+import hashlib
 import re
+import tempfile
 import threading
+import warnings
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Protocol
 
 from .chunking import Chunk
 from .errors import StoreError
 
 MANIFEST_KEYS = ("newsrag_source", "embedding_model", "chunk_size", "chunk_overlap", "schema", "version")
-SCHEMA = 2   # bump when what is embedded or how chunks are made changes
-PAGE = 2000
+SCHEMA = 2          # bump when what is embedded or how chunks are made changes
+PAGE = 2000         # ids per Chroma call: well under its batch limit, few round trips
+CHROMADB_CHECKED = "1.5.9"   # the chromadb (constraints.txt) whose private client cache _forget_system empties
 
 
 @dataclass(frozen=True)
@@ -69,22 +80,65 @@ def chunk_metadata(c: Chunk) -> dict:
     return meta
 
 
-_CONNECTING = threading.Lock()
+class Store(Protocol):
+    """One collection of chunks with their vectors and a manifest."""
+
+    spec: StoreSpec
+    collection_name: str
+    indexes_on_first_use: bool      # may a reader build the index itself when the collection is missing
+
+    @property
+    def connected(self) -> bool: ...
+
+    def exists(self) -> bool: ...
+
+    def open(self, create: bool = False): ...
+
+    def drop(self) -> None: ...
+
+    def manifest(self) -> dict: ...
+
+    def set_manifest(self, manifest: dict) -> None: ...
+
+    def version(self) -> str: ...
+
+    def reopen(self) -> None: ...
+
+    def count(self) -> int: ...
+
+    def iter_chunks(self, include_text: bool = True) -> Iterator[StoredChunk]: ...
+
+    def files(self) -> dict[str, dict]: ...
+
+    def add(self, chunks: list[Chunk], vectors: list[list[float]]) -> None: ...
+
+    def delete(self, ids: list[str]) -> None: ...
+
+    def query(self, vector: list[float], k: int) -> list[tuple[StoredChunk, float]]: ...
+
+    def lock_path(self) -> Path: ...
+
+    def cache_file(self, cache_dir: Path, stem: str) -> Path: ...
 
 
-def _drop_cached_system(path: Path):
-    """Make the next client of `path` read it from disk. Embedded Chroma keeps one in-memory
-    system per folder, shared by every client in the process, and its vector index never sees
-    what another process wrote afterwards (get() does, query() does not: chroma-core/chroma#3792).
-    The old system is not stopped: a client elsewhere in the process that holds it keeps working,
-    and it is freed with the last such client."""
-    from chromadb.api.shared_system_client import SharedSystemClient
-
-    SharedSystemClient._identifier_to_system.pop(str(path), None)
-    SharedSystemClient._identifier_to_refcount.pop(str(path), None)
+def open_store(spec: StoreSpec | str, collection: str = "newsrag", root: Path | None = None) -> Store:
+    """The store a spec names (`chroma:DIR` or `chroma+http://HOST:PORT`); connects on first use."""
+    if isinstance(spec, str):
+        spec = StoreSpec.parse(spec, root)
+    return ServerStore(spec, collection) if spec.kind == "http" else EmbeddedStore(spec, collection)
 
 
-class ChromaStore:
+def _chroma_settings():
+    from chromadb.config import Settings as ChromaSettings
+
+    return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+
+
+class _ChromaCollection(ABC):
+    """What both stores do the same way, over one Chroma client and collection handle."""
+
+    indexes_on_first_use = True
+
     def __init__(self, spec: StoreSpec, collection: str = "newsrag"):
         if not 3 <= len(collection) <= 512:
             raise StoreError(f"collection name {collection!r} must have 3 to 512 characters (NEWSRAG_COLLECTION)")
@@ -93,31 +147,32 @@ class ChromaStore:
         self._client = None
         self._col = None
 
-    # -- connection -----------------------------------------------------------------
+    @abstractmethod
+    def _new_client(self): ...
+
+    @abstractmethod
+    def lock_path(self) -> Path:
+        """The writer's lock file: one `newsrag index` at a time, across processes."""
+
+    @abstractmethod
+    def cache_file(self, cache_dir: Path, stem: str) -> Path:
+        """Where data derived from this store (the BM25 twin) is kept between runs."""
+
+    def _present(self) -> bool:
+        """Whether the store can hold anything yet, known without connecting."""
+        return True
+
     def _connect(self):
         if self._client is None:
-            import chromadb
-            from chromadb.config import Settings as ChromaSettings
-
-            settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-            if self.spec.kind == "http":
-                try:
-                    self._client = chromadb.HttpClient(host=self.spec.host, port=self.spec.port, ssl=self.spec.ssl,
-                                                       settings=settings)
-                    self._client.heartbeat()
-                except Exception as exc:
-                    self._client = None
-                    raise StoreError(f"cannot reach the Chroma server at {self.spec}: {type(exc).__name__}; "
-                                     "start it with `chroma run --path DIR --port PORT` or check --store") from exc
-            else:
-                self.spec.path.mkdir(parents=True, exist_ok=True)
-                with _CONNECTING:   # Chroma looks the system up again while the client starts
-                    _drop_cached_system(self.spec.path)
-                    self._client = chromadb.PersistentClient(path=str(self.spec.path), settings=settings)
+            self._client = self._new_client()
         return self._client
 
+    @property
+    def connected(self) -> bool:
+        return self._client is not None
+
     def exists(self) -> bool:
-        if self.spec.kind == "dir" and not (self.spec.path / "chroma.sqlite3").exists():
+        if not self._present():
             return False
         try:
             self._connect().get_collection(self.collection_name)
@@ -127,18 +182,31 @@ class ChromaStore:
         except Exception:
             return False
 
+    def _missing(self) -> StoreError:
+        return StoreError(f"no index at {self.spec} (collection {self.collection_name!r}): run `newsrag index`")
+
+    def _fetch(self):
+        """The collection as stored now (its metadata fresh), kept as the handle for later calls."""
+        from chromadb.errors import NotFoundError
+
+        if not self._present():
+            raise self._missing()
+        client = self._connect()
+        try:
+            self._col = client.get_collection(self.collection_name)
+        except (NotFoundError, ValueError):
+            raise self._missing() from None
+        return self._col
+
     def open(self, create: bool = False):
         """The collection; with create=False a missing one is a StoreError saying to index."""
         if self._col is not None:
             return self._col
-        if not create and not self.exists():
-            raise StoreError(f"no index at {self.spec} (collection {self.collection_name!r}): run `newsrag index`")
-        client = self._connect()
         if create:
-            self._col = client.get_or_create_collection(self.collection_name, metadata={"hnsw:space": "cosine"})
-        else:
-            self._col = client.get_collection(self.collection_name)
-        return self._col
+            self._col = self._connect().get_or_create_collection(self.collection_name,
+                                                                  metadata={"hnsw:space": "cosine"})
+            return self._col
+        return self._fetch()
 
     def drop(self):
         client = self._connect()
@@ -148,22 +216,19 @@ class ChromaStore:
             pass
         self._col = None
 
-    def refresh(self):
-        """Forget the cached collection handle so the next call sees a writer's changes."""
-        self._col = None
-
     def reopen(self):
-        """Reconnect, so that queries see vectors another process has written since we connected."""
+        """Catch up with what another process wrote since this one connected."""
         self._col = None
-        self._client = None
 
     # -- manifest ----------------------------------------------------------------------
     def manifest(self) -> dict:
-        col = self.open()
-        if self.spec.kind == "http":
-            col = self._connect().get_collection(self.collection_name)
-        meta = dict(col.metadata or {})
+        """The manifest as stored now: one read of the collection's metadata."""
+        meta = dict(self._fetch().metadata or {})
         return {k: meta[k] for k in MANIFEST_KEYS if k in meta}
+
+    def version(self) -> str:
+        """The version stamp as stored now (one read): it changes whenever the contents do."""
+        return str(self.manifest().get("version", ""))
 
     def set_manifest(self, manifest: dict):
         col = self.open(create=True)
@@ -221,3 +286,99 @@ class ChromaStore:
         return [(StoredChunk(i, d, dict(m)), 1.0 - dist)
                 for i, d, m, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])
                 if d is not None and m is not None]
+
+
+class EmbeddedStore(_ChromaCollection):
+    """Chroma on disk in this process (`chroma:DIR`). Read as it stands on disk when it
+    connects; `reopen()` reconnects to see what another process wrote since. The writer's
+    lock and the BM25 twin sit in the store's folder, shared by every process that reads it."""
+
+    def _new_client(self):
+        import chromadb
+
+        self.spec.path.mkdir(parents=True, exist_ok=True)
+        with _CONNECTING:   # Chroma looks the system up again while the client starts
+            _forget_system(self.spec.path)
+            return chromadb.PersistentClient(path=str(self.spec.path), settings=_chroma_settings())
+
+    def _present(self) -> bool:
+        return (self.spec.path / "chroma.sqlite3").exists()
+
+    def reopen(self):
+        self._col = None
+        self._client = None
+
+    def lock_path(self) -> Path:
+        return self.spec.path / ".newsrag-index.lock"
+
+    def cache_file(self, cache_dir: Path, stem: str) -> Path:
+        return self.spec.path / f"{stem}-{self.collection_name}.pkl"
+
+
+class ServerStore(_ChromaCollection):
+    """A Chroma server (`chroma+http://HOST:PORT`), shared by several processes. Each read goes
+    to the server, so a reader sees a writer's changes as soon as they are made. A missing
+    collection is not built by a reader (which source folder would it take?)."""
+
+    indexes_on_first_use = False
+
+    def _new_client(self):
+        import chromadb
+
+        try:
+            client = chromadb.HttpClient(host=self.spec.host, port=self.spec.port, ssl=self.spec.ssl,
+                                         settings=_chroma_settings())
+            client.heartbeat()
+        except Exception as exc:
+            raise StoreError(f"cannot reach the Chroma server at {self.spec}: {type(exc).__name__}; "
+                             "start it with `chroma run --path DIR --port PORT` or check --store") from exc
+        return client
+
+    def _missing(self) -> StoreError:
+        return StoreError(f"the Chroma server at {self.spec} has no collection {self.collection_name!r}: "
+                          f"run `newsrag index --store {self.spec}`")
+
+    def _key(self) -> str:
+        return hashlib.sha256(f"{self.spec}/{self.collection_name}".encode()).hexdigest()[:16]
+
+    def lock_path(self) -> Path:
+        # the temp folder, not the cache: writers with different NEWSRAG_CACHE must meet at one lock
+        return Path(tempfile.gettempdir()) / f"newsrag-index-{self._key()}.lock"
+
+    def cache_file(self, cache_dir: Path, stem: str) -> Path:
+        return Path(cache_dir) / f"{stem}-{self._key()}.pkl"
+
+
+_CONNECTING = threading.Lock()
+_warned: set[str] = set()
+
+
+def _forget_system(path: Path) -> bool:
+    """Make the next client of `path` read it from disk; False when this chromadb does not allow it.
+
+    Embedded Chroma keeps one in-memory system per folder, shared by every client in the
+    process, and its vector index never sees what another process wrote afterwards (get()
+    does, query() does not: chroma-core/chroma#3792). The only way to a fresh one is to drop
+    the folder's entry from `SharedSystemClient`'s private class-level maps, checked against
+    chromadb CHROMADB_CHECKED (tests/store/test_chromadb_workaround.py). The old system is not
+    stopped: a client elsewhere in the process that holds it keeps working, and it is freed
+    with the last such client. Under another chromadb the maps are emptied only if they are
+    still there, with a warning once; without them a reader sees another process's new vectors
+    only after a restart."""
+    import chromadb
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    installed = getattr(chromadb, "__version__", "?")
+    systems = getattr(SharedSystemClient, "_identifier_to_system", None)
+    refcounts = getattr(SharedSystemClient, "_identifier_to_refcount", None)
+    usable = isinstance(systems, dict) and isinstance(refcounts, dict)
+    if installed.split(".")[:2] != CHROMADB_CHECKED.split(".")[:2] and installed not in _warned:
+        _warned.add(installed)
+        warnings.warn(f"newsrag's embedded store was checked with chromadb {CHROMADB_CHECKED}, not {installed}: "
+                      + ("its client cache is still reset" if usable else
+                         "a reader will not see another process's new vectors until it restarts"), stacklevel=3)
+    if not usable:
+        return False
+    systems.pop(str(path), None)
+    refcounts.pop(str(path), None)
+    return True

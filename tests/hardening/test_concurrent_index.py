@@ -29,7 +29,7 @@ def watch_progress(proc) -> dict:
 
 def test_second_index_refused_or_waits(tmp_path, popen_newsrag, generate_articles):
     from index.articles import read_folder
-    from index.store import ChromaStore, StoreSpec
+    from index.store import open_store
 
     folder = tmp_path / "articles"
     shutil.copytree(SEEDS, folder)
@@ -61,7 +61,7 @@ def test_second_index_refused_or_waits(tmp_path, popen_newsrag, generate_article
 
     # nothing corrupted: every file whole, no chunk twice
     articles, _ = read_folder(folder)
-    store = ChromaStore(StoreSpec.parse(spec))
+    store = open_store(spec)
     files = store.files()
     assert set(files) == {a.source for a in articles} and len(articles) == 5 + len(names)
     for a in articles:
@@ -73,10 +73,10 @@ def test_second_index_refused_or_waits(tmp_path, popen_newsrag, generate_article
 def test_lock_held_in_process_refuses_the_command(tmp_path, run_newsrag, corpus_store):
     """The lock is the one the indexer takes: holding it makes `newsrag index` say so at once."""
     from index.indexer import writer_lock
-    from index.store import ChromaStore, StoreSpec
+    from index.store import open_store
 
     folder, spec = corpus_store()
-    with writer_lock(ChromaStore(StoreSpec.parse(spec))):
+    with writer_lock(open_store(spec)):
         t0 = time.monotonic()
         r = run_newsrag("index", "--source", folder, "--store", spec)
         assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr

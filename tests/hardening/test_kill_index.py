@@ -42,12 +42,12 @@ def test_kill_9_mid_index_then_query_then_finish(tmp_path, corpus_store, clean_e
     from index import sparse
     from index.articles import read_folder
     from index.chunking import chunk_article
-    from index.store import ChromaStore, StoreSpec
+    from index.store import open_store
     from rag import Engine, Settings
 
     folder, spec = corpus_store()
     store_dir = Path(spec[len("chroma:"):])
-    sparse.load(ChromaStore(StoreSpec.parse(spec)), tmp_path / "cache")     # a reader's BM25 cache, version 1
+    sparse.load(open_store(spec), tmp_path / "cache")     # a reader's BM25 cache, version 1
     assert list(store_dir.glob("bm25-*.pkl"))
 
     names = generate_articles(folder)
@@ -68,7 +68,7 @@ def test_kill_9_mid_index_then_query_then_finish(tmp_path, corpus_store, clean_e
     assert proc.returncode == -signal.SIGKILL
 
     # the store opens; part of the new articles are in, whole, and the edited seed is done
-    store = ChromaStore(StoreSpec.parse(spec))
+    store = open_store(spec)
     files = store.files()
     done = [n for n in names if n in files]
     assert 0 < len(done) < len(names), len(done)
@@ -93,7 +93,7 @@ def test_kill_9_mid_index_then_query_then_finish(tmp_path, corpus_store, clean_e
     assert unchanged >= 5 + len(done) - 1 and added <= len(names) - len(done) + 1, r.stdout
 
     articles, _ = read_folder(folder)
-    files = ChromaStore(StoreSpec.parse(spec)).files()
+    files = open_store(spec).files()
     assert set(files) == {a.source for a in articles}
     for art in articles:
         entry = files[art.source]

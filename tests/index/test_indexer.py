@@ -5,15 +5,15 @@ import pytest
 
 from index.errors import SourceError, StoreMismatch
 from index.indexer import index_folder
-from index.store import ChromaStore, StoreSpec
+from index.store import Store, open_store
 
 
-def store_at(tmp_path, name="chroma") -> ChromaStore:
-    return ChromaStore(StoreSpec("dir", path=tmp_path / name))
+def store_at(tmp_path, name="chroma") -> Store:
+    return open_store(f"chroma:{tmp_path / name}")
 
 
-def snapshot(store: ChromaStore) -> dict:
-    return {c.id: (c.text, c.meta["source"], c.meta["sha256"]) for c in ChromaStore(store.spec).iter_chunks()}
+def snapshot(store: Store) -> dict:
+    return {c.id: (c.text, c.meta["source"], c.meta["sha256"]) for c in open_store(store.spec).iter_chunks()}
 
 
 def test_index_twice_changes_nothing(tmp_path, seeds_copy, embedder):
@@ -22,10 +22,10 @@ def test_index_twice_changes_nothing(tmp_path, seeds_copy, embedder):
     assert (first.added, first.updated, first.removed) == (5, 0, 0)
     before = snapshot(store)
     version = store.manifest()["version"]
-    second = index_folder(seeds_copy, ChromaStore(store.spec), embedder, progress=False)
+    second = index_folder(seeds_copy, open_store(store.spec), embedder, progress=False)
     assert (second.added, second.updated, second.removed, second.unchanged) == (0, 0, 0, 5)
     assert second.chunks_written == 0 and snapshot(store) == before
-    assert ChromaStore(store.spec).manifest()["version"] == version
+    assert open_store(store.spec).manifest()["version"] == version
 
 
 def test_edit_replaces_only_that_files_chunks(tmp_path, seeds_copy, embedder):
@@ -35,7 +35,7 @@ def test_edit_replaces_only_that_files_chunks(tmp_path, seeds_copy, embedder):
     edited = seeds_copy / "003_78f47c8603a584ce.txt"
     edited.write_text(edited.read_text(encoding="utf-8") + "\nA new closing paragraph was added today.\n",
                       encoding="utf-8")
-    report = index_folder(seeds_copy, ChromaStore(store.spec), embedder, progress=False)
+    report = index_folder(seeds_copy, open_store(store.spec), embedder, progress=False)
     assert (report.added, report.updated, report.removed, report.unchanged) == (0, 1, 0, 4)
     after = snapshot(store)
     untouched = {i: v for i, v in before.items() if v[1] != edited.name}
@@ -49,7 +49,7 @@ def test_deleted_file_chunks_go(tmp_path, seeds_copy, embedder):
     store = store_at(tmp_path)
     index_folder(seeds_copy, store, embedder, progress=False)
     (seeds_copy / "000_13cba5497041a289.txt").unlink()
-    report = index_folder(seeds_copy, ChromaStore(store.spec), embedder, progress=False)
+    report = index_folder(seeds_copy, open_store(store.spec), embedder, progress=False)
     assert (report.removed, report.unchanged) == (1, 4)
     assert "000_13cba5497041a289.txt" not in {v[1] for v in snapshot(store).values()}
 
@@ -61,9 +61,9 @@ def test_other_folder_is_refused_and_rebuild_replaces(tmp_path, seeds_copy, embe
     other.mkdir()
     (other / "a.txt").write_text("Another corpus entirely. It has two sentences.")
     with pytest.raises(StoreMismatch, match="--rebuild"):
-        index_folder(other, ChromaStore(store.spec), embedder, progress=False)
+        index_folder(other, open_store(store.spec), embedder, progress=False)
     assert len(snapshot(store)) > 50  # nothing lost
-    report = index_folder(other, ChromaStore(store.spec), embedder, progress=False, rebuild=True)
+    report = index_folder(other, open_store(store.spec), embedder, progress=False, rebuild=True)
     assert report.added == 1 and {v[1] for v in snapshot(store).values()} == {"a.txt"}
 
 
@@ -71,7 +71,7 @@ def test_changed_chunk_settings_are_detected(tmp_path, seeds_copy, embedder):
     store = store_at(tmp_path)
     index_folder(seeds_copy, store, embedder, progress=False)
     with pytest.raises(StoreMismatch, match="chunk_size"):
-        index_folder(seeds_copy, ChromaStore(store.spec), embedder, size=600, progress=False)
+        index_folder(seeds_copy, open_store(store.spec), embedder, size=600, progress=False)
 
 
 def test_changed_embedding_model_is_detected(tmp_path, seeds_copy, embedder):
@@ -88,7 +88,7 @@ def test_changed_embedding_model_is_detected(tmp_path, seeds_copy, embedder):
             return [0.0] * 384
 
     with pytest.raises(StoreMismatch, match="embedding_model"):
-        index_folder(seeds_copy, ChromaStore(store.spec), Other(), progress=False)
+        index_folder(seeds_copy, open_store(store.spec), Other(), progress=False)
 
 
 def test_source_errors(tmp_path, embedder):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from index.server import child_env as clean_env
+from bench.servers import child_env as clean_env
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
@@ -19,7 +19,7 @@ NEWSRAG = BIN / "newsrag"
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory):
     """`chroma run --path TMP --host 127.0.0.1 --port FREE`; yields its store spec, stops it at the end."""
-    from index.server import CHROMA, chroma_server
+    from bench.servers import CHROMA, chroma_server
 
     if not CHROMA.exists():
         pytest.skip(f"no chroma command at {CHROMA}")
@@ -31,10 +31,10 @@ def chroma_server(tmp_path_factory):
 def server_seeded(chroma_server, embedder):
     """The seeds indexed into the server, collection `newsrag_engine_tests` (in-process, once)."""
     from index.indexer import index_folder
-    from index.store import ChromaStore, StoreSpec
+    from index.store import open_store
 
     collection = "newsrag_engine_tests"
-    index_folder(SEEDS, ChromaStore(StoreSpec.parse(chroma_server), collection), embedder, progress=False)
+    index_folder(SEEDS, open_store(chroma_server, collection), embedder, progress=False)
     return chroma_server, collection
 
 

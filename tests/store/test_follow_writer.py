@@ -29,7 +29,7 @@ QUESTION = "How many detainees did Zorana Kvetkova announce would be exchanged?"
 def test_reader_sees_a_reindex_without_restarting(kind, request, tmp_path, embedder, clean_env):
     """A reader Engine keeps running while `newsrag index` (another process) rewrites the store."""
     from index.indexer import index_folder
-    from index.store import ChromaStore, StoreSpec
+    from index.store import open_store
     from rag import Engine, Settings
 
     folder = tmp_path / "articles"
@@ -39,7 +39,7 @@ def test_reader_sees_a_reindex_without_restarting(kind, request, tmp_path, embed
     else:
         spec, collection = request.getfixturevalue("chroma_server"), f"follow_{tmp_path.name[-40:]}"
         collection = "".join(ch if ch.isalnum() else "_" for ch in collection)
-    index_folder(folder, ChromaStore(StoreSpec.parse(spec), collection), embedder, progress=False)
+    index_folder(folder, open_store(spec, collection), embedder, progress=False)
 
     reader = Engine(Settings(llm="extractive", store=spec, collection=collection, source=str(folder),
                              cache_dir=str(tmp_path / "cache")))
