@@ -3,12 +3,11 @@
 Importing this package loads no model, opens no store and reads no variable;
 the heavy parts load on first use.
 """
-from index.errors import NewsragError
-
+from .errors import LLMError, NewsragError
 from .settings import Settings
 from .types import Answer, Citation, Passage
 
-__all__ = ["ask", "Engine", "Settings", "Answer", "Citation", "Passage", "NewsragError"]
+__all__ = ["ask", "Engine", "Settings", "Answer", "Citation", "Passage", "NewsragError", "LLMError"]
 
 
 def __getattr__(name):

@@ -7,18 +7,21 @@ answer is the best sentences quoted with their citations.
 """
 from __future__ import annotations
 
+import copy
 import re
 import threading
 import time
+from collections import OrderedDict
 from typing import Iterator
 
-from index.errors import NewsragError, StoreMismatch
 from index.text import fold, tokens
 
 from . import prompts
 from .condense import Standalone, accept_rewrite, by_rules, normalize_history
 from .evidence import Evidence, Unit, gather, has_type, is_instruction, pick
-from .llm import LLMError, LLMSpec, build_backend
+from .errors import LLMError, NewsragError
+from .llm import ChatBackend, LangChainChat, LLMSpec, Traced, as_backend, build_backend
+from .retrieve import Corpus
 from .settings import Settings
 from .types import Answer, Citation, Passage
 from .verify import verify
@@ -29,92 +32,144 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2060\ufeff
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _MARKERS = re.compile(r"\[\d+\]")
 EXTRACTIVE_MAX_CHARS = 380       # answers stay well inside the 400-character budget
+INDEX_WAIT_S = 600               # another process building the same index is waited for, not failed
+ENGINES_KEPT = 4                 # engines `ask` keeps, one per Settings: each may hold an LLM in memory
 
 
 class Engine:
-    """newsrag's engine. Builds nothing until first use (or `warm_up()`)."""
+    """newsrag's engine, and the one place its parts are wired.
 
-    def __init__(self, settings: Settings | None = None):
-        self.settings = settings or Settings()
-        self.spec = LLMSpec.parse(self.settings.llm)
-        self._store = None
-        self._corpus = None
-        self._retriever = None
-        self._backend = None
+    `Engine(settings, *, store=None, embedder=None, llm=None)` builds the parts it is not
+    handed, once, from `settings`: the store (`index.store.open_store`), the embedder (the
+    process's one MiniLM), the LLM backend (from `settings.llm`; `llm` may instead be a
+    spec, a newsrag backend or any LangChain chat model). Building loads nothing: the store
+    connects, the models load and the index is checked, or built, on first use or in
+    `warm_up()`. The parts are public: `store`, `embedder`, `backend`, `corpus`, and
+    `retriever` (a LangChain BaseRetriever); `as_runnable()` is the engine as a Runnable.
+    """
+
+    def __init__(self, settings: Settings | None = None, *, store=None, embedder=None, llm=None):
+        from index.embed import MiniLM
+        from index.store import open_store
+
+        from .retrieve import Corpus, hybrid
+
+        settings = settings or Settings()
+        if isinstance(llm, str):
+            settings, llm = settings.with_(llm=llm), None
+        self.settings = s = settings
+        self.store = store if store is not None else open_store(s.store_spec(), s.collection)
+        self.embedder = embedder if embedder is not None else MiniLM.shared()
+        self.spec = LLMSpec.parse(s.llm) if llm is None else None
+        self._backend = None if llm is None else _traced(as_backend(llm, timeout=s.llm_timeout,
+                                                                    retries=s.llm_retries))
+        self._corpus = Corpus(self.store, self.embedder, s.cache_path())
+        self._retriever = hybrid(self._corpus, s.k)
+        self._index_checked = False
         self._lock = threading.Lock()
 
     # -- wiring ----------------------------------------------------------------------------------
     @property
     def llm_name(self) -> str:
-        return "extractive" if self.spec.kind == "extractive" else self.backend.name
+        backend = self.backend
+        return "extractive" if backend is None else backend.name
 
     @property
-    def backend(self):
-        if self._backend is None and self.spec.kind != "extractive":
+    def backend(self) -> ChatBackend | None:
+        """The LLM (None for extractive); built from the spec on first use."""
+        if self._backend is None and self.spec is not None and self.spec.kind != "extractive":
             s = self.settings
-            self._backend = build_backend(self.spec, threads=s.threads, timeout=s.llm_timeout,
-                                          retries=s.llm_retries, cache_dir=s.cache_path())
+            self._backend = _traced(build_backend(self.spec, threads=s.threads, timeout=s.llm_timeout,
+                                                  retries=s.llm_retries, cache_dir=s.cache_path()))
         return self._backend
 
     @property
-    def store(self):
-        if self._store is None:
-            from index.store import ChromaStore
-
-            self._store = ChromaStore(self.settings.store_spec(), self.settings.collection)
-        return self._store
+    def corpus(self) -> Corpus:
+        """The store, the embedder and the BM25 twin, as the retriever reads them; the index is
+        checked (or built) first."""
+        self.ensure_index()
+        return self._corpus
 
     @property
-    def corpus(self):
+    def retriever(self):
+        """The hybrid retriever, a LangChain BaseRetriever: the top k passages as Documents whose
+        metadata holds the chunk's id, offsets, article metadata and fused `score`."""
+        self.ensure_index()
+        return self._retriever
+
+    def ensure_index(self) -> None:
+        """Once per engine: check the store's manifest against these settings (StoreMismatch says
+        how to fix it), or, when the store is empty and may be built by a reader, index the
+        source folder into it with the engine's own embedder."""
+        from index.indexer import check_manifest, expected_manifest, index_folder
+
         with self._lock:
-            if self._corpus is None:
-                from index.embed import MiniLM
-
-                from .retrieve import Corpus, hybrid
-
-                self.ensure_index()
-                self._corpus = Corpus(self.store, MiniLM(), self.settings.cache_path())
-                self._retriever = hybrid(self._corpus, self.settings.k)
-            return self._corpus
-
-    def ensure_index(self):
-        """Build the index on first use; refuse a store built with other settings."""
-        from index.embed import MODEL_NAME
-        from index.indexer import index_folder
-
-        s = self.settings
-        if not self.store.exists():
-            if self.store.spec.kind == "http":
-                raise NewsragError(f"the Chroma server at {self.store.spec} has no collection "
-                                   f"{s.collection!r}: run `newsrag index --store {self.store.spec}`")
-            from index.embed import MiniLM
-
-            index_folder(s.source_path(), self.store, MiniLM(), size=s.chunk_size, overlap=s.chunk_overlap,
-                         progress=False, wait=600)
-            return
-        from index.store import SCHEMA
-
-        found = self.store.manifest()
-        for key, want in (("embedding_model", MODEL_NAME), ("chunk_size", s.chunk_size),
-                          ("chunk_overlap", s.chunk_overlap), ("schema", SCHEMA)):
-            if key in found and found[key] != want:
-                raise StoreMismatch(f"the index at {self.store.spec} was built with {key}={found[key]!r} but "
-                                    f"newsrag now uses {want!r}: run `newsrag index --rebuild`")
+            if self._index_checked:
+                return
+            s = self.settings
+            if self.store.exists():
+                wanted = expected_manifest(None, self.embedder, s.chunk_size, s.chunk_overlap)
+                check_manifest(self.store.manifest(), wanted, self.store)
+            elif self.store.indexes_on_first_use:
+                index_folder(s.source_path(), self.store, self.embedder, size=s.chunk_size,
+                             overlap=s.chunk_overlap, progress=False, wait=INDEX_WAIT_S)
+            else:
+                self.store.open()       # raises the store's own StoreError, saying how to index it
+            self._index_checked = True
 
     def warm_up(self) -> "Engine":
         """Load the store, BM25, the embedder and the LLM now rather than on the first question."""
-        self.corpus.sparse_index()
-        self.corpus.embedder.warm_up()
-        self.corpus.warm_sentences()
-        if self.backend is not None and hasattr(self.backend, "warm_up"):
+        corpus = self.corpus
+        corpus.sparse_index()
+        self.embedder.embed_query("warm up")        # loads the model, whatever Embeddings it is
+        corpus.warm_sentences()
+        if self.backend is not None:
             self.backend.warm_up()
         return self
 
     def info(self) -> dict:
-        """What the user may want to see: model, store, articles and chunks."""
+        """What the user may want to see: model, store, the folder it was built from, articles
+        and chunks."""
         index = self.corpus.sparse_index()
         return {"llm": self.llm_name, "store": str(self.store.spec), "collection": self.settings.collection,
+                "source": self.store.manifest().get("newsrag_source"),
                 "articles": len({c.meta.get("source") for c in index.chunks}), "chunks": index.n}
+
+    def articles(self) -> list[dict]:
+        """The indexed articles, newest first: {"source", "title", "date"} each."""
+        found: dict[str, dict] = {}
+        for c in self.corpus.sparse_index().chunks:
+            m = c.meta
+            found.setdefault(m.get("source"), {"source": m.get("source"), "title": m.get("title") or m.get("source"),
+                                               "date": m.get("date")})
+        return sorted(found.values(), key=lambda a: (a["date"] or "", a["title"] or ""), reverse=True)
+
+    def as_runnable(self):
+        """The engine as a LangChain Runnable over {"question", "history"}: `invoke` returns the
+        Answer, `stream` yields the draft's pieces then the Answer, `batch` answers several;
+        callbacks see the retrieval and the generation as children of the run."""
+        from .runnable import EngineRunnable
+
+        return EngineRunnable(self)
+
+    def prompt_for(self, question: str, history=None, *, small: bool | None = None) -> tuple[str, str] | None:
+        """The (system, user) messages this engine sends its LLM for `question`, or None when no
+        LLM would be asked (refused, or answered without one). Found by running the engine's
+        own path with an LLM that records its prompt instead of answering, so it is always the
+        prompt sent. `small` picks the embedded models' short prompt or the full one (default:
+        what the engine's backend gets; without one, the full prompt). A follow-up is read by
+        rule, as for the embedded models."""
+        if small is None:
+            small = self.backend.small if self.backend is not None else False
+        recorder = _PromptRecorder(small)
+        probe = copy.copy(self)         # the same store, embedder, corpus and retriever...
+        probe.spec, probe._backend = None, recorder      # ...and an LLM that only listens
+        answer = None
+        for event in probe.stream(question, history):
+            answer = event
+        if not isinstance(answer, Answer) or answer.draft is None or not recorder.prompts:
+            return None
+        return recorder.prompts[-1]
 
     # -- answering -------------------------------------------------------------------------------
     def ask(self, question: str, history=None) -> Answer:
@@ -180,7 +235,7 @@ class Engine:
         rules = by_rules(question, history)
         # The embedded 0.1-0.5B models rewrite badly and slowly (seconds per follow-up on
         # two cores); they keep the rules' result. Real LLMs rewrite, checked by accept_rewrite.
-        if not rules.rewritten or self.backend is None or getattr(self.backend, "small", False):
+        if not rules.rewritten or self.backend is None or self.backend.small:
             return rules
         t = time.perf_counter()
         try:
@@ -236,7 +291,7 @@ class Engine:
 
     def _generate(self, question, standalone, evidence, passages, base, timings, t0):
         s = self.settings
-        small = getattr(self.backend, "small", False)
+        small = self.backend.small
         units = pick(evidence.units, min(s.context_sentences, 3) if small else s.context_sentences, 1400)
         lines = []
         for n, u in enumerate(units, start=1):
@@ -302,16 +357,46 @@ def _ms(t: float) -> float:
     return (time.perf_counter() - t) * 1000.0
 
 
-_default: Engine | None = None
-_default_lock = threading.Lock()
+class _PromptRecorder:
+    """An LLM for `Engine.prompt_for`: notes each prompt it is sent and declines to answer."""
+
+    name = "prompt-recorder"
+
+    def __init__(self, small: bool):
+        self.small = small
+        self.prompts: list[tuple[str, str]] = []
+
+    def warm_up(self) -> None:
+        pass
+
+    def count_tokens(self, text: str) -> int | None:
+        return None
+
+    def stream(self, system: str, user: str, *, max_tokens: int) -> Iterator[str]:
+        self.prompts.append((system, user))
+        raise LLMError("not sent: the prompt was only recorded")
+        yield ""    # a generator, like every backend's stream
+
+
+def _traced(backend: ChatBackend) -> ChatBackend:
+    """The backend, reporting to LangChain callbacks; LangChain chat models report themselves."""
+    return backend if isinstance(backend, LangChainChat) else Traced(backend)
+
+
+_engines: OrderedDict[Settings, Engine] = OrderedDict()
+_engines_lock = threading.Lock()
 
 
 def ask(question: str, history=None, settings: Settings | None = None) -> Answer:
-    """Answer `question` (with optional chat history); builds the index on first use."""
-    global _default
-    if settings is not None:
-        return Engine(settings).ask(question, history)
-    with _default_lock:
-        if _default is None:
-            _default = Engine(Settings())
-    return _default.ask(question, history)
+    """Answer `question` (with optional chat history); builds the index on first use. One engine
+    per distinct Settings is kept (the last ENGINES_KEPT), so asking again loads nothing."""
+    settings = settings if settings is not None else Settings()
+    with _engines_lock:
+        engine = _engines.get(settings)
+        if engine is None:
+            engine = _engines[settings] = Engine(settings)
+            while len(_engines) > ENGINES_KEPT:
+                _engines.popitem(last=False)
+        else:
+            _engines.move_to_end(settings)
+    return engine.ask(question, history)

@@ -1,37 +1,56 @@
-"""LLM backends behind one small protocol, chosen by spec.
+"""LLM backends behind one small protocol, chosen by spec or handed in.
 
 `extractive` means no LLM. `local` is the embedded default (a packaged GGUF run by
 llama.cpp on the CPU), `gguf:PATH` any GGUF file, `openai:MODEL[@BASE_URL]` any
 OpenAI-compatible server (key from OPENAI_API_KEY), `ollama:MODEL[@HOST]` an
-Ollama server. Each streams text pieces, stops at its timeout, and raises
+Ollama server. Any LangChain chat model can be handed to the engine as well
+(`Engine(settings, llm=ChatAnthropic(...))`): `as_backend` wraps it like the two
+built-in ones. Each streams text pieces, stops at its timeout, and raises
 LLMError (never anything else) so the engine can fall back to quotations.
+
+Calls are reported to LangChain callbacks of the run they happen in (the engine
+used as a Runnable): LangChain chat models report themselves, and `Traced` reports
+for the others.
 """
 from __future__ import annotations
 
+import contextvars
 import os
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Callable, Iterator, Protocol, runtime_checkable
 
-from index.errors import NewsragError
+from .errors import LLMError, NewsragError
+
+__all__ = ["ChatBackend", "LLMError", "LLMSpec", "LlamaCpp", "LangChainChat", "Traced", "as_backend",
+           "build_backend", "SPEC_HELP"]
 
 SPEC_HELP = "use extractive, local, local:smollm, gguf:PATH, openai:MODEL[@BASE_URL] or ollama:MODEL[@HOST]"
+N_CTX = 2048                # llama.cpp context: the short prompt and a one-line answer fit with room to spare
+REPEAT_PENALTY = 1.15       # the 0.1-0.5B models loop on "[1] [1] ..." without it
+RETRY_BASE_S = 0.25         # first back-off after a transient error; doubles per attempt
 
 
-class LLMError(Exception):
-    """The LLM failed (timed out, unreachable, refused the request); `why` is for the user."""
-
-    def __init__(self, why: str):
-        super().__init__(why)
-        self.why = why
-
-
+@runtime_checkable
 class ChatBackend(Protocol):
-    name: str
+    """What the engine needs of an LLM."""
 
-    def stream(self, system: str, user: str, *, max_tokens: int) -> Iterator[str]: ...
+    name: str        # "local:qwen2.5-coder-0.5b-instruct-q4_k_m", shown with every answer
+    small: bool      # a 0.1-0.5B model: gets the short prompt, and follow-ups are condensed by rule
+
+    def stream(self, system: str, user: str, *, max_tokens: int) -> Iterator[str]:
+        """The reply's text pieces as they come; LLMError when the LLM fails or runs out of time."""
+        ...
+
+    def warm_up(self) -> None:
+        """Load or reach the model now rather than on the first question."""
+        ...
+
+    def count_tokens(self, text: str) -> int | None:
+        """Tokens of `text` in the model's own tokenizer; None when it is not known here."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -68,13 +87,16 @@ class LlamaCpp:
 
     small = True
 
-    def __init__(self, path: Path | None, name: str, *, threads: int, timeout: float, resolve=None, n_ctx: int = 2048):
+    def __init__(self, path: Path | None, name: str, *, threads: int, timeout: float, resolve=None, n_ctx: int = N_CTX):
         self._path, self.name, self.threads, self.timeout, self.n_ctx = path, name, threads, timeout, n_ctx
         self._resolve = resolve     # builds the path lazily (assembling the packaged model)
         self._llm = None
         self._lock = threading.Lock()
 
-    def warm_up(self):
+    def warm_up(self) -> None:
+        self._load()
+
+    def _load(self):
         if self._llm is None:
             os.environ["HF_HUB_OFFLINE"] = "1"
             path = self._path or self._resolve()
@@ -90,16 +112,16 @@ class LlamaCpp:
         return self._llm
 
     def count_tokens(self, text: str) -> int:
-        return len(self.warm_up().tokenize(text.encode(), add_bos=False))
+        return len(self._load().tokenize(text.encode(), add_bos=False))
 
     def stream(self, system: str, user: str, *, max_tokens: int) -> Iterator[str]:
         with self._lock:
-            llm = self.warm_up()
+            llm = self._load()
             deadline = time.monotonic() + self.timeout
             try:
                 pieces = llm.create_chat_completion(
                     messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
-                    max_tokens=max_tokens, temperature=0.0, stream=True, repeat_penalty=1.15,
+                    max_tokens=max_tokens, temperature=0.0, stream=True, repeat_penalty=REPEAT_PENALTY,
                     stop=["\n", "Question:", "Sources:"])
                 for part in pieces:
                     delta = part["choices"][0].get("delta", {}).get("content")
@@ -114,48 +136,58 @@ class LlamaCpp:
 
 
 class LangChainChat:
-    """An OpenAI-compatible or Ollama server through its LangChain chat model."""
+    """A LangChain chat model as a backend: an OpenAI-compatible or Ollama server built from
+    a spec (`from_spec`), or any chat model a caller hands in (`wrap`). Same deadline, retries
+    and errors for both."""
 
-    small = False
-
-    def __init__(self, spec: LLMSpec, *, timeout: float, retries: int):
-        self.spec, self.timeout, self.retries = spec, timeout, retries
-        where = f"@{spec.base}" if spec.base else ""
-        self.name = f"{spec.kind}:{spec.model}{where}"
+    def __init__(self, chat_for: Callable[[int], object], name: str, *, timeout: float, retries: int,
+                 owned: bool, small: bool = False):
+        self._chat_for = chat_for     # the chat model for a token budget
+        self.name, self.timeout, self.retries, self.small = name, timeout, retries, small
+        self._owned = owned           # built here (so its HTTP client may be closed), or the caller's
         self._chats: dict[int, object] = {}     # one chat model per token budget (condense, answer)
 
-    def _build(self, max_tokens: int):
-        if self.spec.kind == "openai":
-            import httpx
-            from langchain_openai import ChatOpenAI
+    @classmethod
+    def from_spec(cls, spec: "LLMSpec", *, timeout: float, retries: int) -> "LangChainChat":
+        where = f"@{spec.base}" if spec.base else ""
+        return cls(lambda max_tokens: _build_chat(spec, timeout, max_tokens), f"{spec.kind}:{spec.model}{where}",
+                   timeout=timeout, retries=retries, owned=True)
 
-            # its own HTTP client (LangChain's default is shared process-wide), so that a stalled
-            # stream can be cut off by closing it without breaking any other chat model
-            return ChatOpenAI(model=self.spec.model, base_url=self.spec.base, temperature=0, max_tokens=max_tokens,
-                              api_key=os.environ.get("OPENAI_API_KEY") or "not-needed", timeout=self.timeout,
-                              max_retries=0, http_client=httpx.Client(timeout=self.timeout))
-        from langchain_ollama import ChatOllama
+    @classmethod
+    def wrap(cls, chat, *, timeout: float, retries: int, name: str | None = None) -> "LangChainChat":
+        """A caller's chat model, configured as they chose (its own token limit included; the
+        stream is also cut after `max_tokens` pieces, about one token each)."""
+        model = next((v for v in (getattr(chat, a, None) for a in ("model_name", "model", "model_id"))
+                      if isinstance(v, str) and v), "")
+        label = name or f"langchain:{type(chat).__name__}" + (f":{model}" if model else "")
+        return cls(lambda max_tokens: chat, label, timeout=timeout, retries=retries, owned=False)
 
-        return ChatOllama(model=self.spec.model, base_url=self.spec.base, temperature=0, num_predict=max_tokens,
-                          client_kwargs={"timeout": self.timeout})
+    def warm_up(self) -> None:
+        """Nothing to load: a server is reached on the first call."""
+
+    def count_tokens(self, text: str) -> int | None:
+        return None     # a server's tokenizer is not available offline
 
     def stream(self, system: str, user: str, *, max_tokens: int) -> Iterator[str]:
         chat = self._chats.get(max_tokens)
         if chat is None:
-            chat = self._chats[max_tokens] = self._build(max_tokens)
+            chat = self._chats[max_tokens] = self._chat_for(max_tokens)
         deadline = time.monotonic() + self.timeout
         attempt = 0
         while True:
-            sent = False
+            sent = 0
             try:
                 for text in _before(deadline, self.timeout,
                                     lambda: chat.stream([("system", system), ("human", user)])):
-                    sent = True
+                    sent += 1
                     yield text
+                    if not self._owned and sent >= max_tokens:
+                        return
                 return
             except LLMError:
-                self._chats.pop(max_tokens, None)
-                _close(chat)   # frees a connection still held by a server that never finishes
+                if self._owned:
+                    self._chats.pop(max_tokens, None)
+                    _close(chat)   # frees a connection still held by a server that never finishes
                 raise
             except Exception as exc:
                 why = describe(exc)
@@ -163,7 +195,68 @@ class LangChainChat:
                 if sent or not transient or attempt >= self.retries or time.monotonic() > deadline:
                     raise LLMError(why) from None
                 attempt += 1
-                time.sleep(min(2.0 ** attempt * 0.25, max(0.0, deadline - time.monotonic())))
+                time.sleep(min(2.0 ** attempt * RETRY_BASE_S, max(0.0, deadline - time.monotonic())))
+
+
+def _build_chat(spec: "LLMSpec", timeout: float, max_tokens: int):
+    if spec.kind == "openai":
+        import httpx
+        from langchain_openai import ChatOpenAI
+
+        # its own HTTP client (LangChain's default is shared process-wide), so that a stalled
+        # stream can be cut off by closing it without breaking any other chat model
+        return ChatOpenAI(model=spec.model, base_url=spec.base, temperature=0, max_tokens=max_tokens,
+                          api_key=os.environ.get("OPENAI_API_KEY") or "not-needed", timeout=timeout,
+                          max_retries=0, http_client=httpx.Client(timeout=timeout))
+    from langchain_ollama import ChatOllama
+
+    return ChatOllama(model=spec.model, base_url=spec.base, temperature=0, num_predict=max_tokens,
+                      client_kwargs={"timeout": timeout})
+
+
+class Traced:
+    """A backend whose calls are reported to the LangChain callbacks of the run they happen
+    in, as chat-model runs (messages, each new piece, the whole text). Without callbacks it
+    adds nothing. For backends that are not LangChain chat models (llama.cpp, a caller's own)."""
+
+    def __init__(self, inner: ChatBackend):
+        self.inner = inner
+        self.name, self.small = inner.name, inner.small
+
+    def warm_up(self) -> None:
+        self.inner.warm_up()
+
+    def count_tokens(self, text: str) -> int | None:
+        return self.inner.count_tokens(text)
+
+    def stream(self, system: str, user: str, *, max_tokens: int) -> Iterator[str]:
+        from langchain_core.callbacks import CallbackManager
+        from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+        from langchain_core.outputs import ChatGeneration, LLMResult
+        from langchain_core.runnables.config import ensure_config
+
+        config = ensure_config()
+        if not config.get("callbacks"):
+            yield from self.inner.stream(system, user, max_tokens=max_tokens)
+            return
+        manager = CallbackManager.configure(config.get("callbacks"), inheritable_tags=config.get("tags"),
+                                            inheritable_metadata=config.get("metadata"))
+        (run,) = manager.on_chat_model_start({"name": self.name}, [[SystemMessage(system), HumanMessage(user)]],
+                                             invocation_params={"model": self.name, "max_tokens": max_tokens},
+                                             name=self.name)
+        text = ""
+        try:
+            for piece in self.inner.stream(system, user, max_tokens=max_tokens):
+                run.on_llm_new_token(piece)
+                text += piece
+                yield piece
+        except GeneratorExit:      # the engine stopped reading (a looping draft): what came is the reply
+            run.on_llm_end(LLMResult(generations=[[ChatGeneration(message=AIMessage(text))]]))
+            raise
+        except BaseException as exc:
+            run.on_llm_error(exc)
+            raise
+        run.on_llm_end(LLMResult(generations=[[ChatGeneration(message=AIMessage(text))]]))
 
 
 def _before(deadline: float, limit: float, start) -> Iterator[str]:
@@ -187,7 +280,9 @@ def _before(deadline: float, limit: float, start) -> Iterator[str]:
         except BaseException as exc:  # handed to the caller, which decides
             pieces.put(("error", exc))
 
-    threading.Thread(target=pump, daemon=True, name="newsrag-llm-stream").start()
+    # the helper thread runs in this context, so the chat model reports to the caller's callbacks
+    context = contextvars.copy_context()
+    threading.Thread(target=context.run, args=(pump,), daemon=True, name="newsrag-llm-stream").start()
     try:
         while True:
             left = deadline - time.monotonic()
@@ -257,4 +352,17 @@ def build_backend(spec: LLMSpec, *, threads: int, timeout: float, retries: int, 
         if not path.is_file():
             raise NewsragError(f"no GGUF file at {path}: check --llm gguf:PATH")
         return LlamaCpp(path, f"gguf:{path.name}", threads=threads, timeout=timeout)
-    return LangChainChat(spec, timeout=timeout, retries=retries)
+    return LangChainChat.from_spec(spec, timeout=timeout, retries=retries)
+
+
+def as_backend(llm, *, timeout: float, retries: int) -> ChatBackend:
+    """What a caller handed `Engine(llm=...)`, as a backend: a LangChain chat model is wrapped
+    (with newsrag's deadline and retries), a newsrag backend is taken as it is."""
+    from langchain_core.language_models import BaseChatModel
+
+    if isinstance(llm, BaseChatModel):
+        return LangChainChat.wrap(llm, timeout=timeout, retries=retries)
+    if isinstance(llm, ChatBackend):
+        return llm
+    raise NewsragError(f"llm={type(llm).__name__} is neither a LangChain chat model nor a newsrag backend "
+                       "(name, small, stream, warm_up, count_tokens); pass one, or a spec in Settings(llm=...)")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from index.errors import NewsragError
+from .errors import NewsragError
 
 
 @dataclass(frozen=True)

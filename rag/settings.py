@@ -1,7 +1,8 @@
 """One frozen Settings: defaults, then NEWSRAG_* variables, then explicit arguments.
 
 Read once where a program starts (`Settings()` or `Settings.from_env(...)`), then
-passed down; nothing else reads the environment. Relative default paths resolve
+passed down; nothing else reads the environment. Frozen and hashable, so one engine
+can be kept per distinct Settings (`rag.ask`). Relative default paths resolve
 against the project root (the folder holding pyproject.toml and seeds/), so the
 CLI works from any directory.
 """
@@ -11,7 +12,7 @@ import os
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 
-from index.errors import NewsragError
+from .errors import NewsragError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,12 +41,14 @@ class Settings:
     max_answer_tokens: int = 64
     cache_dir: str = ".newsrag/cache"
     threads: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
+    auth: str | None = field(default=None, repr=False)   # "user:password" the chat page asks for; never printed
 
     _ENV = {"llm": "NEWSRAG_LLM", "store": "NEWSRAG_STORE", "source": "NEWSRAG_SOURCE", "k": "NEWSRAG_K",
             "collection": "NEWSRAG_COLLECTION", "chunk_size": "NEWSRAG_CHUNK_SIZE",
             "chunk_overlap": "NEWSRAG_CHUNK_OVERLAP", "llm_timeout": "NEWSRAG_LLM_TIMEOUT",
             "llm_retries": "NEWSRAG_LLM_RETRIES", "cache_dir": "NEWSRAG_CACHE", "threads": "NEWSRAG_THREADS",
-            "context_sentences": "NEWSRAG_CONTEXT_SENTENCES", "max_answer_tokens": "NEWSRAG_MAX_ANSWER_TOKENS"}
+            "context_sentences": "NEWSRAG_CONTEXT_SENTENCES", "max_answer_tokens": "NEWSRAG_MAX_ANSWER_TOKENS",
+            "auth": "NEWSRAG_AUTH"}
 
     def __init__(self, **overrides):
         names = {f.name: f for f in fields(self)}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -16,10 +17,10 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 @pytest.fixture(scope="session")
 def embedder():
-    """The real all-MiniLM-L6-v2, loaded once per test session."""
+    """The real all-MiniLM-L6-v2: the process's one copy, loaded once per test session."""
     from index.embed import MiniLM
 
-    return MiniLM()
+    return MiniLM.shared()
 
 
 @pytest.fixture
@@ -34,41 +35,72 @@ def seeds_copy(tmp_path) -> Path:
 def seeded_store(tmp_path_factory, embedder):
     """A real Chroma store holding the seeds, built once and shared read-only."""
     from index.indexer import index_folder
-    from index.store import ChromaStore, StoreSpec
+    from index.store import open_store
 
     path = tmp_path_factory.mktemp("store") / "chroma"
-    store = ChromaStore(StoreSpec("dir", path=path))
+    store = open_store(f"chroma:{path}")
     index_folder(SEEDS, store, embedder, progress=False)
     return path
 
 
 @pytest.fixture
-def engine_factory(seeded_store, monkeypatch):
-    """Engine(Settings(...)) over the shared seeded store, NEWSRAG_* variables cleared."""
+def engine_factory(seeded_store, embedder, monkeypatch):
+    """Engine(Settings(...)) over the shared seeded store and embedder, NEWSRAG_* variables
+    cleared. `llm` is a spec (default extractive) or a backend object handed to the engine."""
     for var in list(os.environ):
         if var.startswith("NEWSRAG_"):
             monkeypatch.delenv(var)
 
-    def make(**kw):
+    def make(llm="extractive", **kw):
         from rag import Engine, Settings
 
-        kw.setdefault("llm", "extractive")
-        return Engine(Settings(store=f"chroma:{seeded_store}", source=str(SEEDS), **kw))
+        return Engine(Settings(store=f"chroma:{seeded_store}", source=str(SEEDS), **kw), embedder=embedder, llm=llm)
 
     return make
+
+
+class Scripted:
+    """A chat backend that replays a fixed draft, or one made from the prompt (`reply(system, user)`),
+    for tests about orchestration. Records each (system, user) it is sent in `calls`."""
+
+    name = "scripted:test"
+    small = False
+
+    def __init__(self, draft: str = "", error: Exception | None = None, delay: float = 0.0, reply=None):
+        self.draft, self.error, self.delay, self.reply, self.calls = draft, error, delay, reply, []
+
+    def warm_up(self) -> None:
+        pass
+
+    def count_tokens(self, text: str) -> int | None:
+        return len(text.split())
+
+    def stream(self, system, user, *, max_tokens):
+        self.calls.append((system, user))
+        draft = self.reply(system, user) if self.reply else self.draft
+        for word in draft.split(" "):
+            time.sleep(self.delay)
+            yield word + " "
+        if self.error:
+            raise self.error
+
+
+@pytest.fixture(name="Scripted", scope="session")
+def scripted_class():
+    return Scripted
 
 
 @pytest.fixture(name="free_port", scope="session")
 def free_port_fixture():
     """A function returning a free loopback port."""
-    from index.server import free_port
+    from bench.servers import free_port
 
     return free_port
 
 
 @pytest.fixture(name="clean_env", scope="session")
 def clean_env_fixture():
-    """A function building a child process's environment (see index.server.child_env)."""
-    from index.server import child_env
+    """A function building a child process's environment (see bench.servers.child_env)."""
+    from bench.servers import child_env
 
     return child_env

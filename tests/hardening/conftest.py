@@ -1,6 +1,6 @@
 """Shared pieces of the hardening tests: a clean environment for `newsrag` child processes,
-a generated corpus big enough that indexing takes a while, a seeded store per test, and a
-scripted chat backend for orchestration."""
+a generated corpus big enough that indexing takes a while, a seeded store per test, and
+llama.cpp's OpenAI-compatible server. (The scripted chat backend is tests/conftest.py's.)"""
 from __future__ import annotations
 
 import os
@@ -9,13 +9,12 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from index.server import child_env as clean_env
-from index.server import free_port
+from bench.servers import child_env as clean_env
+from bench.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
@@ -89,7 +88,7 @@ def no_newsrag_env(monkeypatch):
 def corpus_store(tmp_path, embedder):
     """Index a folder into a fresh embedded store in tmp_path; returns (folder, store spec)."""
     from index.indexer import index_folder
-    from index.store import ChromaStore, StoreSpec
+    from index.store import open_store
 
     def make(extra: dict[str, bytes | str] | None = None, name: str = "articles"):
         folder = tmp_path / name
@@ -101,40 +100,17 @@ def corpus_store(tmp_path, embedder):
             else:
                 path.write_text(content, encoding="utf-8")
         spec = f"chroma:{tmp_path / (name + '-chroma')}"
-        index_folder(folder, ChromaStore(StoreSpec.parse(spec)), embedder, progress=False)
+        index_folder(folder, open_store(spec), embedder, progress=False)
         return folder, spec
 
     return make
-
-
-class Scripted:
-    """A chat backend that replays a fixed draft, or one made from the prompt (`reply(system, user)`)."""
-
-    name = "scripted:test"
-
-    def __init__(self, draft: str = "", error: Exception | None = None, delay: float = 0.0, reply=None):
-        self.draft, self.error, self.delay, self.reply, self.calls = draft, error, delay, reply, []
-
-    def stream(self, system, user, *, max_tokens):
-        self.calls.append((system, user))
-        draft = self.reply(system, user) if self.reply else self.draft
-        for word in draft.split(" "):
-            time.sleep(self.delay)
-            yield word + " "
-        if self.error:
-            raise self.error
-
-
-@pytest.fixture(name="Scripted", scope="session")
-def scripted_class():
-    return Scripted
 
 
 @pytest.fixture(scope="session")
 def llama_server(tmp_path_factory):
     """llama.cpp's OpenAI-compatible server (`python -m llama_cpp.server`) with the packaged
     SmolLM2-135M; yields its base URL (…/v1) and stops it at the end."""
-    from index.server import serve
+    from bench.servers import serve
     from rag.models import model_path
 
     base = tmp_path_factory.mktemp("llama-server")

@@ -9,7 +9,7 @@ import time
 import psutil
 import pytest
 
-from index.server import free_port
+from bench.servers import free_port
 
 CLIENTS = 20
 LIMIT_S = 120

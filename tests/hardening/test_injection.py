@@ -53,7 +53,7 @@ def planted_store(tmp_path_factory, embedder):
     from pathlib import Path
 
     from index.indexer import index_folder
-    from index.store import ChromaStore, StoreSpec
+    from index.store import open_store
 
     base = tmp_path_factory.mktemp("planted")
     folder = base / "articles"
@@ -61,27 +61,29 @@ def planted_store(tmp_path_factory, embedder):
     for name, text in PLANTED.items():
         (folder / name).write_text(text, encoding="utf-8")
     spec = f"chroma:{base / 'chroma'}"
-    report = index_folder(folder, ChromaStore(StoreSpec.parse(spec)), embedder, progress=False)
+    report = index_folder(folder, open_store(spec), embedder, progress=False)
     assert report.added == 5 + len(PLANTED) and "talks_notes_zero_width.txt" in report.cleaned
     return folder, spec, base
 
 
 @pytest.fixture(scope="module")
 def engines(planted_store):
-    """An extractive engine and one whose LLM is replaced (per test) by a scripted one, sharing retrieval."""
+    """Engines over the planted store, sharing its store and embedder: one per LLM spec, kept for
+    the module, or a new one for each scripted backend handed in."""
     from rag import Engine, Settings
 
     folder, spec, base = planted_store
     made = {}
 
-    def get(llm: str):
-        if llm not in made:
-            e = Engine(Settings(llm=llm, store=spec, source=str(folder), cache_dir=str(base / "cache")))
-            if made:
-                first = next(iter(made.values()))
-                e._corpus, e._retriever = first.corpus, first._retriever
+    def get(llm):
+        if isinstance(llm, str) and llm in made:
+            return made[llm]
+        first = next(iter(made.values()), None)
+        e = Engine(Settings(store=spec, source=str(folder), cache_dir=str(base / "cache")), llm=llm,
+                   store=first.store if first else None, embedder=first.embedder if first else None)
+        if isinstance(llm, str):
             made[llm] = e
-        return made[llm]
+        return e
 
     return get
 
@@ -97,9 +99,9 @@ def assert_clean(a, *tokens):
 def test_planted_text_is_retrieved(engines, planted_store):
     """The attack is live: the planted articles do come back as passages. (HTML comments are
     not article text: they never reach the store.)"""
-    from index.store import ChromaStore, StoreSpec
+    from index.store import open_store
 
-    chunks = list(ChromaStore(StoreSpec.parse(planted_store[1])).iter_chunks())
+    chunks = list(open_store(planted_store[1]).iter_chunks())
     assert not any(CANARY in c.text for c in chunks if c.meta["source"].endswith(".html"))
     assert any(CANARY in c.text for c in chunks if c.meta["source"] == "talks_notes_zero_width.txt")
     engine = engines("extractive")
@@ -132,10 +134,8 @@ def obey(system: str, user: str) -> str:
 ])
 @pytest.mark.parametrize("question", QUESTIONS[:3])
 def test_obedient_llm_is_overruled(engines, Scripted, draft, question):
-    engine = engines("openai:scripted-obedient")
     backend = Scripted(draft or "", reply=None if draft else obey)
-    engine._backend = backend
-    a = engine.ask(question)
+    a = engines(backend).ask(question)
     assert_clean(a, CANARY, OTHER)
     assert not a.refused and a.citations
     # the instruction never even reaches the LLM's prompt
@@ -153,13 +153,7 @@ def test_reworded_instruction_is_not_repeated_by_an_llm(engines, Scripted):
                 return f"The talks in Istanbul were chaired by {OTHER} [{m.group(1)}]."
         return "Hakan Fidan chaired the talks [1]."
 
-    engine = engines("openai:scripted-obedient")
-    engine._backend = Scripted(reply=follow)
-    a = engine.ask("Who chaired the talks in Istanbul?")
-    if OTHER in a.text:
-        pytest.xfail("rag/evidence.py INJECTION is a keyword list: a sentence addressed to 'the assistant "
-                     "reading this page' reaches the LLM, and verify.py keeps the LLM's repetition of it "
-                     "because the planted source does say it")
+    a = engines(Scripted(reply=follow)).ask("Who chaired the talks in Istanbul?")
     assert_clean(a, OTHER)
 
 

@@ -35,14 +35,14 @@ def test_server_answers_verified_or_falls_back_naming_fidan(engine):
         assert (SEEDS / c.source).read_text(encoding="utf-8")[c.start:c.end] == c.text
 
 
+@pytest.mark.xfail(strict=True, reason="known open bug: rag/verify.py keeps a sentence whose words all occur in "
+                   "the cited source even when it relates them wrongly (names Umerov for the Russian side)")
 def test_wrong_relation_is_not_kept(engine):
     """Every word of "The Russian delegation led by ... Rustem Umerov" is in the source, which
     says Umerov led the Ukrainian one; a kept sentence must not name him for the Russians."""
     a = engine.ask("Who led the Russian delegation?")
     assert a.refused or a.citations
-    if "Umerov" in a.text and "Medinsky" not in a.text:
-        pytest.xfail("rag/verify.py keeps a sentence whose words all occur in the cited source even when "
-                     f"it relates them wrongly: {a.text!r}")
+    assert not ("Umerov" in a.text and "Medinsky" not in a.text), a.text
     assert "Medinsky" in a.text, a.text
 
 

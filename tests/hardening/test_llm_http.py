@@ -131,8 +131,8 @@ class Backend:
 
 @pytest.fixture(scope="module")
 def warm_corpus(seeded_store):
-    """One warmed extractive engine: its corpus is lent to the engines under test, so each
-    measures the LLM call rather than loading the embedder again."""
+    """One warmed extractive engine: its store and embedder are handed to the engines under
+    test, so each measures the LLM call rather than loading the embedder again."""
     from rag import Engine, Settings
 
     e = Engine(Settings(llm="extractive", store=f"chroma:{seeded_store}", source=str(SEEDS), llm_timeout=TIMEOUT))
@@ -153,8 +153,8 @@ def engine_for(warm_corpus, monkeypatch, seeded_store):
         backend = Backend(behaviour)
         servers.append(backend)
         e = Engine(Settings(llm=f"openai:m@{backend.url}", llm_timeout=TIMEOUT, llm_retries=1,
-                            store=f"chroma:{seeded_store}", source=str(SEEDS)))
-        e._corpus, e._retriever = warm_corpus._corpus, warm_corpus._retriever   # share the warmed retrieval
+                            store=f"chroma:{seeded_store}", source=str(SEEDS)),
+                   store=warm_corpus.store, embedder=warm_corpus.embedder)     # the warmed retrieval's parts
         return e, backend
 
     yield make
@@ -231,8 +231,7 @@ def test_unreachable_backend_falls_back(engine_for, free_port):
 
     engine, _ = engine_for("good")
     e = Engine(Settings(llm=f"openai:m@http://127.0.0.1:{free_port()}/v1", llm_timeout=TIMEOUT, llm_retries=1,
-                        store=engine.settings.store, source=str(SEEDS)))
-    e._corpus, e._retriever = engine._corpus, engine._retriever
+                        store=engine.settings.store, source=str(SEEDS)), store=engine.store, embedder=engine.embedder)
     t0 = time.monotonic()
     a = e.ask(QUESTION)
     assert time.monotonic() - t0 < 3 * TIMEOUT

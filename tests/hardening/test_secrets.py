@@ -114,12 +114,12 @@ def shared(seeded_store):
     return e
 
 
-def engine(shared, llm: str):
+def engine(shared, llm):
+    """An engine with this LLM (a spec or a backend) over the shared engine's store and embedder."""
     from rag import Engine, Settings
 
-    e = Engine(Settings(llm=llm, store=shared.settings.store, source=str(SEEDS), llm_timeout=5, llm_retries=1))
-    e._corpus, e._retriever = shared._corpus, shared._retriever
-    return e
+    return Engine(Settings(store=shared.settings.store, source=str(SEEDS), llm_timeout=5, llm_retries=1),
+                  store=shared.store, embedder=shared.embedder, llm=llm)
 
 
 @pytest.fixture(autouse=True)
@@ -149,9 +149,7 @@ def test_leaky_llm_is_not_repeated(shared, servers, Scripted, question, tmp_path
     server = servers()
     scripted = Scripted(reply=lambda system, user: f"My key is {os.environ['OPENAI_API_KEY']} [1]. "
                                                    f"{system} [1]. I read {SEEDS} [1].")
-    for e in (engine(shared, f"openai:m@{server.url}"), engine(shared, "openai:scripted")):
-        if e.settings.llm == "openai:scripted":
-            e._backend = scripted
+    for e in (engine(shared, f"openai:m@{server.url}"), engine(shared, scripted)):
         a = e.ask(question)
         assert_no_leak(everything(a), tmp_path)
         if question in MIXED:

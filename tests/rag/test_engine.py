@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from pathlib import Path
 
-from index.errors import NewsragError
-from rag.llm import LLMError
+from rag.errors import LLMError, NewsragError
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
@@ -67,33 +65,14 @@ def test_overlong_question_refused_before_any_work(engine_factory):
     engine = engine_factory()
     with pytest.raises(NewsragError, match="limit"):
         engine.ask("why " * 100_000)
-    assert engine._corpus is None  # nothing was embedded or opened
-
-
-class Scripted:
-    """A chat backend that replays a fixed draft (for orchestration tests)."""
-
-    name = "scripted:test"
-
-    def __init__(self, draft: str = "", error: Exception | None = None, delay: float = 0.0):
-        self.draft, self.error, self.delay, self.calls = draft, error, delay, []
-
-    def stream(self, system, user, *, max_tokens):
-        self.calls.append(user)
-        for word in self.draft.split(" "):
-            time.sleep(self.delay)
-            yield word + " "
-        if self.error:
-            raise self.error
+    assert not engine.store.connected  # nothing was opened or searched
 
 
 def scripted_engine(engine_factory, backend):
-    engine = engine_factory(llm="openai:scripted")
-    engine._backend = backend
-    return engine
+    return engine_factory(llm=backend)
 
 
-def test_planted_unsupported_sentence_is_dropped(engine_factory):
+def test_planted_unsupported_sentence_is_dropped(engine_factory, Scripted):
     backend = Scripted("Hakan Fidan chaired the talks [1]. The talks were held in Paris [1].")
     events = list(scripted_engine(engine_factory, backend).stream("Who chaired the talks in Istanbul?"))
     pieces, answer = events[:-1], events[-1]
@@ -104,21 +83,21 @@ def test_planted_unsupported_sentence_is_dropped(engine_factory):
     assert "Paris" in answer.draft
 
 
-def test_nothing_verified_falls_back_to_quotation(engine_factory):
+def test_nothing_verified_falls_back_to_quotation(engine_factory, Scripted):
     backend = Scripted("Emmanuel Macron chaired the talks in Paris [1].")
     a = scripted_engine(engine_factory, backend).ask("Who chaired the talks in Istanbul?")
     assert a.fallback and "Fidan" in a.text and "quoted" in a.notice
 
 
-def test_failing_llm_falls_back_with_notice(engine_factory):
+def test_failing_llm_falls_back_with_notice(engine_factory, Scripted):
     backend = Scripted("", error=LLMError("answered HTTP 500"))
     a = scripted_engine(engine_factory, backend).ask("Who chaired the talks in Istanbul?")
     assert a.fallback and "HTTP 500" in a.notice and "Fidan" in a.text
 
 
-def test_llm_sees_only_a_few_sentences(engine_factory):
+def test_llm_sees_only_a_few_sentences(engine_factory, Scripted):
     backend = Scripted("Hakan Fidan chaired the meeting [1].")
     scripted_engine(engine_factory, backend).ask("Who chaired the talks in Istanbul?")
-    sources = backend.calls[0].split("Question:")[0]
+    sources = backend.calls[0][1].split("Question:")[0]
     assert 1 <= len(re.findall(r"^\[\d+\] ", sources, re.M)) <= 4
     assert len(sources) < 1600
