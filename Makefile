@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
-NEWSRAG := $(PY) -m rag.cli
+NEWSRAG := $(PY) -m ui.cli
 PYTEST_ARGS ?=
 
 .PHONY: install chat test index eval eval-local bench browser lock clean
@@ -35,11 +35,21 @@ browser:
 
 test: install browser
 	$(PY) -m pytest -q $(PYTEST_ARGS)
-	$(NEWSRAG) eval --llm extractive --report .newsrag/eval-extractive.json --thresholds evals/thresholds-extractive.json
-	$(NEWSRAG) eval --llm local --report .newsrag/eval-local.json --thresholds evals/thresholds.json
+	$(NEWSRAG) eval --llm extractive --report .newsrag/eval-seeds-extractive.json --thresholds evals/thresholds-extractive.json
+	$(NEWSRAG) eval --llm local --report .newsrag/eval-seeds-local.json --thresholds evals/thresholds.json
+	$(NEWSRAG) eval --gold evals/gold-confusable.jsonl --source evals/corpora/confusable --llm extractive \
+	  --report .newsrag/eval-confusable-extractive.json --thresholds evals/thresholds-confusable-extractive.json
+	$(NEWSRAG) eval --gold evals/gold-confusable.jsonl --source evals/corpora/confusable --llm local \
+	  --report .newsrag/eval-confusable-local.json --thresholds evals/thresholds-confusable.json
 
+# Both gold sets with both modes; a missed threshold is reported and the next run goes on (`make test` stops).
 eval: install
-	$(NEWSRAG) eval --report .newsrag/eval.json
+	-$(NEWSRAG) eval --llm extractive --report .newsrag/eval-seeds-extractive.json --thresholds evals/thresholds-extractive.json
+	-$(NEWSRAG) eval --llm local --report .newsrag/eval-seeds-local.json --thresholds evals/thresholds.json
+	-$(NEWSRAG) eval --gold evals/gold-confusable.jsonl --source evals/corpora/confusable --llm extractive \
+	  --report .newsrag/eval-confusable-extractive.json --thresholds evals/thresholds-confusable-extractive.json
+	-$(NEWSRAG) eval --gold evals/gold-confusable.jsonl --source evals/corpora/confusable --llm local \
+	  --report .newsrag/eval-confusable-local.json --thresholds evals/thresholds-confusable.json
 
 bench: install
 	$(NEWSRAG) bench --report .newsrag/bench.json

@@ -3,15 +3,18 @@
 `build_app(engine)` lays out the page (chat, sources panel, examples) and wires it to
 `engine.stream`; `launch(app, ...)` starts it with newsrag's choices (bounded queue, no
 analytics, no share link, styling); `serve(settings, host, port)` is the command's entry:
-it refuses to listen beyond loopback without NEWSRAG_AUTH, builds and warms the engine, then
-serves until interrupted. Nothing here builds an engine or loads a model at import; what the
-page shows is rendered by the pure functions in `ui.render`.
+it refuses to listen beyond loopback without a sign-in (`settings.auth`, from NEWSRAG_AUTH),
+builds and warms the engine, then serves until interrupted. The example questions come from
+the indexed folder (`example_questions`), never from code. Nothing here builds an engine or
+loads a model at import; what the page shows is rendered by the pure functions in `ui.render`.
 """
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import os
+from pathlib import Path
 
 from rag import NewsragError
 
@@ -19,13 +22,8 @@ from . import render
 
 log = logging.getLogger("newsrag.ui")
 
-EXAMPLES = [
-    "Who chaired the talks in Istanbul?",
-    "Who led Ukraine's delegation?",
-    "How many prisoners will each side release?",
-    "Where was Zelenskyy during the talks?",
-    "How long did the meeting last?",
-]
+EXAMPLES_FILE = "examples.json"   # beside the articles: a JSON list of example questions for this folder
+EXAMPLES_SHOWN = 5       # a row the page can show without scrolling
 QUEUE_SIZE = 32          # waiting requests beyond this get Gradio's "busy, try again" message
 CONCURRENCY = 1          # one answer at a time: the local LLM uses every core it is given
 GENERIC_FAILURE = "Something went wrong while answering; the details are in the server's log. Please try again."
@@ -69,14 +67,36 @@ def _gradio():
     return gradio
 
 
+def example_questions(folder: Path | None, articles: list[dict], n: int = EXAMPLES_SHOWN) -> list[tuple[str, str]]:
+    """(label, question) pairs for the page, from the indexed folder: the questions listed in
+    its `examples.json` when it has one, else one question per article (newest first), shown
+    as "Ask about: TITLE"."""
+    path = Path(folder) / EXAMPLES_FILE if folder else None
+    if path is not None and path.is_file():
+        try:
+            listed = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            log.warning("ignoring %s: %s", path, exc)
+            listed = None
+        if isinstance(listed, list):
+            questions = [q.strip() for q in listed if isinstance(q, str) and q.strip()]
+            return [(q, q) for q in questions[:n]]
+    titles = [a["title"] for a in articles if a.get("title")]
+    return [(f"Ask about: {t}", f"What do the articles report about {t.rstrip('.?!')}?") for t in titles[:n]]
+
+
 def build_app(engine):
-    """The chat page over `engine` (an Engine, or anything with `stream`, `info` and `settings`)."""
+    """The chat page over `engine` (an Engine, or anything with `stream`, `info`, `articles`
+    and `settings`)."""
     gr = _gradio()
     limit = engine.settings.max_question_chars
     try:
-        header_info = render.info_md(engine.info())
+        info = engine.info()
+        header_info = render.info_md(info)
+        examples_shown = example_questions(info.get("source") or engine.settings.source_path(), engine.articles())
     except NewsragError as exc:
         header_info = render.info_md(None, str(exc))
+        examples_shown = []
 
     def respond(question, chat):
         """One turn: the draft as the LLM writes it, then the verified answer and its sources.
@@ -139,8 +159,9 @@ def build_app(engine):
                     clear_btn = gr.Button("Clear", variant="secondary", size="sm", scale=0, min_width=70,
                                           elem_id="nr-clear")
                 status = gr.Markdown(label="status", elem_id="nr-status")
-                examples = gr.Examples([[e] for e in EXAMPLES], inputs=[question], label="Examples",
-                                       elem_id="nr-examples")
+                examples = gr.Examples([[q] for _, q in examples_shown] or [[""]], inputs=[question],
+                                       example_labels=[label for label, _ in examples_shown] or None,
+                                       label="Examples", elem_id="nr-examples", visible=bool(examples_shown))
             with gr.Column(scale=2, min_width=320):
                 sources = gr.HTML(render.EMPTY_SOURCES, label="Sources", show_label=False, elem_id="nr-sources",
                                   css_template=SOURCES_CSS, max_height=680, container=False)
@@ -182,7 +203,7 @@ def is_loopback(host: str) -> bool:
 
 
 def parse_auth(raw: str | None) -> tuple[str, str] | None:
-    """NEWSRAG_AUTH=user:password -> (user, password); unset -> None."""
+    """"user:password" (Settings.auth, from NEWSRAG_AUTH) -> (user, password); unset -> None."""
     if raw is None or raw == "":
         return None
     user, sep, password = raw.partition(":")
@@ -193,7 +214,7 @@ def parse_auth(raw: str | None) -> tuple[str, str] | None:
 
 def serve(settings, host: str = "127.0.0.1", port: int = 7860) -> int:
     """`newsrag chat`: serve the chat page until interrupted. Beyond loopback, a password is required."""
-    auth = parse_auth(os.environ.get("NEWSRAG_AUTH"))
+    auth = parse_auth(settings.auth)
     if auth is None and not is_loopback(host):
         raise NewsragError(f"listening on {host} makes the chat reachable from other machines: set "
                            "NEWSRAG_AUTH=user:password to require a sign-in, or use --host 127.0.0.1")

@@ -85,7 +85,7 @@ def test_too_long_question_is_refused_before_the_engine(client):
 
 
 def test_listening_beyond_loopback_needs_auth(monkeypatch, capsys):
-    from rag.cli import main
+    from ui.cli import main
     from rag.settings import Settings
     from ui.app import serve
 

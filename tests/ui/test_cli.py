@@ -17,7 +17,7 @@ def newsrag(*args, env_extra=None, timeout=180):
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSRAG_")}
     env.update(env_extra or {})
-    return subprocess.run([sys.executable, "-m", "rag.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "ui.cli", *args], capture_output=True, text=True,
                           timeout=timeout, cwd=ROOT, env=env)
 
 

@@ -1,8 +1,9 @@
-"""The `newsrag` command: index, ask, chat, eval, bench, serve-store.
+"""The `newsrag` command: index, ask, chat, eval, bench, serve-store (`python -m ui.cli`).
 
-The one module that reaches every package, each imported only when its command
-runs. User mistakes print one line on stderr and exit 2; `eval --thresholds`
-exits 1 when a metric falls below its threshold.
+A face a person uses, like the chat page, so it lives in `ui`, the top layer: the
+one module that reaches every package, each imported only when its command runs.
+User mistakes print one line on stderr and exit 2; `eval --thresholds` exits 1
+when a metric falls below its threshold.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import json
 import sys
 import textwrap
 
-from index.errors import NewsragError
+from rag.errors import NewsragError
 
 
 def _common(p: argparse.ArgumentParser, *, answers: bool):
@@ -68,7 +69,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def settings_from(args):
-    from .settings import Settings
+    from rag import Settings
 
     return Settings(**{k: getattr(args, k, None) for k in ("llm", "store", "source", "k", "collection")})
 
@@ -91,11 +92,11 @@ def main(argv=None) -> int:
 def cmd_index(args) -> int:
     from index.embed import MiniLM
     from index.indexer import index_folder
-    from index.store import ChromaStore
+    from index.store import open_store
 
     s = settings_from(args)
-    store = ChromaStore(s.store_spec(), s.collection)
-    report = index_folder(s.source_path(), store, MiniLM(), size=s.chunk_size, overlap=s.chunk_overlap,
+    store = open_store(s.store_spec(), s.collection)
+    report = index_folder(s.source_path(), store, MiniLM.shared(), size=s.chunk_size, overlap=s.chunk_overlap,
                           rebuild=args.rebuild, progress=True, wait=args.wait)
     for skipped in report.skipped:
         print(f"warning: skipped {skipped.source}: {skipped.reason}", file=sys.stderr)
@@ -127,7 +128,7 @@ def format_answer(a) -> str:
 
 
 def cmd_ask(args) -> int:
-    from .engine import Engine
+    from rag import Engine
 
     engine = Engine(settings_from(args))
     answer = engine.ask(args.question)
@@ -139,7 +140,7 @@ def cmd_ask(args) -> int:
 
 
 def cmd_chat(args) -> int:
-    from ui.app import serve
+    from .app import serve
 
     return serve(settings_from(args), host=args.host, port=args.port) or 0
 
@@ -153,7 +154,19 @@ def cmd_eval(args) -> int:
 def cmd_bench(args) -> int:
     from bench.run import run
 
-    return run(args, settings_from(args))
+    return run(args, settings_from(args), gold=bench_gold())
+
+
+def bench_gold():
+    """The gold set and its answer matching, from `evals`, for the bench (which, a sibling of
+    `evals` in the layers, does not import it)."""
+    from bench.scale import Gold, Question
+    from evals.cli import DEFAULT_GOLD
+    from evals.gold import load_gold
+    from evals.metrics import contains_gold
+
+    items = load_gold(DEFAULT_GOLD)
+    return Gold([Question(i.id, i.question, i.history, i.answers, i.answerable) for i in items], contains_gold)
 
 
 def cmd_serve_store(args) -> int:
