@@ -13,12 +13,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from .measure import PeakRSS, Stopwatch, median, rss_mb, summary
 from .scale import Question, open_engine
+from .servers import newsrag_command
 
 
 def local_answers(settings, store_dir: Path, source: Path, embedder, questions: list[Question], tick=None) -> dict:
@@ -39,7 +39,7 @@ def local_answers(settings, store_dir: Path, source: Path, embedder, questions: 
             rss_after_one = rss_mb()
         row = {"id": q.id, "total_s": total, "refused": answer.refused, "fallback": answer.fallback}
         if stamps:
-            tokens = engine.backend.count_tokens(answer.draft or "")
+            tokens = engine.backend.count_tokens(answer.draft or "") or 0
             row["first_token_s"] = stamps[0] - t0
             row["tokens"] = tokens
             span = stamps[-1] - stamps[0]
@@ -73,21 +73,12 @@ def local_answers(settings, store_dir: Path, source: Path, embedder, questions: 
 
 
 def prompt_tokens(engine, q: Question, answer) -> int:
-    """Tokens of the answering prompt (system and user message; the chat template's few
-    tokens not counted), rebuilt from the same sources block the engine's LLM saw."""
-    from rag import prompts
-    from rag.condense import by_rules, normalize_history
-
-    from .quality import llm_context
-
-    standalone = by_rules(q.question, normalize_history(list(q.history)))
-    user = prompts.ANSWER_USER.format(sources=llm_context(engine, q, answer), question=standalone.question)
-    return engine.backend.count_tokens(prompts.ANSWER_SYSTEM) + engine.backend.count_tokens(user)
-
-
-def newsrag_command() -> list[str]:
-    exe = Path(sys.executable).with_name("newsrag")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "rag.cli"]
+    """Tokens of the answering prompt the engine sent (system and user message, as
+    `Engine.prompt_for` gives them; the chat template's few tokens not counted)."""
+    prompt = engine.prompt_for(q.question, list(q.history) or None)
+    if prompt is None:
+        return 0
+    return sum(engine.backend.count_tokens(part) or 0 for part in prompt)
 
 
 def cold_start(llm: str, store_dir: Path, source: Path, question: str, runs: int, cwd: Path,

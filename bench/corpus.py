@@ -16,10 +16,12 @@ import random
 import uuid
 from pathlib import Path
 
+from langchain_core.embeddings import Embeddings
+
 from index.articles import read_article, read_folder
 from index.chunking import Chunk, chunk_article, chunk_id, story_sentences
 from index.indexer import embed_text, expected_manifest
-from index.store import ChromaStore, StoreSpec
+from index.store import PAGE, Store, open_store
 
 
 def seed_sentences(folder: Path) -> list[str]:
@@ -55,7 +57,7 @@ def write_synthetic(folder: Path, sentences: list[str], n_chunks: int, *, size: 
     return {"articles": n, "chunks": chunks, "chars": chars}
 
 
-class RecordingEmbedder:
+class RecordingEmbedder(Embeddings):
     """Wraps an embedder and keeps each document vector by the text it was made from."""
 
     def __init__(self, inner, on_batch=None):
@@ -95,14 +97,13 @@ def scaled(chunks: list[Chunk], n: int) -> list[Chunk]:
 
 
 def store_from_vectors(path: Path, chunks: list[Chunk], vectors: dict[str, list[float]], *, folder: Path,
-                       embedder, size: int, overlap: int, collection: str, on_page=None) -> ChromaStore:
+                       embedder, size: int, overlap: int, collection: str, on_page=None) -> Store:
     """A new store at `path` holding `chunks`, each with the cached vector of its text,
     and the manifest an indexed store would carry (so an Engine opens it as it is)."""
-    store = ChromaStore(StoreSpec("dir", path=path), collection)
+    store = open_store(f"chroma:{path}", collection)
     store.drop()
-    page = 2000
-    for i in range(0, len(chunks), page):
-        part = chunks[i:i + page]
+    for i in range(0, len(chunks), PAGE):
+        part = chunks[i:i + PAGE]
         store.add(part, [vectors[embed_text(c)] for c in part])
         if on_page:
             on_page(len(part))

@@ -1,40 +1,31 @@
 """Concurrent chat clients against the Gradio chat page on loopback.
 
-The page (`ui.app.build_app`) is served in this process on a free port; each
-client is a `gradio_client.Client` in its own thread, connected before the clock
-starts, asking its share of distinct gold questions through the page's `/ask`
-endpoint. The run is bounded both by count (clients x requests each) and by time
+The page is served as users reach it: `newsrag chat` in a process of its own on a
+free port (`servers.chat_server`), over the store the bench built; each client is a
+`gradio_client.Client` in its own thread, connected before the clock starts, asking
+its share of distinct gold questions through the page's `/ask` endpoint. The run is bounded both by count (clients x requests each) and by time
 (no new request after the deadline). Throughput is answered requests over the
 wall time; latency is per request as the client sees it (queueing included: the
 page answers one question at a time, so requests wait their turn).
 """
 from __future__ import annotations
 
-import socket
 import threading
 import time
+from pathlib import Path
 
 from .measure import summary
+from .servers import chat_server
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def load_test(engine, questions: list[str], *, clients: int, per_client: int, limit_s: float, tick=None) -> dict:
-    try:
-        from ui.app import build_app, launch
-    except ImportError as exc:
-        return {"skipped": f"the chat page is not importable ({exc})"}
+def load_test(chat_args: list[str], questions: list[str], *, clients: int, per_client: int, limit_s: float,
+              log_path: Path, tick=None) -> dict:
+    """`newsrag chat CHAT_ARGS` served in its own process, then `clients` concurrent clients."""
     from gradio_client import Client
 
-    app = build_app(engine)
-    port = free_port()
-    launch(app, "127.0.0.1", port, block=False, quiet=True)
-    try:
-        url = f"http://127.0.0.1:{port}/"
+    started = time.perf_counter()
+    with chat_server(chat_args, log_path) as url:
+        page_start_s = time.perf_counter() - started     # process start, models loaded, index opened
         connections = [Client(url, verbose=False) for _ in range(clients)]
         latencies: list[float] = []
         errors: list[str] = []
@@ -70,9 +61,9 @@ def load_test(engine, questions: list[str], *, clients: int, per_client: int, li
         for t in threads:
             t.join(timeout=limit_s + 120)
         wall = time.perf_counter() - t0
-    finally:
-        app.close()
+    llm = chat_args[chat_args.index("--llm") + 1] if "--llm" in chat_args else "local"
     return {"clients": clients, "requests_per_client": per_client, "limit_s": limit_s,
             "answered": len(latencies), "errors": len(errors), "error_examples": errors[:3],
             "wall_s": round(wall, 2), "throughput_per_s": round(len(latencies) / wall, 2) if wall else None,
-            "latency_ms": summary(latencies), "llm": engine.llm_name}
+            "latency_ms": summary(latencies), "llm": llm, "page_start_s": round(page_start_s, 2),
+            "served_by": "newsrag chat, its own process"}

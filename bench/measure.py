@@ -7,21 +7,14 @@ back before the end, unlike a single reading afterwards.
 """
 from __future__ import annotations
 
-import math
 import statistics
 import threading
 import time
 from dataclasses import dataclass
 
+from rag.stats import percentile
 
-def percentile(values, q: float) -> float | None:
-    """The q-th percentile (0..100) of `values`, or None when there are none."""
-    xs = sorted(values)
-    if not xs:
-        return None
-    pos = (len(xs) - 1) * q / 100.0
-    lo, hi = math.floor(pos), math.ceil(pos)
-    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+__all__ = ["percentile", "summary", "median", "Stopwatch", "rss_mb", "PeakRSS", "Target", "figure"]
 
 
 def summary(values) -> dict:

@@ -4,62 +4,45 @@ The tutorial pipeline is the one LangChain's RAG tutorial builds: the article
 files split by RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200),
 dense-only Chroma over the same MiniLM embeddings, the top 4 chunks handed to
 the LLM as they are ("\\n\\n"-joined). Recall@k on the gold set = share of
-answerable questions whose first k passages hold a gold string (after folding,
-evals.metrics). Context = the characters each pipeline hands its LLM: for
-newsrag, the numbered source lines `Engine._generate` builds from
-`pick(gather(...).units, settings.context_sentences, 1400)`, recomputed here the
-same way (a question newsrag refuses hands the LLM nothing).
+answerable questions whose first k passages hold a gold string (after folding, as
+the `Gold` handed in matches them). Context = the characters each pipeline hands
+its LLM: for newsrag, the numbered source lines of the prompt the engine sends a
+full-size LLM, as `Engine.prompt_for` gives it (a question newsrag refuses hands
+the LLM nothing).
 """
 from __future__ import annotations
 
-import re
 import statistics
 from pathlib import Path
 
-from evals.metrics import contains_gold, first_hit_rank
-from index.text import fold
-from rag import prompts
-from rag.condense import by_rules, normalize_history
-from rag.evidence import gather, pick
+from rag.markers import MARKER
 
 from .measure import Stopwatch, summary
-from .scale import Question
+from .scale import Gold, Question
 
 TUTORIAL_K = 4
 
 
-def llm_context(engine, q: Question, answer) -> str:
-    """The sources block the engine's LLM would see for this question ("" when refused)."""
-    if answer.refused:
+def llm_context(engine, q: Question) -> str:
+    """The numbered source lines a full-size LLM is sent for this question ("" when none is)."""
+    prompt = engine.prompt_for(q.question, list(q.history) or None, small=False)
+    if prompt is None:
         return ""
-    corpus = engine.corpus
-    standalone = by_rules(q.question, normalize_history(list(q.history)))
-    passages = list(answer.passages)
-    evidence = gather(standalone.question, passages, corpus.sparse_index().idf,
-                      corpus.embed_query(fold(standalone.question)), corpus.sentence_vectors)
-    if evidence.refuse or not evidence.units:
-        return ""
-    lines = []
-    for n, u in enumerate(pick(evidence.units, engine.settings.context_sentences, 1400), start=1):
-        p = passages[u.passage]
-        lines.append(prompts.SOURCE_LINE.format(n=n, label=p.outlet or p.title[:60],
-                                                date=f", {p.date}" if p.date else "",
-                                                text=re.sub(r"\s+", " ", u.text)))
-    return "\n".join(lines)
+    return "\n".join(line for line in prompt[1].splitlines() if MARKER.match(line))
 
 
-def newsrag_quality(engine, questions: list[Question], answers: dict) -> dict:
+def newsrag_quality(engine, gold: Gold, answers: dict) -> dict:
     """Recall@5 / @4, MRR and the LLM's context, from the engine's answers to the gold set."""
     rows = []
-    for q in questions:
+    for q in gold.questions:
         if not q.answerable:
             continue
         a = answers[q.id]
         texts = [p.text for p in a.passages]
-        rank = first_hit_rank(texts, q.answers)
-        context = llm_context(engine, q, a)
+        rank = gold.first_hit_rank(texts, q.answers)
+        context = llm_context(engine, q) if not a.refused else ""
         rows.append({"rank": rank, "refused": a.refused, "context_chars": len(context),
-                     "context_has_gold": bool(context) and contains_gold(context, q.answers),
+                     "context_has_gold": bool(context) and gold.contains(context, q.answers),
                      "passage_chars": sum(len(t) for t in texts)})
     called = [r for r in rows if not r["refused"]]
     n = len(rows)
@@ -72,14 +55,14 @@ def newsrag_quality(engine, questions: list[Question], answers: dict) -> dict:
         "context_recall": _share(r["context_has_gold"] for r in rows),
         "context_chars_mean": _mean(r["context_chars"] for r in called),
         "context_chars_median": _med(r["context_chars"] for r in called),
-        "context_chars_note": "the numbered source sentences the LLM sees (Engine._generate's pick), "
+        "context_chars_note": "the numbered source sentences a full-size LLM is sent (Engine.prompt_for), "
                               "mean over answerable questions newsrag does not refuse",
         "passage_chars_mean": _mean(r["passage_chars"] for r in rows),
         "passage_chars_note": "all k retrieved passages: an upper bound on what any LLM could be handed",
     }
 
 
-def tutorial_quality(folder: Path, embeddings, questions: list[Question], work: Path) -> dict:
+def tutorial_quality(folder: Path, embeddings, gold: Gold, work: Path) -> dict:
     """Build the tutorial pipeline over `folder` and score its top-4 on the gold set."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
@@ -96,14 +79,14 @@ def tutorial_quality(folder: Path, embeddings, questions: list[Question], work: 
         store = Chroma(collection_name="tutorial", embedding_function=embeddings, client=client)
         store.add_documents(splits)
     rows, times = [], []
-    for q in questions:
+    for q in gold.questions:
         with Stopwatch() as sw:
             found = store.similarity_search(q.question, k=TUTORIAL_K)
         times.append(sw.ms)
         if not q.answerable:
             continue
         context = "\n\n".join(d.page_content for d in found)
-        rows.append({"rank": first_hit_rank([d.page_content for d in found], q.answers),
+        rows.append({"rank": gold.first_hit_rank([d.page_content for d in found], q.answers),
                      "context_chars": len(context)})
     return {
         "answerable": len(rows),

@@ -13,6 +13,7 @@ well under a minute).
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
 import json
@@ -84,18 +85,10 @@ class Progress:
         self.bar.close()
 
 
-def gold_questions(limit: int | None):
-    from evals.gold import load_gold
-
-    from .scale import Question
-
-    items = load_gold(Path(__file__).resolve().parent.parent / "evals" / "gold.jsonl")
-    qs = [Question(i.id, i.question, i.history, i.answers, i.answerable) for i in items]
-    return qs[:limit] if limit else qs
-
-
-def run(args, settings) -> int:
-    from index.errors import NewsragError
+def run(args, settings, gold) -> int:
+    """Run every benchmark with `settings` over the gold set `gold` (a `scale.Gold`, which the
+    caller builds from `evals`: `ui.cli.bench_gold()`)."""
+    from rag.errors import NewsragError
 
     plan = QUICK if getattr(args, "quick", False) else FULL
     report_path = Path(args.report) if getattr(args, "report", None) else None
@@ -120,7 +113,7 @@ def run(args, settings) -> int:
     progress = Progress(steps)
     try:
         with tempfile.TemporaryDirectory(prefix="newsrag-bench-") as tmp:
-            _run(plan, settings, source, Path(tmp), report, progress)
+            _run(plan, settings, source, gold, Path(tmp), report, progress)
     finally:
         progress.close()
     report["machine"]["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
@@ -141,19 +134,20 @@ def run(args, settings) -> int:
     return 0
 
 
-def _run(plan: Plan, settings, source: Path, tmp: Path, report: dict, progress: Progress):
+def _run(plan: Plan, settings, source: Path, gold, tmp: Path, report: dict, progress: Progress):
     from index.embed import MiniLM
-    from index.errors import NewsragError
     from index.indexer import embed_text, index_folder
-    from index.store import ChromaStore, StoreSpec
+    from index.store import open_store
+    from rag.errors import NewsragError
 
     from . import answering, corpus, load, quality, scale, stores
 
-    questions = gold_questions(plan.questions)
+    questions = gold.questions[:plan.questions] if plan.questions else list(gold.questions)
+    gold = dataclasses.replace(gold, questions=questions)
     size, overlap, collection = settings.chunk_size, settings.chunk_overlap, settings.collection
 
     progress.step("loading the embedding model")
-    embedder = MiniLM()
+    embedder = MiniLM.shared()
     with Stopwatch() as sw:
         embedder.warm_up()
         embedder.embed_query("warm up")
@@ -169,7 +163,7 @@ def _run(plan: Plan, settings, source: Path, tmp: Path, report: dict, progress: 
     # -- indexing the seeds ---------------------------------------------------------------------
     progress.step("indexing the seeds")
     seeds_dir = tmp / "seeds-store"
-    seeds_store = ChromaStore(StoreSpec("dir", path=seeds_dir), collection)
+    seeds_store = open_store(f"chroma:{seeds_dir}", collection)
     runs, tick = [], progress.counter(plan.seed_index_runs, " runs")
     with PeakRSS() as peak:
         for _ in range(plan.seed_index_runs):
@@ -196,8 +190,8 @@ def _run(plan: Plan, settings, source: Path, tmp: Path, report: dict, progress: 
     for q in questions:   # the answers not timed above, for recall over the whole gold set
         if q.id not in answers:
             answers[q.id] = engine.ask(q.question, history=list(q.history) or None)
-    report["quality"] = {"newsrag": quality.newsrag_quality(engine, questions, answers),
-                         "tutorial": quality.tutorial_quality(source, embedder.warm_up(), questions, tmp)}
+    report["quality"] = {"newsrag": quality.newsrag_quality(engine, gold, answers),
+                         "tutorial": quality.tutorial_quality(source, embedder, gold, tmp)}
     progress.done()
 
     # -- the local LLM --------------------------------------------------------------------------
@@ -237,15 +231,17 @@ def _run(plan: Plan, settings, source: Path, tmp: Path, report: dict, progress: 
 
     # -- concurrent chat clients ----------------------------------------------------------------
     progress.step("chat page under load")
-    page_engine = scale.open_engine(settings, seeds_dir, source, embedder).warm_up()   # as `newsrag chat` does
     total = plan.load_clients * plan.load_per_client
+    chat_args = ["--llm", "extractive", "--store", f"chroma:{seeds_dir}", "--source", str(source),
+                 "--collection", collection]
     try:
-        report["load"] = load.load_test(page_engine, [q.question for q in questions if not q.history],
+        report["load"] = load.load_test(chat_args, [q.question for q in questions if not q.history],
                                         clients=plan.load_clients, per_client=plan.load_per_client,
-                                        limit_s=plan.load_limit_s, tick=progress.counter(total, " requests"))
+                                        limit_s=plan.load_limit_s, log_path=tmp / "chat-page.log",
+                                        tick=progress.counter(total, " requests"))
     except Exception as exc:  # the page is another package's; its failure is reported, the bench goes on
         report["load"] = {"skipped": f"the chat page failed under load: {type(exc).__name__}: {exc}"}
-    del page_engine, engine
+    del engine
     gc.collect()
     progress.done()
 
@@ -270,7 +266,7 @@ def _run(plan: Plan, settings, source: Path, tmp: Path, report: dict, progress: 
     recorder = corpus.RecordingEmbedder(embedder, on_batch=progress.counter(made["chunks"], " chunks embedded"))
     syn_store_dir = tmp / "store-synthetic"
     with PeakRSS() as peak, Stopwatch() as sw:
-        r = index_folder(syn_dir, ChromaStore(StoreSpec("dir", path=syn_store_dir), collection), recorder,
+        r = index_folder(syn_dir, open_store(f"chroma:{syn_store_dir}", collection), recorder,
                          size=size, overlap=overlap, progress=False)
     report["indexing"]["synthetic"] = {"articles": r.added, "chunks": r.chunks_written, "runs": 1,
                                        "generate_s": round(gen.s, 2), "seconds": round(sw.s, 2),

@@ -8,14 +8,18 @@ embedding the query. Extractive answers are timed twice: with passages new to th
 engine (their sentences must be embedded for the evidence step) and with passages
 it has seen before (their sentence vectors memoised, as in a running engine).
 The BM25 leg is built from the store on first use and cached on disk: its build
-and its reload are timed on their own, never inside a query.
-The two memos are private to `rag.retrieve.Corpus`; `forget_queries` and
-`forget_sentences` are the only places that reach into them.
+and its reload are timed on their own, never inside a query. The memos are emptied
+through `Corpus.forget`.
+
+The gold questions and the way to tell whether a text holds a gold answer come from
+`evals`, handed in by the caller as a `Gold` (the bench does not import `evals`: the
+two are siblings in the layers).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Sequence
 
 from index import sparse
 from index.text import fold
@@ -38,23 +42,34 @@ class Question:
         return by_rules(self.question, normalize_history(list(self.history))).search
 
 
+@dataclass(frozen=True)
+class Gold:
+    """The gold questions, and `contains(text, answers)`: whether a text holds a gold answer
+    (evals.metrics.contains_gold, with its folding of case, accents and numbers)."""
+
+    questions: list[Question]
+    contains: Callable[[str, Sequence[str]], bool]
+
+    def first_hit_rank(self, texts: Sequence[str], answers: Sequence[str]) -> int | None:
+        """1-based rank of the first text that holds a gold answer, or None."""
+        return next((rank for rank, text in enumerate(texts, start=1) if self.contains(text, answers)), None)
+
+
 def open_engine(settings, store_dir: Path, source: Path, embedder, llm: str = "extractive"):
-    """An Engine over an existing store, sharing the bench's one loaded embedding model."""
+    """An Engine over an existing store, handed the bench's one loaded embedding model."""
     from rag import Engine
 
-    engine = Engine(settings.with_(llm=llm, store=f"chroma:{store_dir}", source=str(source)))
-    engine.corpus.embedder = embedder     # otherwise each Engine loads its own copy of MiniLM
-    return engine
+    return Engine(settings.with_(llm=llm, store=f"chroma:{store_dir}", source=str(source)), embedder=embedder)
 
 
 def forget_queries(engine):
     """Make the next question new to the engine: drop its memo of query vectors."""
-    engine.corpus._query_cache.clear()
+    engine.corpus.forget(queries=True)
 
 
 def forget_sentences(engine):
     """Make every passage new to the engine: drop its memo of passage-sentence vectors."""
-    engine.corpus._sentence_cache.clear()
+    engine.corpus.forget(sentences=True)
 
 
 def embedder_figures(embedder, texts: list[str], queries: list[str]) -> dict:
@@ -90,7 +105,7 @@ def open_and_index_bm25(engine) -> dict:
         sparse.load(engine.store, corpus.cache_dir)
     forget_queries(engine)
     with Stopwatch() as first:
-        engine._retriever.invoke("first query after opening the store")
+        engine.retriever.invoke("first query after opening the store")
     return {"chunks": index.n, "articles": len({c.meta.get("source") for c in index.chunks}),
             "bm25_build_s": round(build.s, 3), "bm25_load_s": round(reload.s, 3),
             "first_query_ms": round(first.ms, 1)}
@@ -107,13 +122,13 @@ def time_retrieval(engine, questions: list[Question], passes: int, tick=None) ->
             search = q.search
             forget_queries(engine)
             with Stopwatch() as sw:
-                engine._retriever.invoke(search)
+                engine.retriever.invoke(search)
             times.append(sw.ms)
             if tick:
                 tick()
         per_pass.append(times)
     out = _pooled(per_pass)
-    corpus, depth = engine.corpus, engine._retriever.dense.k
+    corpus, depth = engine.corpus, engine.retriever.dense.k
     legs: dict[str, list[float]] = {"embed_query": [], "chroma_query": [], "bm25_search": []}
     index = corpus.sparse_index()
     for q in questions:

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from index.server import chroma_server
-
 from .measure import Stopwatch, summary
+from .servers import chroma_server
+
 
 def store_kinds(settings, source: Path, embedder, questions, tmp: Path, passes: int = 1) -> dict:
     """Index the seeds into both store kinds, then time hybrid retrieval on each."""
     from index.indexer import index_folder
-    from index.store import ChromaStore, StoreSpec
+    from index.store import open_store
     from rag import Engine
 
     from . import scale
@@ -24,12 +24,11 @@ def store_kinds(settings, source: Path, embedder, questions, tmp: Path, passes: 
         out, engines, times = {"questions": len(questions), "passes": passes}, {}, {}
         for kind, spec in (("embedded", f"chroma:{tmp / 'store-embedded'}"), ("server", server)):
             with Stopwatch() as sw:
-                r = index_folder(source, ChromaStore(StoreSpec.parse(spec), settings.collection), embedder,
+                r = index_folder(source, open_store(spec, settings.collection), embedder,
                                  size=settings.chunk_size, overlap=settings.chunk_overlap, progress=False)
             out[kind] = {"store": spec, "chunks": r.chunks_written, "index_s": round(sw.s, 2)}
             engine = Engine(settings.with_(store=spec, llm="extractive", source=str(source),
-                                           cache_dir=str(tmp / f"cache-{kind}")))
-            engine.corpus.embedder = embedder     # the bench's one loaded model
+                                           cache_dir=str(tmp / f"cache-{kind}")), embedder=embedder)
             engines[kind], times[kind] = engine.warm_up(), []
         for _ in range(passes):
             for q in questions:

@@ -32,9 +32,10 @@ def test_quick_bench_writes_a_report_with_real_figures(tmp_path, capsys, monkeyp
             monkeypatch.delenv(var)
     from bench.run import run
     from rag import Settings
+    from ui.cli import bench_gold
 
     path = tmp_path / "bench.json"
-    assert run(argparse.Namespace(report=str(path), quick=True), Settings(llm="extractive")) == 0
+    assert run(argparse.Namespace(report=str(path), quick=True), Settings(llm="extractive"), bench_gold()) == 0
     printed = capsys.readouterr().out
     report = json.loads(path.read_text(encoding="utf-8"))
 
@@ -72,8 +73,9 @@ def test_quick_bench_writes_a_report_with_real_figures(tmp_path, capsys, monkeyp
     assert 0 < ours["context_chars_mean"] <= 1400 + 200     # pick() caps the sentences at 1400 characters
     assert tutorial["context_chars_mean"] > 1000 and tutorial["chunks"] > 5
 
-    # the chat page under a few concurrent clients
+    # the chat page, served by `newsrag chat` in its own process, under a few concurrent clients
     load = report["load"]
+    assert load.get("served_by") == "newsrag chat, its own process", load
     assert load["answered"] == load["clients"] * load["requests_per_client"] and load["errors"] == 0
     assert load["throughput_per_s"] > 0 and 0 < load["latency_ms"]["p50"] <= load["latency_ms"]["p95"]
 

@@ -1,8 +1,9 @@
-"""Local server processes for tests and benchmarks: start, wait until they answer, stop.
+"""Local server processes for the bench and the tests: start, wait until they answer, stop.
 
 `serve(cmd, ready_url)` runs any command that opens an HTTP port; `chroma_server` is the
-Chroma one (`chroma run` from this venv), yielding its `chroma+http://` store spec. The
-process is stopped however the block ends. Loopback only. Not used by the engine itself.
+Chroma one (`chroma run` from this venv), yielding its `chroma+http://` store spec, and
+`chat_server` the chat page (`newsrag chat` in a process of its own), yielding its URL.
+Each process is stopped however the block ends. Loopback only. Not used by the engine.
 """
 from __future__ import annotations
 
@@ -76,3 +77,21 @@ def chroma_server(base: Path, *, limit_s: float = 60.0, env: dict | None = None)
     with serve(cmd, f"http://127.0.0.1:{port}/api/v2/heartbeat", log_path=base / "server.log", limit_s=limit_s,
                env=env, cwd=base):
         yield f"chroma+http://127.0.0.1:{port}"
+
+
+def newsrag_command() -> list[str]:
+    """How to run `newsrag` from this venv: its console script, else `python -m ui.cli`."""
+    exe = Path(sys.executable).with_name("newsrag")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "ui.cli"]
+
+
+@contextmanager
+def chat_server(args: list[str], log_path: Path, *, limit_s: float = 180.0, env: dict | None = None,
+                cwd: Path | None = None):
+    """`newsrag chat ARGS --port FREE` in its own process (extractive, its own store and
+    source as ARGS say); yields the page's URL once it answers, stops it at the end."""
+    port = free_port()
+    cmd = newsrag_command() + ["chat", "--host", "127.0.0.1", "--port", str(port), *args]
+    url = f"http://127.0.0.1:{port}/"
+    with serve(cmd, url, log_path=log_path, limit_s=limit_s, env=env if env is not None else child_env(), cwd=cwd):
+        yield url
