@@ -12,7 +12,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from index.text import fold, tokens
 
@@ -21,10 +21,12 @@ from .condense import Standalone, accept_rewrite, by_rules, normalize_history
 from .evidence import Evidence, Unit, gather, has_type, is_instruction, pick
 from .errors import LLMError, NewsragError
 from .llm import ChatBackend, LangChainChat, LLMSpec, Traced, as_backend, build_backend
-from .retrieve import Corpus
 from .settings import Settings
 from .types import Answer, Citation, Passage
 from .verify import verify
+
+if TYPE_CHECKING:       # langchain loads with the first Engine, not with `import rag.engine`
+    from .retrieve import Corpus
 
 _STATE_Q = re.compile(r"^\s*(is|are|has|have|does|do|will)\b|\b(now|currently|current|status|yet|so far|still|"
                       r"latest)\b", re.I)
