@@ -1,6 +1,6 @@
 """`newsrag eval`: run a gold file through the engine, or compare two reports.
 
-The command line (whichever module defines the `eval` subcommand) parses the
+The command line (`ui.cli`, which defines the `eval` subcommand) parses the
 flags and builds the Settings; `run(args, settings)` does the rest. A gold set
 over another folder (`--gold FILE --source DIR`, no `--store`) gets a store of
 its own under the cache folder, keyed by the folder's resolved path: built the
@@ -55,9 +55,9 @@ def _wants_scratch_store(args, settings) -> bool:
         settings.store == Settings.store
 
 
-def _refresh(store, settings) -> None:
-    """Bring the scratch store in line with the folder: a full build once, then only what changed."""
-    from index.embed import MiniLM
+def _refresh(engine, settings) -> None:
+    """Bring the engine's scratch store in line with the folder, with the engine's own embedder:
+    a full build once, then only what changed."""
     from index.errors import StoreMismatch
     from index.indexer import index_folder
 
@@ -65,11 +65,12 @@ def _refresh(store, settings) -> None:
     if not folder.is_dir():
         raise NewsragError(f"--source {settings.source}: no such folder")
     options = {"size": settings.chunk_size, "overlap": settings.chunk_overlap, "progress": False, "wait": 600}
+    store = engine.store
     try:
-        report = index_folder(folder, store, MiniLM(), **options)
+        report = index_folder(folder, store, engine.embedder, **options)
     except StoreMismatch:
         # a scratch store built by another version of newsrag: it is ours to rebuild
-        report = index_folder(folder, store, MiniLM(), rebuild=True, **options)
+        report = index_folder(folder, store, engine.embedder, rebuild=True, **options)
     print(f"eval store {store.spec}: {report.summary()}", file=sys.stderr)
 
 
@@ -106,7 +107,7 @@ def run(args, settings) -> int:
         settings = settings.with_(store=f"chroma:{scratch_store_path(settings)}")
     engine = Engine(settings)
     if scratch:
-        _refresh(engine.store, settings)
+        _refresh(engine, settings)
     engine.warm_up()
     report = run_eval(engine, items, k=settings.k, progress=True)
     print(format_table(report))
