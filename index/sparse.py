@@ -2,8 +2,8 @@
 
 Built from the store itself (paged), so it is always in step with it, and cached
 on disk under the store's version stamp: a writer's change gives a new stamp and
-the next reader rebuilds. Terms are stemmed and spelling variants unified
-(text.tokens), so "Zelenskyy" finds "Zelensky".
+the next reader rebuilds (the store's `cache_file` says where). Terms are stemmed
+and spelling variants unified (text.tokens), so two spellings of a name find each other.
 """
 from __future__ import annotations
 
