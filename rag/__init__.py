@@ -5,9 +5,9 @@ the heavy parts load on first use.
 """
 from .errors import LLMError, NewsragError
 from .settings import Settings
-from .types import Answer, Citation, Passage
+from .types import Answer, Citation, Passage, Retrieved
 
-__all__ = ["ask", "Engine", "Settings", "Answer", "Citation", "Passage", "NewsragError", "LLMError"]
+__all__ = ["ask", "Engine", "Settings", "Answer", "Citation", "Passage", "Retrieved", "NewsragError", "LLMError"]
 
 
 def __getattr__(name):

@@ -22,7 +22,7 @@ from .evidence import Evidence, Unit, gather, has_type, is_instruction, pick
 from .errors import LLMError, NewsragError
 from .llm import ChatBackend, LangChainChat, LLMSpec, Traced, as_backend, build_backend
 from .settings import Settings
-from .types import Answer, Citation, Passage
+from .types import Answer, Citation, Passage, Retrieved
 from .verify import verify
 
 if TYPE_CHECKING:       # langchain loads with the first Engine, not with `import rag.engine`
@@ -183,6 +183,13 @@ class Engine:
 
     def stream(self, question: str, history=None) -> Iterator[str | Answer]:
         """Pieces of the LLM's draft as it writes, then the verified Answer."""
+        for event in self.events(question, history):
+            if not isinstance(event, Retrieved):
+                yield event
+
+    def events(self, question: str, history=None) -> Iterator[Retrieved | str | Answer]:
+        """As `stream`, with a `Retrieved` (the passages found) as soon as retrieval is done,
+        so a page can show sources while the LLM writes."""
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         question = self._checked(question)
@@ -201,6 +208,7 @@ class Engine:
         evidence = gather(standalone.question, list(passages), index.idf,
                           corpus.embed_query(fold(standalone.question)), corpus.sentence_vectors)
         timings["retrieve"] = _ms(t1)
+        yield Retrieved(passages, standalone.question if standalone.rewritten else None)
         base = dict(question=question, passages=passages, llm=self._name_or_extractive(),
                     standalone_question=standalone.question if standalone.rewritten else None)
         if evidence.refuse or not evidence.units:

@@ -45,6 +45,15 @@ class Citation(Passage):
 
 
 @dataclass(frozen=True)
+class Retrieved:
+    """`Engine.events` yields this once retrieval is done, before any LLM call: the passages
+    found (best first, none cited yet) and the question as understood."""
+
+    passages: tuple[Passage, ...]
+    standalone_question: str | None = None
+
+
+@dataclass(frozen=True)
 class Answer:
     question: str
     text: str
@@ -58,6 +67,8 @@ class Answer:
     draft: str | None = None                  # what the LLM wrote before verification
     checks: tuple[dict, ...] = ()              # one per LLM-written sentence: text, cites, kept, why
     timings_ms: dict = field(default_factory=dict)
+    reason: str | None = None                 # why it refused or fell back, one short line
+    closest: Citation | None = None           # refused: the nearest passage, which does not answer
 
     def to_dict(self) -> dict:
         return {"question": self.question, "answer": self.text, "refused": self.refused,
@@ -66,6 +77,7 @@ class Answer:
                 "passages": [p.to_dict() for p in self.passages],
                 "standalone_question": self.standalone_question, "draft": self.draft,
                 "checks": [dict(c) for c in self.checks],
+                "reason": self.reason, "closest": self.closest.to_dict() if self.closest else None,
                 "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()}}
 
 
