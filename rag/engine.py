@@ -18,7 +18,9 @@ from index.text import fold, tokens
 
 from . import prompts
 from .condense import Standalone, accept_rewrite, by_rules, normalize_history
-from .evidence import Evidence, Unit, gather, has_type, is_instruction, pick
+from .evidence import Evidence, Unit, continue_list, gather, has_type, is_instruction, pick, pick_many
+from .markers import strip_markers
+from .question import Context, Query, failed, parse, said_instead
 from .errors import LLMError, NewsragError
 from .llm import ChatBackend, LangChainChat, LLMSpec, Traced, as_backend, build_backend
 from .settings import Settings
@@ -32,8 +34,10 @@ _STATE_Q = re.compile(r"^\s*(is|are|has|have|does|do|will)\b|\b(now|currently|cu
                       r"latest)\b", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2060\ufeff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
-_MARKERS = re.compile(r"\[\d+\]")
 EXTRACTIVE_MAX_CHARS = 380       # answers stay well inside the 400-character budget
+MANY_MAX_CHARS = 580             # lists and summaries may take 600
+MANY_UNITS = {"list": 4, "summary": 3}
+POOL_FACTOR = 4                  # passages fetched per passage kept: room to put those matching constraints first
 INDEX_WAIT_S = 600               # another process building the same index is waited for, not failed
 ENGINES_KEPT = 4                 # engines `ask` keeps, one per Settings: each may hold an LLM in memory
 
@@ -67,6 +71,7 @@ class Engine:
                                                                     retries=s.llm_retries))
         self._corpus = Corpus(self.store, self.embedder, s.cache_path())
         self._retriever = hybrid(self._corpus, s.k)
+        self._pool = hybrid(self._corpus, s.k * POOL_FACTOR)
         self._index_checked = False
         self._lock = threading.Lock()
 
@@ -200,12 +205,12 @@ class Engine:
             return
         standalone = self._standalone(question, history, timings)
         t1 = time.perf_counter()
+        query = parse(standalone.question)
         corpus = self.corpus
         corpus.follow_writer()
-        docs = self._retriever.invoke(standalone.search)
-        passages = tuple(_passage(d) for d in docs)
+        passages = self._retrieve(standalone.search, query)
         index = corpus.sparse_index()
-        evidence = gather(standalone.question, list(passages), index.idf,
+        evidence = gather(query, list(passages), index.idf,
                           corpus.embed_query(fold(standalone.question)), corpus.sentence_vectors)
         timings["retrieve"] = _ms(t1)
         yield Retrieved(passages, standalone.question if standalone.rewritten else None)
@@ -213,14 +218,45 @@ class Engine:
                     standalone_question=standalone.question if standalone.rewritten else None)
         if evidence.refuse or not evidence.units:
             timings["total"] = _ms(t0)
-            yield Answer(text=prompts.REFUSAL, refused=True, citations=(), timings_ms=timings, **base)
+            yield self._refusal(evidence, passages, base, timings)
             return
-        if self.backend is None:
+        if self.backend is None or query.shape != "fact":
+            # lists and summaries are quoted: several verified sentences from several articles
             text, cites = self._extractive(evidence, passages, question)
             timings["total"] = _ms(t0)
             yield Answer(text=text, refused=False, citations=cites, timings_ms=timings, **base)
             return
         yield from self._generate(question, standalone, evidence, passages, base, timings, t0)
+
+    def _retrieve(self, search: str, query: Query) -> tuple[Passage, ...]:
+        """The top k passages for `search`; when the question has constraints (a year, an
+        edition...), passages that match them come first, from a pool POOL_FACTOR times larger.
+        Lists and summaries keep twice as many passages, to gather from several articles."""
+        k = self.settings.k * (2 if query.shape != "fact" else 1)
+        if not query.constraints and query.shape == "fact":
+            return tuple(_passage(d) for d in self._retriever.invoke(search))
+        pool = [_passage(d) for d in self._pool.invoke(search)]
+        if query.constraints:
+            matching = [p for p in pool if not failed(query, Context("", p.text, p.title, p.date))]
+            pool = matching + [p for p in pool if p not in matching]
+        return tuple(pool[:k])
+
+    def _refusal(self, evidence: Evidence, passages, base: dict, timings) -> Answer:
+        """The refusal, saying why, with the passage that came closest (not a citation)."""
+        closest = None
+        text = prompts.REFUSAL
+        u = evidence.closest
+        if u is not None:
+            p = passages[u.passage]
+            closest = Citation.of(p, 0, (u.start, u.end))
+            if evidence.near_miss:
+                quote = " ".join(u.text.split())
+                miss = next((c for c in u.failed if c.kind != "subject"), evidence.query.constraints[0])
+                instead = said_instead(miss, Context(u.text, p.text, p.title, p.date)) or "something else"
+                text = prompts.REFUSAL_NEAR_MISS.format(asked=evidence.query.describe(), instead=instead,
+                                                        quote=quote[:300], date=f" ({p.date})" if p.date else "")
+        return Answer(text=text, refused=True, citations=(), timings_ms=timings, reason=evidence.reason,
+                      closest=closest, **base)
 
     # -- pieces ----------------------------------------------------------------------------------
     def _name_or_extractive(self) -> str:
@@ -249,7 +285,7 @@ class Engine:
             return rules
         t = time.perf_counter()
         try:
-            convo = "\n".join(f"{'User' if r == 'user' else 'Assistant'}: {_MARKERS.sub('', x)[:300]}"
+            convo = "\n".join(f"{'User' if r == 'user' else 'Assistant'}: {strip_markers(x)[:300]}"
                               for r, x in history[-4:])
             rewrite = "".join(self.backend.stream(prompts.CONDENSE_SYSTEM,
                                                   prompts.CONDENSE_USER.format(history=convo, question=question),
@@ -264,6 +300,15 @@ class Engine:
         return rules
 
     def _extractive(self, evidence: Evidence, passages, question: str) -> tuple[str, tuple[Citation, ...]]:
+        shape = evidence.query.shape if evidence.query else "fact"
+        if shape != "fact":
+            units = pick_many(evidence.units, MANY_UNITS[shape], MANY_MAX_CHARS)
+            if shape == "list" and units:
+                grown = continue_list(units[0], passages[units[0].passage], MANY_MAX_CHARS)
+                units = [grown] + [u for u in units[1:] if u.source != grown.source or u.end <= grown.start
+                                   or u.start >= grown.end]
+                units = pick(units, MANY_UNITS[shape], MANY_MAX_CHARS)
+            return self._compose([(u.text.strip(), [u]) for u in units], passages, question)
         units = pick(evidence.units, 2, EXTRACTIVE_MAX_CHARS)
         best = units[:1]
         # a second quotation only when it scores nearly as well and holds question terms the first lacks

@@ -16,13 +16,15 @@ import re
 from dataclasses import dataclass
 
 from index.chunking import sentences
-from index.text import QUESTION_WORDS, STOPWORDS, stem, words
+from index.text import QUESTION_WORDS, STOPWORDS, stem, tokens, words
 
+from .question import Constraint, Context, Query, failed, focus_terms, parse, said_instead
 from .types import Passage
 
 # Words so common in questions about any news story that they carry no evidence.
 GENERIC = frozenset(stem(w) for w in """
 happen happened event events news report reported story article
+summarise summarize summary overview recap rundown tl dr brief short everything whole following
 """.split())
 
 MONTHS = "january february march april may june july august september october november december".split()
@@ -58,16 +60,21 @@ class Unit:
     score: float
     coverage: float       # share (by weight) of the question's key terms it holds
     has_type: bool        # holds the kind of thing asked for
+    failed: tuple = ()    # the question's constraints it does not match (another year, edition...)
+    meaning: float = 0.0  # cosine of the unit and the question
 
 
 @dataclass(frozen=True)
 class Evidence:
-    units: list[Unit]           # best first
+    units: list[Unit]           # the units that may answer (every constraint matched), best first
     coverage: float             # best passage-level coverage
     answer_type: str | None
     key_terms: dict[str, float]  # stemmed term -> weight
     refuse: bool
     reason: str
+    closest: Unit | None = None  # when refused: the unit nearest to an answer, which does not answer
+    near_miss: bool = False      # refused because the evidence is about another year, edition, person
+    query: Query | None = None
 
 
 def answer_type(question: str) -> str | None:
@@ -143,26 +150,60 @@ def _headline_like(text: str) -> bool:
     return len(text) < 100 and not _SENTENCE_END.search(text)
 
 
-def gather(question: str, passages: list[Passage], idf, question_vector=None, sentence_vectors=None, *,
+# Refusal decisions, in the order they are taken (each documented in `gather`).
+TOPIC_SHARE = 0.5        # a question word in at least this share of the passages found is their topic
+LEDE_CHARS = 400         # the opening of an article, where a news story says what happened
+W_LEDE = 0.2
+W_FIGURE = 0.1
+OFF_SUBJECT = 0.6        # an article holding less than this share of the best article's coverage is off subject
+OFF_SUBJECT_MARK = Constraint("subject", None, "the question's subject")
+W_FOCUS = 0.25           # bonus for holding one of the question's specific words
+MEANING_ALONE = 0.62     # a unit this close in meaning answers even without the question's specific words
+MIN_ANSWER_SCORE = 0.5   # below this the best unit that may answer is too weak to be presented as one (measured on both gold sets)
+ON_TOPIC = 0.5           # a sentence holding this share of the question's terms is about its subject
+REQUIRED_TYPES = ("number", "date", "age", "money")   # asked for and in no unit that may answer: refuse
+
+
+def _mentions(unit_terms: set[str], term: str) -> bool:
+    """The unit holds the term, or a word sharing its first five letters ("refereed"/"referee")."""
+    return term in unit_terms or (len(term) >= 5 and any(t[:5] == term[:5] for t in unit_terms))
+
+
+def gather(question: str | Query, passages: list[Passage], idf, question_vector=None, sentence_vectors=None, *,
            refuse_below: float = 0.65) -> Evidence:
     """Score the sentences of `passages` against `question` and decide whether to refuse.
 
     A unit's score mixes its meaning (cosine of sentence and question vectors, when
     given) with the share of the question's key terms it holds, plus a bonus when it
-    holds the kind of thing asked for and a small prior for the passage's rank.
-    The question is refused when the best meaning match and the best passage's term
-    coverage together fall below `refuse_below` (off-topic questions), or when it asks
-    for an age or a sum of money and no passage states one.
+    holds the kind of thing asked for and a small prior for the passage's rank. Only
+    units that match every constraint of the question (its year, quarter, edition,
+    numbered name; see rag.question) may answer. Refused, in this order, when:
+    the question has no terms; meaning and term coverage are both weak (off the
+    articles' topics); constraints are asked and no unit matches them (a near miss:
+    `closest` is the best unit about something else); the question's specific words
+    (those not shared by most passages found) are in no unit that may answer and none
+    is close in meaning (on topic, but the articles don't say); it asks for a number,
+    date, age or sum and no unit that may answer holds one; the best unit that may
+    answer scores below MIN_ANSWER_SCORE. Summaries are only refused for the first three.
     """
-    from index.text import tokens
-
-    terms = key_terms(question, idf)
-    kind = answer_type(question)
+    q = question if isinstance(question, Query) else parse(question)
+    terms = key_terms(q.text, idf)
+    kind = answer_type(q.text)
     candidates: list[tuple[int, int, int, str]] = []   # passage, start, end (passage offsets), text
     best_cov = 0.0
+    seen_in: dict[str, int] = {}
+    article: dict[str, str] = {}       # what was found of each article: constraints are read in all of it
+    for p in passages:
+        if p.text not in article.get(p.source, ""):
+            article[p.source] = article.get(p.source, "") + "\n" + p.text
+    passage_cov: list[float] = []
     for pi, p in enumerate(passages):
         sents = sentences(p.text)
-        best_cov = max(best_cov, coverage(set(tokens(p.title + " " + p.text)), terms))
+        passage_terms = set(tokens(p.title + " " + p.text))
+        for t in passage_terms:
+            seen_in[t] = seen_in.get(t, 0) + 1
+        passage_cov.append(coverage(set(tokens(p.title + " " + article[p.source])), terms))
+        best_cov = max(best_cov, coverage(passage_terms, terms))
         for si, sent in enumerate(sents):
             text = p.text[sent.start:sent.end]
             if INJECTION.search(text) or _headline_like(text):
@@ -175,30 +216,104 @@ def gather(question: str, passages: list[Passage], idf, question_vector=None, se
                 if not INJECTION.search(before) and not _headline_like(before):
                     start = prev.start
             candidates.append((pi, start, sent.end, p.text[start:sent.end]))
+    topic = {t for t, n in seen_in.items() if n >= max(2, TOPIC_SHARE * len(passages))}
+    focus = focus_terms(q, topic) & set(terms)
     if question_vector is not None and sentence_vectors is not None and candidates:
         vectors = sentence_vectors([c[3] for c in candidates])
         sims = [sum(a * b for a, b in zip(v, question_vector)) for v in vectors]
+        # the question without the words every passage shares ("How many people attended"
+        # rather than "... the 2018 Shield final"): what tells the answering sentence apart
+        specific = " ".join(w for w in words(q.text) if stem(w) not in topic and not w.isdigit())
+        if focus and specific.strip():
+            sv = sentence_vectors([specific])[0]
+            sims = [0.5 * a + 0.5 * sum(x * y for x, y in zip(v, sv)) for a, v in zip(sims, vectors)]
     else:
         sims = [0.0] * len(candidates)
     units: list[Unit] = []
     for (pi, start, end, span), sim in zip(candidates, sims):
         p = passages[pi]
-        cov = coverage(set(tokens(span)), terms)
+        span_terms = set(tokens(span))
+        cov = coverage(span_terms, terms)
         typed = has_type(span, kind)
-        score = 0.5 * sim + 0.5 * cov + (0.15 if typed else 0.0) + 0.05 / (1 + pi) - 0.0004 * max(0, len(span) - 250)
-
-        units.append(Unit(pi, p.source, p.start + start, p.start + end, span, score, cov, typed))
+        focused = bool(focus) and any(_mentions(span_terms, t) for t in focus)
+        score = (0.5 * sim + 0.5 * cov + (0.15 if typed else 0.0) + (W_FOCUS if focused else 0.0)
+                 + 0.05 / (1 + pi) - 0.0004 * max(0, len(span) - 250))
+        if q.shape == "summary":
+            # a news story says what happened first; a summary wants its figures
+            score += (W_LEDE if p.start + start < LEDE_CHARS else 0.0) + (W_FIGURE if _NUMBER.search(span) else 0.0)
+        missed = failed(q, Context(span, article[p.source], p.title, p.date, cov >= ON_TOPIC)) if q.constraints else ()
+        if passage_cov[pi] < OFF_SUBJECT * max(passage_cov):
+            missed = missed + (OFF_SUBJECT_MARK,)    # from an article about something else
+        units.append(Unit(pi, p.source, p.start + start, p.start + end, span, score, cov, typed, missed, sim))
     units.sort(key=lambda u: -u.score)
+    answering = [u for u in units if not u.failed]
     best_sim = max(sims, default=0.0)
+
+    def out(refuse: bool, reason: str, closest: Unit | None = None, near: bool = False) -> Evidence:
+        return Evidence(answering, best_cov, kind, terms, refuse, reason, closest if refuse else None, near, q)
+
     if not terms:
-        refuse, reason = True, "the question has no terms to look for"
-    elif best_sim + best_cov < refuse_below:
-        refuse, reason = True, f"off the articles' topics (meaning {best_sim:.2f} + terms {best_cov:.2f})"
-    elif kind in STRICT_TYPES and not any(u.has_type for u in units):
-        refuse, reason = True, f"asks for {'an age' if kind == 'age' else 'a sum of money'}; no passage states one"
-    else:
-        refuse, reason = False, f"meaning {best_sim:.2f}, terms {best_cov:.2f}"
-    return Evidence(units, best_cov, kind, terms, refuse, reason)
+        return out(True, "the question has no terms to look for")
+    if best_sim + best_cov < refuse_below:
+        return out(True, f"off the articles' topics (meaning {best_sim:.2f} + terms {best_cov:.2f})")
+    if not answering and units and q.constraints:
+        closest = units[0] if units else None
+        miss = next((c for c in (closest.failed if closest else ()) if c.kind != "subject"), q.constraints[0])
+        instead = said_instead(miss, Context(closest.text, passages[closest.passage].text,
+                                             passages[closest.passage].title, passages[closest.passage].date)) \
+            if closest else None
+        why = f"no passage is about {miss.describe()}" + (f"; the closest is about {instead}" if instead else "")
+        return out(True, why, closest, near=True)
+    if q.shape != "summary":
+        if focus and not any(u.meaning >= MEANING_ALONE for u in answering):
+            if not any(_mentions(set(tokens(u.text)), t) for u in answering for t in focus):
+                shown = [w for w in q.asked if stem(w) in focus]
+                return out(True, f"the passages found don't mention {' or '.join(shown[:3]) or 'what is asked'}",
+                           answering[0] if answering else None)
+        if kind in REQUIRED_TYPES and not any(u.has_type for u in answering):
+            what = {"number": "a number", "date": "a date", "age": "an age", "money": "a sum of money"}[kind]
+            return out(True, f"asks for {what}; no passage found states one", answering[0] if answering else None)
+        if answering and answering[0].score < MIN_ANSWER_SCORE:
+            return out(True, f"the best passage matches weakly (score {answering[0].score:.2f})", answering[0])
+    if not answering:
+        return out(True, "no passage may answer", units[0] if units else None)
+    return out(False, f"meaning {best_sim:.2f}, terms {best_cov:.2f}")
+
+
+def pick_many(units: list[Unit], n: int, max_chars: int) -> list[Unit]:
+    """Up to `n` units for a list or a summary: the best of each article first, then the next
+    best, without overlaps, within `max_chars`; returned in score order."""
+    by_source: dict[str, list[Unit]] = {}
+    for u in units:
+        by_source.setdefault(u.source, []).append(u)
+    rounds = [u for i in range(n) for us in by_source.values() if i < len(us) for u in [us[i]]]
+    chosen = pick(rounds, n, max_chars)
+    return sorted(chosen, key=lambda u: -u.score)
+
+
+_ITEMS = re.compile(r"(?:\b[A-Z][\w'-]+.*?){2,}")
+
+
+def continue_list(first: Unit, passage: Passage, max_chars: int) -> Unit:
+    """A list often runs on past the sentence that starts it ("...taking four awards. She also
+    won A, B and C."): the unit grown by the sentences that follow it in its passage while each
+    names things (two capitalised words or more), within `max_chars`."""
+    rel_end = first.end - passage.start
+    end = rel_end
+    for sent in sentences(passage.text):
+        if sent.start < rel_end:
+            continue
+        text = passage.text[sent.start:sent.end]
+        if INJECTION.search(text) or _headline_like(text) or not _ITEMS.search(text[1:]):
+            break
+        if sent.end - (first.start - passage.start) > max_chars:
+            break
+        end = sent.end
+    if end == rel_end:
+        return first
+    text = passage.text[first.start - passage.start:end]
+    return Unit(first.passage, first.source, first.start, passage.start + end, text, first.score, first.coverage,
+                first.has_type, first.failed, first.meaning)
 
 
 def pick(units: list[Unit], n: int, max_chars: int | None = None) -> list[Unit]:

@@ -42,6 +42,10 @@ CONDENSE_USER = "Conversation:\n{history}\n\nLast question: {question}\nRewritte
 
 # -- what the user reads ------------------------------------------------------------------
 REFUSAL = "The articles don't say. I looked at the closest passages (listed below) and none of them answers this."
+# Variables: {asked} (what the question asked for: "2019", "Q3, 2022"), {instead} (what the
+# closest passage is about: "2018"), {date} (" (2018-05-02)" or ""), {quote}.
+REFUSAL_NEAR_MISS = ("The articles don't say for {asked}. The closest they report is about {instead}{date}: "
+                     "\"{quote}\"")
 REFUSAL_INSTRUCTION = ("I only answer questions about the articles, from what they say; "
                        "I can't follow other instructions.")
 AS_OF = "As of {date}: "

@@ -1,0 +1,293 @@
+"""What a question asks, read once: its constraints, its shape, the words that make it specific.
+
+A constraint is something the evidence that answers must match, not merely
+resemble: a year ("in 2021", "the 2019 final"), a quarter ("Q1 2023", "the first
+quarter"), an edition or stage ("the 43rd", "the fifteenth edition", "the second
+stage") and a numbered name ("Corvid 4"). A sentence about another year answers
+a different question, however well it matches the rest; the engine refuses it
+and says which constraint failed (a near miss).
+
+`holds(constraint, context)` is decided by the nearest text that speaks to it:
+the sentence, then its passage, then the article's title, then the article's
+date (a story dated 2021 that says "this year" speaks of 2021). Only ordinary
+English is written here; nothing about any one folder of news.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from index.text import QUESTION_WORDS, STOPWORDS, fold, stem, words
+
+ORDINAL_WORDS = ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
+                 "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth").split()
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+         "ninety": 90}
+_TENS_ORD = {"twentieth": 20, "thirtieth": 30, "fortieth": 40, "fiftieth": 50, "sixtieth": 60,
+             "seventieth": 70, "eightieth": 80, "ninetieth": 90, "hundredth": 100}
+# an edition-like noun after a low ordinal word makes it a constraint ("the second stage")
+_SERIES = ("edition|season|stage|round|leg|term|tournament|ceremony|festival|awards?|final|game|match|test|phase|"
+           "series|year|day|week|month|congress|conference|summit|session|wave|batch|generation|model|version|"
+           "quarter|half|race|election|vote|ballot|meeting|event|exchange|swap|anniversary")
+_YEAR = re.compile(r"(?<![\d.,$])\b(1[89]\d{2}|20\d{2})\b(?![.,]\d)")
+_NUM_ORD = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th)\b", re.I)
+_WORD_ORD = re.compile(r"\b(?:(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[- ])?(" +
+                       "|".join(ORDINAL_WORDS) + r")\b|\b(" + "|".join(_TENS_ORD) + r")\b", re.I)
+_QUARTER = re.compile(r"\bq([1-4])\b|\b([1-4])q\b|\b(first|second|third|fourth|1st|2nd|3rd|4th)[- ]quarter\b", re.I)
+_HALF = re.compile(r"\b(h[12])\b|\b(first|second)[- ]half\b", re.I)
+_RELATIVE = {"this year": 0, "last year": -1, "next year": 1, "a year earlier": -1, "a year ago": -1,
+             "previous year": -1, "the year before": -1, "a year later": 1, "current year": 0}
+_RELATIVE_RE = re.compile(r"\b(" + "|".join(_RELATIVE) + r")\b", re.I)
+# "Corvid 4", "Model 3", "Galaxy S9": a name with a number that picks one of a series
+_NUMBERED_NAME = re.compile(r"\b([A-Z][A-Za-z]{2,})\s+([A-Z]?\d{1,3}[a-z]?)\b(?!\s*(?:%|per|million|billion|st|nd|rd|th)\b)")
+_MONTHS = "january february march april may june july august september october november december".split()
+
+SUMMARY = re.compile(r"^\s*(please\s+)?(summari[sz]e|sum up|give (me )?(a|an) (summary|overview|rundown|recap)|"
+                     r"(a |an )?(summary|overview|recap) of)\b|\b(give me an overview|in summary|what happened (at|in|"
+                     r"during|with|to)|what (were|are) the (main|key) (points|outcomes|results))\b", re.I)
+LIST = re.compile(r"^\s*(and\s+)?(who (were|are|have been|else)|(which|what) \w+s (were|are|did|do|have|had|won|"
+                  r"took|attended|signed|played)\b|list|name (the|all|every)|what (were|are) the (\w+ )?"
+                  r"(demands|terms|conditions|names|members|parties|countries|points|issues|steps|measures|"
+                  r"prizes|awards|winners|candidates|results)\b)|\b(who sat on|who (ran|stood|competed) for|"
+                  r"which (countries|parties|films|teams|players|leaders|people|companies|albums|members)\b)",
+                  re.I)
+
+
+@dataclass(frozen=True)
+class Constraint:
+    kind: str        # "year", "quarter", "half", "ordinal", "name"
+    value: object    # 2021, 1, 43, ("corvid", "4")
+    text: str        # as the question says it
+
+    def describe(self) -> str:
+        if self.kind == "quarter":
+            return f"Q{self.value}"
+        if self.kind == "half":
+            return f"H{self.value}"
+        if self.kind == "ordinal":
+            return _ordinal(self.value)
+        if self.kind == "name":
+            return self.text
+        return str(self.value)
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    constraints: tuple[Constraint, ...]
+    shape: str                                    # "fact", "list" or "summary"
+    specific: tuple[str, ...] = field(default=())  # folded content words, constraints taken out
+    asked: tuple[str, ...] = field(default=())     # the specific words that are not names
+
+    def describe(self) -> str:
+        return ", ".join(c.describe() for c in self.constraints)
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _word_ordinal(m: re.Match) -> int:
+    if m.group(3):
+        return _TENS_ORD[m.group(3).lower()]
+    base = ORDINAL_WORDS.index(m.group(2).lower()) + 1
+    return base + (_TENS[m.group(1).lower()] if m.group(1) else 0)
+
+
+def ordinals(text: str) -> set[int]:
+    """Every ordinal the text names, as numbers ("43rd", "forty-third" -> 43)."""
+    found = {int(m.group(1)) for m in _NUM_ORD.finditer(text)}
+    found |= {_word_ordinal(m) for m in _WORD_ORD.finditer(text)}
+    return found
+
+
+def quarters(text: str) -> set[int]:
+    out = set()
+    for m in _QUARTER.finditer(text):
+        g = m.group(1) or m.group(2) or m.group(3)
+        out.add(int(g) if g.isdigit() else {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2,
+                                            "3rd": 3, "4th": 4}[g.lower()])
+    return out
+
+
+def halves(text: str) -> set[int]:
+    return {1 if (m.group(1) or m.group(2)).lower() in ("h1", "first") else 2 for m in _HALF.finditer(text)}
+
+
+def years(text: str, date: str | None = None) -> set[int]:
+    """Years the text names, and the years its relative phrases mean when the article's date is known."""
+    found = {int(y) for y in _YEAR.findall(text)}
+    if date and date[:4].isdigit():
+        base = int(date[:4])
+        found |= {base + _RELATIVE[m.group(1).lower()] for m in _RELATIVE_RE.finditer(text)}
+    return found
+
+
+def numbered_names(text: str) -> set[tuple[str, str]]:
+    return {(m.group(1).lower(), m.group(2).lower()) for m in _NUMBERED_NAME.finditer(text)
+            if m.group(1).lower() not in _MONTHS and not _YEAR.fullmatch(m.group(2))}
+
+
+def parse(question: str) -> Query:
+    """The question's constraints, shape and specific words."""
+    q = question
+    found: list[Constraint] = []
+    spans: list[tuple[int, int]] = []
+    for m in _QUARTER.finditer(q):
+        found.append(Constraint("quarter", next(iter(quarters(m.group()))), m.group()))
+        spans.append(m.span())
+    for m in _HALF.finditer(q):
+        found.append(Constraint("half", next(iter(halves(m.group()))), m.group()))
+        spans.append(m.span())
+    for m in _YEAR.finditer(q):
+        found.append(Constraint("year", int(m.group()), m.group()))
+        spans.append(m.span())
+    for m in _NUMBERED_NAME.finditer(q):
+        if m.group(1).lower() in _MONTHS or _YEAR.fullmatch(m.group(2)) or m.start() == 0:
+            continue
+        found.append(Constraint("name", (m.group(1).lower(), m.group(2).lower()), m.group()))
+        spans.append(m.span())
+
+    def free(m):
+        return not any(a <= m.start() < b for a, b in spans)
+
+    for m in _NUM_ORD.finditer(q):
+        if free(m):
+            found.append(Constraint("ordinal", int(m.group(1)), m.group()))
+            spans.append(m.span())
+    for m in _WORD_ORD.finditer(q):
+        if not free(m):
+            continue
+        n = _word_ordinal(m)
+        after = q[m.end():m.end() + 40]
+        # "first", "second", "third" are ordinary words unless a series noun follows
+        if n <= 3 and not re.match(r"[\s-]+(\w+[\s-]+)?(" + _SERIES + r")s?\b", after, re.I):
+            continue
+        found.append(Constraint("ordinal", n, m.group()))
+        spans.append(m.span())
+    unique = tuple(dict.fromkeys(found))
+    shape = "summary" if SUMMARY.search(q) else "list" if LIST.search(q) else "fact"
+    rest = q
+    for a, b in sorted(spans, reverse=True):
+        rest = rest[:a] + " " + rest[b:]
+    specific = tuple(w for w in words(fold(rest)) if w not in STOPWORDS and w not in QUESTION_WORDS and len(w) > 1)
+    # names say whose story it is, not what is asked of it
+    names = {fold(m.group()).strip("'") for m in re.finditer(r"(?<=\w[\s,'\"(])[A-Z][\w-]*", q)}
+    asked = tuple(w for w in specific if w not in names)
+    return Query(question, unique, shape, specific, asked)
+
+
+@dataclass(frozen=True)
+class Context:
+    """The text around a sentence, nearest first, for deciding constraints."""
+
+    sentence: str
+    passage: str
+    title: str
+    date: str | None
+    on_topic: bool = True    # the sentence holds most of what the question asks about
+
+
+def _decide(levels, present, mentions) -> bool | None:
+    """The first level that mentions any value of the constraint's kind decides."""
+    for text in levels:
+        if mentions(text):
+            return present(text)
+    return None
+
+
+def holds(c: Constraint, ctx: Context) -> bool:
+    """Does the evidence match the constraint? Unknown (nothing says) counts as not matching,
+    except for a year, which the article's date can supply."""
+    levels = (ctx.sentence, ctx.passage, ctx.title)
+    if c.kind == "year":
+        in_sentence = years(ctx.sentence, ctx.date)
+        dated = int(ctx.date[:4]) if ctx.date and ctx.date[:4].isdigit() else None
+        if in_sentence:
+            # a sentence that names its year decides, if it is about the question's subject or
+            # its article is of that year; "he retired in 2019" in a story of 2022 is not about 2019
+            if c.value not in in_sentence:
+                return False
+            return ctx.on_topic or dated in (c.value, c.value + 1) or c.value in years(ctx.title)
+        for text in (ctx.passage, ctx.title):
+            named = years(text, ctx.date)
+            if c.value in named:
+                return True
+            if named and dated != c.value:
+                return False
+        return dated == c.value
+    if c.kind == "quarter":
+        decided = _decide(levels, lambda t: c.value in quarters(t), quarters)
+        return bool(decided)
+    if c.kind == "half":
+        return bool(_decide(levels, lambda t: c.value in halves(t), halves))
+    if c.kind == "ordinal":
+        said = ordinals(ctx.sentence)
+        if said and c.value in said and not ctx.on_topic:
+            # "She was Best New Artist at the 42nd" in a story of another edition is not about the 42nd
+            return bool(_decide((ctx.title, ctx.passage), lambda t: c.value in ordinals(t), ordinals) in (True, None))
+        return bool(_decide(levels, lambda t: c.value in ordinals(t), ordinals))
+    if c.kind == "name":
+        series, number = c.value
+        pattern = re.compile(r"\b" + re.escape(series) + r"\s+([a-z]?\d{1,3}[a-z]?)\b", re.I)
+
+        def mentions(t):
+            return bool(pattern.search(t))
+
+        return bool(_decide(levels, lambda t: number in {m.group(1).lower() for m in pattern.finditer(t)}, mentions))
+    return True
+
+
+def failed(q: Query, ctx: Context) -> tuple[Constraint, ...]:
+    """The constraints the evidence misses. Several values of one kind ("Q4 2021 ... Q3 2023",
+    "the Corvid 3 and the Corvid 6") are alternatives: matching one of them is enough."""
+    kinds: dict[str, list[Constraint]] = {}
+    for c in q.constraints:
+        kinds.setdefault(c.kind, []).append(c)
+    missed: list[Constraint] = []
+    for cs in kinds.values():
+        if not any(holds(c, ctx) for c in cs):
+            missed.extend(cs)
+    return tuple(missed)
+
+
+def said_instead(c: Constraint, ctx: Context) -> str | None:
+    """What the closest evidence is about instead, in the constraint's own terms ("2018", "Q2")."""
+    if c.kind not in ("year", "quarter", "half", "ordinal", "name"):
+        return None
+    texts = (ctx.sentence, ctx.passage, ctx.title)
+    for t in texts:
+        if c.kind == "year":
+            vals = sorted(years(t, ctx.date))
+            if not vals and t is ctx.title and ctx.date:
+                vals = [int(ctx.date[:4])]
+            shown = [str(v) for v in vals]
+        elif c.kind == "quarter":
+            shown = [f"Q{v}" for v in sorted(quarters(t))]
+        elif c.kind == "half":
+            shown = [f"H{v}" for v in sorted(halves(t))]
+        elif c.kind == "ordinal":
+            shown = [_ordinal(v) for v in sorted(ordinals(t))]
+        else:
+            series = c.value[0]
+            shown = sorted({f"{m.group(1)} {m.group(2)}" for m in re.finditer(
+                r"\b(" + re.escape(series) + r")\s+([A-Za-z]?\d{1,3}[a-z]?)\b", t, re.I)})
+        if shown:
+            return " and ".join(shown[:2])
+    return None
+
+
+# Words that say how a question is put, not what it is about: never its specific words.
+GENERIC_ASKING = frozenset(stem(w) for w in """
+people person year years day days time times date place make made take took taken held hold holds happen happened
+happening come came go went get got give gave know known think thought call called use used start started begin
+began end ended decide decided ever different question following later earlier before after first last next
+main role part thing things way ways much many compare compared comparison change changed difference
+actually really exactly still just back besides apart else originally anything something everything want wanted
+""".split())
+
+
+def focus_terms(q: Query, topic: set[str]) -> set[str]:
+    """The question's stemmed content words that are not the shared topic of what was found."""
+    return {stem(w) for w in q.asked if len(w) > 3} - topic - GENERIC_ASKING

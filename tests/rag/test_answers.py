@@ -1,0 +1,83 @@
+"""Answers on a small folder of invented news the engine was never tuned on: a subject told in
+several years, so that the question's year, edition or quarter decides which story answers.
+Real parts: the packaged MiniLM, a Chroma store in tmp_path, the extractive engine."""
+from __future__ import annotations
+
+import pytest
+
+ARTICLES = {
+    "cup_2017.txt": ("date 2017-06-04 Harlow Town win the 2017 Merrow Cup\n\n"
+                     "Harlow Town won the Merrow Cup on Saturday, beating Castleford Park 2-1 in the final at "
+                     "Denby Road.\n\nStriker Ola Brandt scored both of Harlow's goals. A crowd of 21,400 watched "
+                     "the final, the organisers said.\n\nHarlow coach Petra Lund said: \"We were patient.\"\n"),
+    "cup_2018.txt": ("date 2018-06-03 Castleford Park take the 2018 Merrow Cup\n\n"
+                     "Castleford Park won the Merrow Cup on Sunday, beating Wexham United 3-0 in the final at "
+                     "Denby Road.\n\nDefender Sam Ikeda scored twice. The attendance was 24,900, a record for "
+                     "the final.\n\nCastleford captain Lena Vos lifted the trophy.\n"),
+    "cup_2020.txt": ("date 2020-06-07 Wexham United win first Merrow Cup\n\n"
+                     "Wexham United won the Merrow Cup for the first time on Saturday, beating Harlow Town on "
+                     "penalties after a 1-1 draw at Denby Road.\n\nGoalkeeper Rui Matos saved two penalties. "
+                     "About 19,800 fans attended the final.\n"),
+    "results_q1.txt": ("date 2023-05-10 Dornell Foods first-quarter profit rises\n\n"
+                       "Dornell Foods reported first-quarter revenue of $410 million on Wednesday, up 6% from a "
+                       "year earlier.\n\nNet profit for the first quarter was $31 million. Chief executive Mara "
+                       "Quist said demand for frozen meals held up.\n"),
+    "results_q2.txt": ("date 2023-08-09 Dornell Foods second-quarter profit falls\n\n"
+                       "Dornell Foods reported second-quarter revenue of $395 million on Wednesday.\n\nNet profit "
+                       "for the second quarter fell to $22 million. Mara Quist blamed higher energy costs.\n"),
+}
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory, embedder):
+    from rag import Engine, Settings
+
+    folder = tmp_path_factory.mktemp("news")
+    for name, text in ARTICLES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    store = tmp_path_factory.mktemp("store") / "chroma"
+    return Engine(Settings(llm="extractive", store=f"chroma:{store}", source=str(folder)), embedder=embedder)
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("Who won the 2018 Merrow Cup final?", "Castleford"),
+    ("Who won the Merrow Cup in 2020?", "Wexham"),
+    ("How big was the crowd at the 2017 Merrow Cup final?", "21,400"),
+    ("What was Dornell Foods' net profit in the second quarter of 2023?", "22 million"),
+    ("What was Dornell's net profit in Q1 2023?", "31 million"),
+])
+def test_the_year_or_quarter_asked_picks_the_story(engine, question, expected):
+    a = engine.ask(question)
+    assert not a.refused, a.reason
+    assert expected in a.text
+    assert a.closest is None and a.reason is None
+
+
+@pytest.mark.parametrize("question, asked, other", [
+    ("Who won the 2019 Merrow Cup final?", "2019", ("2017", "2018", "2020")),
+    ("What was Dornell Foods' net profit in the third quarter of 2023?", "Q3", ("Q1", "Q2")),
+])
+def test_a_near_miss_is_refused_with_the_closest_passage_and_why(engine, question, asked, other):
+    a = engine.ask(question)
+    assert a.refused and not a.citations
+    assert a.closest is not None and a.closest.source in ARTICLES
+    assert asked in a.reason and any(o in a.reason for o in other)
+    assert asked in a.text and a.closest.text[:20].split()[0] in ARTICLES[a.closest.source]
+    assert a.to_dict()["closest"]["source"] == a.closest.source
+
+
+@pytest.mark.parametrize("question", [
+    "Who refereed the 2018 Merrow Cup final?",        # the story is there; the referee is not
+    "How much prize money did Wexham United receive in 2020?",
+])
+def test_on_topic_questions_the_articles_do_not_answer_are_refused(engine, question):
+    a = engine.ask(question)
+    assert a.refused, a.text
+    assert a.reason
+
+
+def test_a_summary_quotes_several_sentences_with_citations(engine):
+    a = engine.ask("Summarise the 2018 Merrow Cup final.")
+    assert not a.refused
+    assert "Castleford" in a.text and len(a.text) <= 600
+    assert a.text.count("[") >= 2

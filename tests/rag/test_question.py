@@ -1,0 +1,106 @@
+"""What a question constrains (year, quarter, edition, numbered name) and when evidence matches it."""
+from __future__ import annotations
+
+import pytest
+
+from rag.question import Context, failed, focus_terms, holds, ordinals, parse, said_instead
+
+
+def kinds(question):
+    return {(c.kind, c.value) for c in parse(question).constraints}
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("Who won the 2019 final?", {("year", 2019)}),
+    ("What was Orvane Motors' revenue in Q1 2024?", {("quarter", 1), ("year", 2024)}),
+    ("How much did it earn in the third quarter of 2021?", {("quarter", 3), ("year", 2021)}),
+    ("Who hosted the 43rd ceremony?", {("ordinal", 43)}),
+    ("Who chaired the jury at the fifteenth edition?", {("ordinal", 15)}),
+    ("Who won the ninetieth running of the race?", {("ordinal", 90)}),
+    ("Who led after the second stage?", {("ordinal", 2)}),
+    ("How much did the Vexa 5 cost at launch?", {("name", ("vexa", "5"))}),
+    ("How did profit in H1 2022 compare?", {("half", 1), ("year", 2022)}),
+])
+def test_constraints_are_read_from_the_question(question, expected):
+    assert kinds(question) == expected
+
+
+@pytest.mark.parametrize("question", [
+    "Who was the first to speak?",                 # "first" with no series noun is an ordinary word
+    "How many people attended, more than 2,000?",  # a count, not a year
+    "What did the two sides agree on?",
+])
+def test_ordinary_words_are_not_constraints(question):
+    assert kinds(question) == set()
+
+
+def test_shapes():
+    assert parse("Summarise the 2022 election.").shape == "summary"
+    assert parse("Give me an overview of the launch").shape == "summary"
+    assert parse("Who sat on the jury?").shape == "list"
+    assert parse("Which films won prizes at the festival?").shape == "list"
+    assert parse("Who won the race?").shape == "fact"
+
+
+def test_word_and_number_ordinals_compare_equal():
+    assert ordinals("the forty-third edition") == {43} == ordinals("the 43rd edition")
+
+
+def ctx(sentence, passage="", title="", date=None, on_topic=True):
+    return Context(sentence, passage or sentence, title, date, on_topic)
+
+
+def test_a_sentence_naming_another_year_fails_even_in_a_story_of_the_asked_year():
+    (c,) = parse("Who won the 2019 final?").constraints
+    assert not holds(c, ctx("Ferris won the 2018 final.", date="2019-05-01"))
+    assert holds(c, ctx("Ferris won the 2019 final.", date="2020-05-01"))
+
+
+def test_the_article_date_supplies_the_year_a_sentence_leaves_out():
+    (c,) = parse("Who won the 2019 final?").constraints
+    assert holds(c, ctx("Ferris won the final on Saturday.", date="2019-05-01"))
+    assert not holds(c, ctx("Ferris won the final on Saturday.", date="2021-05-01"))
+    assert holds(c, ctx("Ferris won this year's final.", date="2019-05-01"))
+    assert holds(c, ctx("Ferris won last year's final.", date="2020-05-01"))
+
+
+def test_a_year_in_passing_does_not_make_a_sentence_about_that_year():
+    (c,) = parse("Who won the 2019 final?").constraints
+    aside = ctx("He retired in 2019 after eleven seasons.", date="2022-05-01", on_topic=False)
+    assert not holds(c, aside)
+
+
+def test_edition_is_read_from_sentence_then_passage_then_title():
+    (c,) = parse("Who hosted the 43rd awards?").constraints
+    assert holds(c, ctx("The host was Ann Lee.", "The 43rd awards were held on Sunday. The host was Ann Lee."))
+    assert not holds(c, ctx("The host was Ann Lee.", "The 44th awards were held on Sunday. The host was Ann Lee."))
+    assert holds(c, ctx("The host was Ann Lee.", title="Lee hosts 43rd awards"))
+    assert not holds(c, ctx("The host was Ann Lee."))          # nothing says which edition
+
+
+def test_quarter_and_numbered_name():
+    q = parse("What was revenue in Q2 2023?")
+    assert failed(q, ctx("Second-quarter revenue rose to $1.2 billion.", date="2023-08-01")) == ()
+    assert {c.kind for c in failed(q, ctx("First-quarter revenue rose to $1.1 billion.", date="2023-05-01"))} \
+        == {"quarter"}
+    (c,) = parse("How much did the Vexa 5 cost?").constraints
+    assert not holds(c, ctx("The Vexa 4 costs $299."))
+    assert holds(c, ctx("It costs $349.", "The Vexa 5 goes on sale today. It costs $349."))
+
+
+def test_several_values_of_one_kind_are_alternatives():
+    q = parse("How did profit in 2021 compare with 2023?")
+    assert failed(q, ctx("Profit was $8 million in 2023.")) == ()
+    assert failed(q, ctx("Profit was $5 million in 2022.")) != ()
+
+
+def test_said_instead_names_what_the_evidence_is_about():
+    (c,) = parse("Who won the 2019 final?").constraints
+    assert said_instead(c, ctx("Ferris won the 2018 final.")) == "2018"
+    (c,) = parse("Who hosted the 43rd awards?").constraints
+    assert said_instead(c, ctx("Lee hosted.", title="Lee hosts the 45th awards")) == "45th"
+
+
+def test_focus_leaves_out_the_shared_topic_and_the_way_of_asking():
+    q = parse("Who refereed the 2018 Shield final?")
+    assert focus_terms(q, topic={"shield", "final"}) == {"refere"} or "refer" in "".join(focus_terms(q, {"shield", "final"}))
