@@ -53,6 +53,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--report", metavar="FILE.json", help="write the JSON report (and FILE.html beside it)")
     p.add_argument("--thresholds", metavar="FILE", help="exit 1 when a metric falls below these minimums")
     p.add_argument("--compare", nargs=2, metavar=("A.json", "B.json"), help="compare two reports; runs nothing")
+    p.add_argument("--from-feedback", metavar="FILE", help="turn the chat page's feedback file into candidate gold "
+                   "rows for a person to confirm (with --out); runs nothing")
+    p.add_argument("--out", metavar="CANDIDATES.jsonl", help="where --from-feedback writes the candidate rows")
     _common(p, answers=True)
 
     p = sub.add_parser("bench", help="measure speed, memory and scale", description="Run the benchmarks.")
