@@ -176,6 +176,9 @@ def add_articles(engine, files) -> str:
         for target in copied:
             target.unlink(missing_ok=True)
         raise
+    corpus = getattr(engine, "corpus", None)
+    if copied and hasattr(corpus, "follow_writer"):
+        corpus.follow_writer()          # the engine reads the new version now, not at the next question
     parts = []
     if copied:
         names = ", ".join(t.name for t in copied)
@@ -334,9 +337,6 @@ def build_app(engine, *, feedback: FeedbackLog | None = None, host: str = "127.0
         except Exception:
             log.exception("adding articles failed")
             return "Adding the articles failed; the details are in the server's log.", "", gr.skip(), None
-        corpus = getattr(engine, "corpus", None)
-        if corpus is not None and hasattr(corpus, "follow_writer"):
-            corpus.follow_writer()
         return "", render.md_text(said), header()[0], None
 
     def on_export(turns):
