@@ -182,7 +182,8 @@ def add_articles(engine, files) -> str:
     parts = []
     if copied:
         names = ", ".join(t.name for t in copied)
-        parts.append(f"Added {len(copied)} article{'s' * (len(copied) != 1)} ({report.chunks_written} passages "
+        n = report.chunks_written
+        parts.append(f"Added {len(copied)} article{'s' * (len(copied) != 1)} ({n} passage{'s' * (n != 1)} "
                      f"indexed in {report.seconds:.1f}s): {names}.")
     if same:
         parts.append(f"Already indexed, unchanged: {', '.join(same)}.")
@@ -315,16 +316,16 @@ def build_app(engine, *, feedback: FeedbackLog | None = None, host: str = "127.0
         record for an answer is the one that counts)."""
         comment = (comment or "").strip()
         if not comment:
-            return "Type what was wrong first.", "", comment
+            return "Type what was wrong first.", "", comment, gr.skip()
         turn = next((t for t in turns or () if rated and t["id"] == rated["id"]), None)
         if turn is None:
-            return "Rate an answer with the thumbs first, then say what was wrong.", "", comment
+            return "Rate an answer with the thumbs first, then say what was wrong.", "", comment, gr.skip()
         try:
             feedback.append(record(turn["answer"], turn["history"], rated["rating"], answer_id=turn["id"],
                                    settings=settings, comment=comment))
         except NewsragError as exc:
-            return render.md_text(str(exc)), "", comment
-        return "", "Thanks: your note was saved with the rating.", ""
+            return render.md_text(str(exc)), "", comment, gr.skip()
+        return "", "Thanks: your note was saved with the rating.", "", gr.update(visible=False)
 
     def on_upload(files):
         """Add the uploaded articles. Returns (status, done line, header line, uploader)."""
@@ -344,7 +345,8 @@ def build_app(engine, *, feedback: FeedbackLog | None = None, host: str = "127.0
         return gr.update(value=path, visible=path is not None)
 
     def clear():
-        return [], render.EMPTY_SOURCES, "", "", [], None, "", gr.update(value=None, visible=False)
+        return ([], render.EMPTY_SOURCES, "", "", [], None, "", gr.update(value=None, visible=False),
+                gr.update(visible=False))
 
     with gr.Blocks(title="newsrag", analytics_enabled=False) as app:
         turns = gr.State([])
@@ -380,7 +382,7 @@ def build_app(engine, *, feedback: FeedbackLog | None = None, host: str = "127.0
                 with gr.Row(equal_height=True):
                     upload = gr.File(label="Add articles (.txt, .md, .html)", file_count="multiple",
                                      file_types=[".txt", ".md", ".html", ".htm"], elem_id="nr-upload",
-                                     height=90, scale=3)
+                                     height=120, scale=3)
                     download = gr.DownloadButton("Export conversation (Markdown)", visible=False, size="sm",
                                                  scale=1, elem_id="nr-export")
                 gr.Markdown(render.md_text(no_upload) if no_upload else
@@ -399,13 +401,13 @@ def build_app(engine, *, feedback: FeedbackLog | None = None, host: str = "127.0
         examples.load_input_event.then(**on_ask, api_visibility="private").then(**then_export)
         chat.like(on_like, inputs=[turns, comment], outputs=[status, done, rated, comment_row], queue=False,
                   api_visibility="private")
-        send.click(on_comment, inputs=[turns, comment, rated], outputs=[status, done, comment], queue=False,
-                   api_visibility="private")
-        comment.submit(on_comment, inputs=[turns, comment, rated], outputs=[status, done, comment], queue=False,
-                       api_visibility="private")
+        on_send = dict(fn=on_comment, inputs=[turns, comment, rated], outputs=[status, done, comment, comment_row],
+                       queue=False, api_visibility="private")
+        send.click(**on_send)
+        comment.submit(**on_send)
         upload.upload(on_upload, inputs=[upload], outputs=[status, done, info_line, upload],
                       concurrency_id="engine", concurrency_limit=CONCURRENCY, api_visibility="private")
-        outs = [chat, sources, status, question, turns, rated, done, download]
+        outs = [chat, sources, status, question, turns, rated, done, download, comment_row]
         clear_btn.click(clear, outputs=outs, queue=False, api_visibility="private")
         chat.clear(clear, outputs=outs, queue=False, api_visibility="private")
     app.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
