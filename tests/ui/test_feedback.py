@@ -165,3 +165,12 @@ def test_from_feedback_needs_out(tmp_path):
     path.write_text("", encoding="utf-8")
     run = newsrag("eval", "--from-feedback", str(path))
     assert run.returncode == 2 and "--out" in run.stderr.strip().splitlines()[0]
+
+
+def test_chat_takes_the_feedback_file_as_a_flag(monkeypatch, tmp_path):
+    from ui.cli import parser, settings_from
+
+    monkeypatch.delenv("NEWSRAG_FEEDBACK", raising=False)
+    monkeypatch.chdir(tmp_path)
+    s = settings_from(parser().parse_args(["chat", "--feedback", "fb.jsonl", "--llm", "extractive"]))
+    assert s.feedback_path() == tmp_path / "fb.jsonl"
