@@ -90,3 +90,44 @@ def test_an_engine_without_events_answers_through_stream(serve_page, engine_fact
     assert not any(isinstance(s, str) and "not yet cited" in s for _, s, _, _ in updates)
     chat, sources, status, _ = updates[-1]
     assert status == "" and "<mark>" in sources and "Fidan" in _last_text(chat)
+
+
+class ScriptedEngine:
+    """An orchestration fake handed to build_app: retrieval, a draft, then a fixed Answer."""
+
+    def __init__(self, settings, answer):
+        self.settings, self.answer = settings, answer
+
+    def info(self):
+        return {"llm": "scripted", "store": "none", "articles": 1, "chunks": 1, "source": None}
+
+    def articles(self):
+        return []
+
+    def events(self, question, history=None):
+        from rag import Retrieved
+
+        yield Retrieved(self.answer.passages)
+        yield "A draft "
+        yield self.answer
+
+
+def test_refusal_reason_closest_and_dropped_sentences_reach_the_page(serve_page, tmp_path):
+    from rag import Settings
+    from rag.types import Answer, Citation, Passage
+
+    near = Passage("cup_2019.txt", "Harlow Vale win the 2019 cup", "2019-06-02", None, "The 2019 final.", 0, 15, 0.1)
+    answer = Answer("Who won in 2020?", "The articles don't say.", True, (), (near,), reason="no passage is about 2020",
+                    closest=Citation.of(near, 0), draft="Harlow Vale won in 2020 [1].",
+                    checks=({"text": "Harlow Vale won in 2020 [1].", "cites": [1], "kept": False,
+                             "why": "source [1] is about 2019"},))
+    client = serve_page(ScriptedEngine(Settings(llm="extractive", feedback=str(tmp_path / "fb.jsonl")), answer))
+    updates = steps(client, "Who won in 2020?")
+    chat, sources, status, _ = updates[-1]
+    assert status == ""
+    assert "Why: no passage is about 2020" in sources and 'id="closest"' in sources and "2019-06-02" in sources
+    why = chat[-1]
+    assert why["metadata"]["title"].startswith("Dropped from the draft (1)") and "about 2019" in _last_text([why])
+    answer_text = render.plain_from_md(_last_text(chat[:-1]))
+    assert answer_text == "The articles don't say."
+    assert "Closest\\, does not answer" in _last_text(chat[:-1])      # escaped Markdown, shown as text
