@@ -40,43 +40,11 @@ UPLOAD_INDEX_WAIT_S = 60  # how long an upload waits for another indexer before 
 GENERIC_FAILURE = "Something went wrong while answering; the details are in the server's log. Please try again."
 FINDING_SOURCES = '<div class="nr-empty">Finding the passages\u2026</div>'
 
-CSS = """
-.gradio-container { max-width: 1280px !important; margin: 0 auto !important; }
-#nr-header h1 { margin: 0 0 2px 0; font-size: 1.6rem; }
-#nr-header p { margin: 0; color: var(--body-text-color-subdued); }
-#nr-info { font-size: 0.85rem; color: var(--body-text-color-subdued); }
-#nr-info p { margin: 0; }
-#nr-status p { margin: 4px 2px; color: var(--error-text-color, #b91c1c); }
-#nr-done p { margin: 4px 2px; color: var(--body-text-color-subdued); font-size: 0.9rem; }
-#nr-chat blockquote { font-size: 0.85em; color: var(--body-text-color-subdued); margin: 0.6em 0 0 0;
-                      padding-left: 0.7em; border-left: 3px solid var(--border-color-primary); }
-#nr-chat a[href^="#src-"] { text-decoration: none; font-size: 0.85em; font-weight: 600;
-                            color: var(--color-accent) !important; }
-#nr-upload-note p { margin: 2px; font-size: 0.85rem; color: var(--body-text-color-subdued); }
-"""
+STYLES = Path(__file__).resolve().parent    # page.css (the page) and sources.css (the sources panel)
 
-SOURCES_CSS = """
-.nr-empty { color: var(--body-text-color-subdued); padding: 12px 4px; font-size: 0.95rem; }
-.nr-heading { font-weight: 600; font-size: 0.95rem; margin: 2px 0 8px 2px; }
-.nr-sub, .nr-lead { font-weight: normal; color: var(--body-text-color-subdued); font-size: 0.85rem; }
-.nr-refused { background: var(--background-fill-secondary); border-left: 4px solid #d97706;
-              padding: 10px 12px; margin-bottom: 10px; border-radius: 6px; font-size: 0.95rem; }
-.nr-reason { display: block; margin: 4px 0; }
-.nr-src { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px;
-          margin-bottom: 10px; background: var(--background-fill-primary); scroll-margin-top: 12px; }
-.nr-src:target { box-shadow: 0 0 0 2px var(--color-accent); }
-.nr-pending { border-style: dashed; opacity: 0.85; }
-.nr-closest { border-color: #d97706; }
-.nr-title { font-weight: 600; font-size: 0.95rem; line-height: 1.35; }
-.nr-n { display: inline-block; min-width: 1.5em; padding: 0 6px; margin-right: 6px; border-radius: 10px;
-        background: var(--color-accent-soft); color: var(--color-accent); text-align: center; font-size: 0.8rem; }
-.nr-meta { color: var(--body-text-color-subdued); font-size: 0.8rem; margin: 3px 0 6px 0; }
-.nr-tag { margin-left: 8px; padding: 0 6px; border: 1px solid var(--border-color-primary); border-radius: 8px;
-          font-size: 0.75rem; white-space: nowrap; }
-.nr-text { font-size: 0.9rem; line-height: 1.5; white-space: pre-line; margin: 0; }
-.nr-text mark { background: #fde68a; color: inherit; padding: 0 1px; border-radius: 2px; }
-.nr-others summary { cursor: pointer; color: var(--body-text-color-subdued); font-size: 0.9rem; margin: 6px 0; }
-"""
+
+def stylesheet(name: str) -> str:
+    return (STYLES / name).read_text(encoding="utf-8")
 
 
 def _gradio():
@@ -390,7 +358,7 @@ def build_app(engine, *, feedback: FeedbackLog | None = None, host: str = "127.0
                             elem_id="nr-upload-note")
             with gr.Column(scale=2, min_width=320):
                 sources = gr.HTML(render.EMPTY_SOURCES, label="Sources", show_label=False, elem_id="nr-sources",
-                                  css_template=SOURCES_CSS, max_height=680, container=False)
+                                  css_template=stylesheet("sources.css"), max_height=680, container=False)
 
         on_ask = dict(fn=respond, inputs=[question, chat, turns], outputs=[chat, sources, status, question, turns],
                       concurrency_id="engine", concurrency_limit=CONCURRENCY, show_progress="minimal",
@@ -423,7 +391,8 @@ def launch(app, host: str = "127.0.0.1", port: int = 7860, *, auth: tuple[str, s
         return app.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=not block,
                           share=False, show_error=False, quiet=quiet, footer_links=[], run_history=False,
                           ssr_mode=False, mcp_server=False, pwa=False, enable_monitoring=False,
-                          theme=gr.themes.Default(primary_hue="blue", neutral_hue="slate"), css=CSS,
+                          theme=gr.themes.Default(primary_hue="blue", neutral_hue="slate"),
+                          css_paths=[STYLES / "page.css"],
                           auth_message="newsrag: sign in with the user and password set in NEWSRAG_AUTH.")
     except OSError as exc:
         raise NewsragError(f"cannot listen on {host}:{port} ({exc}): pass another --port") from None

@@ -116,10 +116,14 @@ def shot(page, name: str) -> None:
 def test_the_page_as_a_person_uses_it(browser_page):
     page, expect, feedback, tmp_path = browser_page
 
+    # the stylesheets are served: the page's (ui/page.css) and the panel's (ui/sources.css)
+    assert page.evaluate("getComputedStyle(document.querySelector('.gradio-container')).maxWidth") == "1280px"
+
     # 1. sources at once, then the cited passage highlighted
     ask(page, "Who chaired the talks in Istanbul?")
     page.locator("#nr-sources .nr-pending").first.wait_for(state="visible", timeout=120_000)
     expect(page.locator("#nr-sources")).to_contain_text("retrieved, not yet cited")
+    assert page.locator("#nr-sources .nr-pending").first.evaluate("e => getComputedStyle(e).borderTopStyle") == "dashed"
     shot(page, "page-1-passages-found.png")
     wait_done(page)
     timing = page.evaluate("window.__nr")
