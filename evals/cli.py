@@ -1,4 +1,5 @@
-"""`newsrag eval`: run a gold file through the engine, or compare two reports.
+"""`newsrag eval`: run a gold file through the engine, compare two reports, or turn the chat
+page's feedback into candidate gold rows (`--from-feedback FILE --out CANDIDATES.jsonl`).
 
 The command line (`ui.cli`, which defines the `eval` subcommand) parses the
 flags and builds the Settings; `run(args, settings)` does the rest. A gold set
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 import sys
 from pathlib import Path
 
@@ -74,6 +77,84 @@ def _refresh(engine, settings) -> None:
     print(f"eval store {store.spec}: {report.summary()}", file=sys.stderr)
 
 
+# -- feedback -> candidate gold rows ----------------------------------------------------------------
+_MARKERS = re.compile(r"\s*\[\d+\]")
+
+
+def read_feedback(path: str) -> list[dict]:
+    """The feedback file's records (ui.feedback writes them), the last one per answer: a
+    change of mind, or a comment added, appends a newer record for the same answer."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            lines = fh.read().splitlines()
+    except FileNotFoundError:
+        raise NewsragError(f"no such feedback file: {path}") from None
+    except IsADirectoryError:
+        raise NewsragError(f"{path} is a folder, not a feedback file") from None
+    except UnicodeDecodeError:
+        raise NewsragError(f"{path} is not UTF-8 text: pass the chat page's feedback.jsonl") from None
+    latest: dict[str, dict] = {}
+    for lineno, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise NewsragError(f"{path}:{lineno}: not a JSON line ({exc.msg}): pass the chat page's "
+                               "feedback.jsonl") from None
+        if not isinstance(rec, dict) or not isinstance(rec.get("question"), str) \
+                or rec.get("rating") not in ("up", "down", None) or not isinstance(rec.get("answer"), str):
+            raise NewsragError(f"{path}:{lineno}: not a feedback record (needs question, answer and rating "
+                               "up/down): pass the chat page's feedback.jsonl")
+        key = str(rec.get("answer_id") or rec.get("id") or lineno)
+        latest.pop(key, None)
+        latest[key] = rec           # kept in the order of each answer's last record
+    return [rec for rec in latest.values() if rec.get("rating")]
+
+
+def candidate(rec: dict) -> dict:
+    """A gold-file row (DESIGN "Gold file") from one feedback record, for a person to confirm.
+    Thumbs up: the answer as it was, answerable with the sources it cited (a refusal: not
+    answerable). Thumbs down: `"review": true` with the comment, the answer given and what it
+    cited; the person writes the right answer (or marks it unanswerable) and drops `review`."""
+    ident = str(rec.get("answer_id") or rec.get("id") or "")[:8] or hashlib.sha256(
+        rec["question"].encode("utf-8")).hexdigest()[:8]
+    row = {"id": f"fb-{ident}", "question": rec["question"]}
+    cited = list(dict.fromkeys(c.get("source") for c in rec.get("citations") or () if c.get("source")))
+    refused = bool(rec.get("refused"))
+    if rec["rating"] == "up":
+        answer = _MARKERS.sub("", rec["answer"]).strip()
+        row.update(answers=[] if refused else [answer], sources=[] if refused else cited, answerable=not refused)
+    else:
+        row.update(answers=[], sources=[], answerable=True, review=True, comment=rec.get("comment") or "",
+                   answer_given=rec["answer"], sources_given=cited, refused_given=refused)
+    history = [list(turn) for turn in rec.get("history") or () if isinstance(turn, (list, tuple)) and len(turn) == 2]
+    if history:
+        row["history"] = history
+    return row
+
+
+def from_feedback(path: str, out: str | None) -> int:
+    if not out:
+        raise NewsragError("--from-feedback needs --out CANDIDATES.jsonl (where to write the rows)")
+    rows = [candidate(rec) for rec in read_feedback(path)]
+    text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    target = Path(out)
+    if target.is_dir():
+        raise NewsragError(f"--out {out} is a folder: name a .jsonl file")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        part = target.with_name(f".{target.name}.part")
+        part.write_text(text, encoding="utf-8")
+        os.replace(part, target)            # never a half-written file
+    except OSError as exc:
+        raise NewsragError(f"cannot write {out}: {exc.strerror or exc}") from None
+    review = sum(1 for row in rows if row.get("review"))
+    print(f"wrote {len(rows)} candidate rows to {out} ({len(rows) - review} from thumbs up, {review} marked "
+          "for review): confirm each before adding it to a gold file")
+    return 0
+
+
 def run(args, settings) -> int:
     from .runner import (
         check_threshold_names,
@@ -84,6 +165,10 @@ def run(args, settings) -> int:
         write_report,
     )
 
+    if getattr(args, "from_feedback", None):
+        return from_feedback(args.from_feedback, args.out)
+    if getattr(args, "out", None):
+        raise NewsragError("--out goes with --from-feedback FILE")
     if args.compare:
         a, b = (_read_json(p) for p in args.compare)
         print(compare_reports(a, b))

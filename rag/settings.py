@@ -42,13 +42,14 @@ class Settings:
     cache_dir: str = ".newsrag/cache"
     threads: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
     auth: str | None = field(default=None, repr=False)   # "user:password" the chat page asks for; never printed
+    feedback: str = ".newsrag/feedback.jsonl"    # the chat page's thumbs up/down, appended as JSONL
 
     _ENV = {"llm": "NEWSRAG_LLM", "store": "NEWSRAG_STORE", "source": "NEWSRAG_SOURCE", "k": "NEWSRAG_K",
             "collection": "NEWSRAG_COLLECTION", "chunk_size": "NEWSRAG_CHUNK_SIZE",
             "chunk_overlap": "NEWSRAG_CHUNK_OVERLAP", "llm_timeout": "NEWSRAG_LLM_TIMEOUT",
             "llm_retries": "NEWSRAG_LLM_RETRIES", "cache_dir": "NEWSRAG_CACHE", "threads": "NEWSRAG_THREADS",
             "context_sentences": "NEWSRAG_CONTEXT_SENTENCES", "max_answer_tokens": "NEWSRAG_MAX_ANSWER_TOKENS",
-            "auth": "NEWSRAG_AUTH"}
+            "auth": "NEWSRAG_AUTH", "feedback": "NEWSRAG_FEEDBACK"}
 
     def __init__(self, **overrides):
         names = {f.name: f for f in fields(self)}
@@ -89,6 +90,12 @@ class Settings:
     def cache_path(self) -> Path:
         path = Path(self.cache_dir).expanduser()
         return path if path.is_absolute() else PROJECT_ROOT / path
+
+    def feedback_path(self) -> Path:
+        path = Path(self.feedback).expanduser()
+        if not path.is_absolute():
+            path = (PROJECT_ROOT if self.feedback == Settings.feedback else Path.cwd()) / path
+        return path
 
     def store_spec(self):
         from index.store import StoreSpec

@@ -45,6 +45,8 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("chat", help="open the chat page", description="Serve the Gradio chat page.")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--feedback", metavar="FILE", help="where thumbs up/down are appended as JSONL "
+                   "(NEWSRAG_FEEDBACK; default .newsrag/feedback.jsonl)")
     _common(p, answers=True)
 
     p = sub.add_parser("eval", help="score the engine on a gold set", description="Run a gold set and report "
@@ -53,6 +55,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--report", metavar="FILE.json", help="write the JSON report (and FILE.html beside it)")
     p.add_argument("--thresholds", metavar="FILE", help="exit 1 when a metric falls below these minimums")
     p.add_argument("--compare", nargs=2, metavar=("A.json", "B.json"), help="compare two reports; runs nothing")
+    p.add_argument("--from-feedback", metavar="FILE", help="turn the chat page's feedback file into candidate gold "
+                   "rows for a person to confirm (with --out); runs nothing")
+    p.add_argument("--out", metavar="CANDIDATES.jsonl", help="where --from-feedback writes the candidate rows")
     _common(p, answers=True)
 
     p = sub.add_parser("bench", help="measure speed, memory and scale", description="Run the benchmarks.")
@@ -71,7 +76,7 @@ def parser() -> argparse.ArgumentParser:
 def settings_from(args):
     from rag import Settings
 
-    return Settings(**{k: getattr(args, k, None) for k in ("llm", "store", "source", "k", "collection")})
+    return Settings(**{k: getattr(args, k, None) for k in ("llm", "store", "source", "k", "collection", "feedback")})
 
 
 def main(argv=None) -> int:

@@ -5,6 +5,9 @@ cheap to test. Nothing from an article or a model is trusted: the model's words 
 text (every ASCII punctuation mark backslash-escaped, so no HTML, image, link or autolink can
 form; the only links are our own `[n]` -> `#src-n`), and article text is HTML-escaped.
 
+The export (`conversation_md`) is a Markdown file for the user to keep: plain text, with
+no tag from an article or a model that a Markdown viewer would render.
+
 The chat doubles as the conversation history: `history_from_chat` reads the displayed
 messages back into the plain `[(role, text), ...]` the engine takes, so what the user sees
 is what the engine is given, and clearing the chat clears the history.
@@ -42,18 +45,33 @@ def md_answer(text: str, n_citations: int) -> str:
     return _MARKER.sub(link, md_text(text))
 
 
+def dropped(answer) -> list[tuple[str, str]]:
+    """The draft sentences verification dropped, each with why: [(sentence, why), ...]."""
+    out = []
+    for check in answer.checks or ():
+        if not check.get("kept"):
+            out.append((str(check.get("text") or "").strip(), str(check.get("why") or "not supported by its source")))
+    return out
+
+
 def notes(answer) -> list[str]:
-    """Plain-text lines about how the answer was checked: fallback, dropped sentences, rewrite."""
+    """Plain-text lines under the answer: how a follow-up was understood, why it refused (or fell
+    back) and what came closest, and one quiet notice about the checking. The dropped sentences
+    themselves go in the folded `why_message`."""
     out = []
     if answer.standalone_question:
-        out.append(f"Read as: \u201c{answer.standalone_question}\u201d")
-    for check in answer.checks or ():
-        if check.get("kept"):
-            continue
-        said, why = str(check.get("text") or "").strip(), str(check.get("why") or "not supported")
-        out.append(f"Dropped \u201c{said}\u201d: {why}" if said else f"Dropped: {why}")
-    notice = answer.notice or ("the LLM's answer could not be verified; answer quoted from sources"
-                               if answer.fallback else None)
+        out.append(f"Understood as: \u201c{answer.standalone_question}\u201d")
+    reason = getattr(answer, "reason", None)
+    if reason and (answer.refused or answer.fallback):
+        out.append(f"Why: {reason}")
+    closest = getattr(answer, "closest", None)
+    if answer.refused and closest is not None:
+        out.append(f"Closest, does not answer: \u201c{closest.title or closest.source}\u201d ({_where(closest)})")
+    notice = answer.notice
+    if not notice and answer.fallback:
+        notice = "quoted because the model's answer could not be verified"
+    if not notice and dropped(answer):
+        notice = "some sentences were dropped because the sources don't support them"
     if notice:
         out.append(notice[:1].upper() + notice[1:].rstrip(".") + ".")
     return out
@@ -66,6 +84,17 @@ def answer_md(answer) -> str:
     if not lines:
         return body
     return body + _NOTES + "\n>\n> ".join(md_text(line) for line in lines)
+
+
+def why_message(answer) -> dict | None:
+    """The folded block under an answer (a Gradio chat message with a metadata title): each
+    draft sentence verification dropped, and why. None when nothing was dropped."""
+    gone = dropped(answer)
+    if not gone:
+        return None
+    items = [f"- \u201c{md_text(said)}\u201d: {md_text(why)}" if said else f"- {md_text(why)}" for said, why in gone]
+    return {"role": "assistant", "content": "\n".join(items),
+            "metadata": {"title": f"Dropped from the draft ({len(gone)}): why", "status": "done"}}
 
 
 def draft_md(draft: str) -> str:
@@ -117,34 +146,76 @@ def _content_text(content) -> str:
 
 
 # -- the sources panel (HTML) ------------------------------------------------------------------
+PENDING_TAG = "retrieved, not yet cited"
+CLOSEST_TAG = "closest, does not answer"
+
+
+def retrieved_html(passages) -> str:
+    """The sources panel as soon as retrieval is done, while the answer is written: every
+    passage found, best first, each marked as retrieved and not yet cited."""
+    passages = tuple(passages or ())
+    if not passages:
+        return '<div class="nr-empty">No passage was found for this question.</div>'
+    parts = [f'<div class="nr-heading">Passages found ({len(passages)}) '
+             f'<span class="nr-sub">\u00b7 {PENDING_TAG}; the answer is being written</span></div>']
+    parts += [_passage(p, f"psg-{i}", "\u00b7", tag=PENDING_TAG, cls="nr-pending")
+              for i, p in enumerate(passages, start=1)]
+    return "".join(parts)
+
+
 def sources_html(answer) -> str:
     """The sources panel for the latest answer: each cited passage with its quote highlighted,
-    anchored `src-n`; for a refusal, the closest passages."""
+    anchored `src-n`, the other passages folded away; for a refusal, the reason, the closest
+    passage (which does not answer) and the rest folded."""
     if answer is None:
         return EMPTY_SOURCES
     if answer.refused:
-        head = ('<div class="nr-refused"><strong>The articles don\'t answer this.</strong> '
-                + ('The closest passages are below; none of them answers the question.</div>'
-                   if answer.passages else 'No passage was close enough to show.</div>'))
-        items = [_passage(p, f"psg-{i}", str(i)) for i, p in enumerate(answer.passages, start=1)]
-        return head + "".join(items)
+        return _refusal_html(answer)
     cited = {(c.source, c.start, c.end) for c in answer.citations}
     parts = [f'<div class="nr-heading">Sources cited ({len(answer.citations)})</div>']
     parts += [_passage(c, f"src-{c.n}", str(c.n), (c.quote_start, c.quote_end)) for c in answer.citations]
     others = [p for p in answer.passages if (p.source, p.start, p.end) not in cited]
-    if others:
-        parts.append(f'<details class="nr-others"><summary>Other passages retrieved ({len(others)})</summary>')
-        parts += [_passage(p, f"psg-{i}", "\u00b7") for i, p in enumerate(others, start=1)]
-        parts.append("</details>")
+    parts.append(_folded(others))
     return "".join(parts)
 
 
-def _passage(p, anchor: str, label: str, quote: tuple[int | None, int | None] = (None, None)) -> str:
-    where = [p.outlet or p.source]
-    if p.date:
-        where.append(p.date)
-    if p.outlet:
-        where.append(p.source)
+def _refusal_html(answer) -> str:
+    reason = getattr(answer, "reason", None)
+    closest = getattr(answer, "closest", None)
+    why = f' <span class="nr-reason">Why: {escape(reason)}</span>' if reason else ""
+    if closest is not None:
+        lead = "What came closest is below; it does not answer the question."
+    elif answer.passages:
+        lead = "The closest passages are below; none of them answers the question."
+    else:
+        lead = "No passage was close enough to show."
+    parts = [f'<div class="nr-refused"><strong>The articles don\'t answer this.</strong>{why} '
+             f'<span class="nr-lead">{lead}</span></div>']
+    if closest is None:
+        parts += [_passage(p, f"psg-{i}", str(i)) for i, p in enumerate(answer.passages, start=1)]
+        return "".join(parts)
+    tag = f"{CLOSEST_TAG} \u00b7 {closest.date or 'undated'}"
+    parts.append(_passage(closest, "closest", "\u2248", (closest.quote_start, closest.quote_end), tag=tag,
+                          cls="nr-closest"))
+    key = (closest.source, closest.start, closest.end)
+    parts.append(_folded([p for p in answer.passages if (p.source, p.start, p.end) != key]))
+    return "".join(parts)
+
+
+def _folded(others) -> str:
+    if not others:
+        return ""
+    items = "".join(_passage(p, f"psg-{i}", "\u00b7") for i, p in enumerate(others, start=1))
+    return (f'<details class="nr-others"><summary>Other passages retrieved ({len(others)})</summary>'
+            f'{items}</details>')
+
+
+def _where(p) -> str:
+    return " \u00b7 ".join(x for x in (p.outlet or p.source, p.date, p.source if p.outlet else None) if x)
+
+
+def _passage(p, anchor: str, label: str, quote: tuple[int | None, int | None] = (None, None), *,
+             tag: str | None = None, cls: str = "") -> str:
     text = p.text
     q0, q1 = quote
     if q0 is not None and q1 is not None:
@@ -155,11 +226,47 @@ def _passage(p, anchor: str, label: str, quote: tuple[int | None, int | None] = 
         body = f"{escape(text[:a])}<mark>{escape(text[a:b])}</mark>{escape(text[b:])}"
     else:
         body = escape(text)
-    meta = " \u00b7 ".join(escape(w) for w in where)
-    return (f'<article class="nr-src" id="{escape(anchor)}">'
+    badge = f'<span class="nr-tag">{escape(tag)}</span>' if tag else ""
+    return (f'<article class="nr-src {escape(cls)}" id="{escape(anchor)}">'
             f'<div class="nr-title"><span class="nr-n">{escape(label)}</span>{escape(p.title or p.source)}</div>'
-            f'<div class="nr-meta">{meta}</div>'
+            f'<div class="nr-meta">{escape(_where(p))}{badge}</div>'
             f'<p class="nr-text">{body}</p></article>')
+
+
+# -- export (Markdown file) --------------------------------------------------------------------
+def conversation_md(turns, when: str = "") -> str:
+    """The conversation as a Markdown document: each question, its answer and notes, and the
+    sources it cites (title, source, date and the quoted span). `turns` is [(question, Answer)]."""
+    out = ["# newsrag conversation", ""]
+    if when:
+        out += [f"Exported {when}.", ""]
+    for i, (question, a) in enumerate(turns, start=1):
+        out += [f"## {i}. {_one_line(question)}", "", _one_line(a.text), ""]
+        out += [f"_{line}_" for line in notes(a)] + ([""] if notes(a) else [])
+        for said, why in dropped(a):
+            out.append(f"- dropped from the draft: \u201c{_one_line(said)}\u201d ({_one_line(why)})")
+        if dropped(a):
+            out.append("")
+        if a.citations:
+            out += ["Sources:", ""]
+            for c in a.citations:
+                quote = c.text if c.quote_start is None else c.text[c.quote_start - c.start:c.quote_end - c.start]
+                meta = ", ".join(x for x in (c.outlet, c.source, c.date or "undated") if x)
+                out += [f"[{c.n}] {_one_line(c.title or c.source)} ({meta})", "",
+                        f"> {_one_line(quote)}", ""]
+        closest = getattr(a, "closest", None)
+        if a.refused and closest is not None:
+            meta = ", ".join(x for x in (closest.outlet, closest.source, closest.date or "undated") if x)
+            out += [f"Closest, does not answer: {_one_line(closest.title or closest.source)} ({meta})", "",
+                    f"> {_one_line(closest.text)}", ""]
+        out.append(f"_answered by {_one_line(a.llm)}_")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _one_line(text) -> str:
+    """Untrusted text on one line, with no tag a Markdown viewer could render."""
+    return " ".join(str(text or "").split()).replace("<", "\\<")
 
 
 def info_md(info: dict | None, error: str | None = None) -> str:

@@ -164,15 +164,31 @@ def test_model_text_is_shown_as_text_with_only_our_links():
     assert render.plain_from_md(md) == text            # and it reads back as what the model wrote
 
 
-def test_answer_notes_show_dropped_sentences_and_fallback():
+def test_answer_notes_are_quiet_and_dropped_sentences_fold_away_with_why():
     checks = ({"text": "Fidan ate <b>lunch</b>.", "cites": [1], "kept": False, "why": "not in source [1]"},
               {"text": "Fidan chaired.", "cites": [1], "kept": True, "why": None})
-    a = Answer("q", "Fidan chaired the talks [1].", False, (), (), fallback=True, checks=checks,
-               notice="the LLM's answer did not pass verification; answer quoted from sources")
+    a = Answer("q", "Fidan chaired the talks [1].", False, (), (), checks=checks)
     md = render.answer_md(a)
-    assert "Dropped" in md and "lunch" in md and "answer quoted from sources" in md
-    assert not re.search(r"(?<!\\)[<>]", re.sub(r"(?m)^> ?", "", md))      # no unescaped HTML
+    assert "Some sentences were dropped because the sources don't support them." in render.notes(a)
+    assert "lunch" not in md                                   # the sentence itself is folded away...
+    why = render.why_message(a)
+    assert why["metadata"]["status"] == "done" and "Dropped from the draft (1)" in why["metadata"]["title"]
+    assert "lunch" in why["content"] and "not in source" in why["content"] and "Fidan chaired" not in why["content"]
+    assert not re.search(r"(?<!\\)[<>]", why["content"])      # ...shown as text, no HTML
+    assert render.history_from_chat([why]) == []               # and never handed to the engine as history
     assert render.plain_from_md(md) == "Fidan chaired the talks [1]."
+    assert render.why_message(Answer("q", "x", False, (), (), checks=checks[1:])) is None
+
+
+def test_fallback_notice_and_reason_show_under_the_answer():
+    a = Answer("q", "Fidan chaired the talks [1].", False, (), (), fallback=True, reason="the draft named no source",
+               notice="the LLM's answer did not pass verification; answer quoted from sources")
+    lines = render.notes(a)
+    assert "Why: the draft named no source" in lines
+    assert lines[-1] == "The LLM's answer did not pass verification; answer quoted from sources."
+    assert not re.search(r"(?<!\\)[<>]", re.sub(r"(?m)^> ?", "", render.answer_md(a)))
+    plain = Answer("q", "x", False, (), (), fallback=True)
+    assert render.notes(plain) == ["Quoted because the model's answer could not be verified."]
 
 
 def test_history_reads_back_from_gradio_messages():
