@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from index.chunking import sentences
-from index.text import QUESTION_WORDS, STOPWORDS, stem, tokens, words
+from index.text import QUESTION_WORDS, STOPWORDS, fold, stem, tokens, words
 
 from .question import Constraint, Context, Query, failed, focus_terms, parse, said_instead
 from .types import Passage
@@ -256,6 +256,10 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         return out(True, "the question has no terms to look for")
     if best_sim + best_cov < refuse_below:
         return out(True, f"off the articles' topics (meaning {best_sim:.2f} + terms {best_cov:.2f})")
+    found_words = set(words(fold(" ".join(f"{p.title} {p.outlet or ''} {p.text}" for p in passages))))
+    absent = [n for n in q.names if not _mentions(found_words, n)]
+    if absent:
+        return out(True, f"the passages found don't mention {absent[0].title()}", units[0] if units else None)
     if not answering and units and q.constraints:
         closest = units[0] if units else None
         miss = next((c for c in (closest.failed if closest else ()) if c.kind != "subject"), q.constraints[0])

@@ -40,6 +40,8 @@ _RELATIVE = {"this year": 0, "last year": -1, "next year": 1, "a year earlier": 
 _RELATIVE_RE = re.compile(r"\b(" + "|".join(_RELATIVE) + r")\b", re.I)
 # "Corvid 4", "Model 3", "Galaxy S9": a name with a number that picks one of a series
 _NUMBERED_NAME = re.compile(r"\b([A-Z][A-Za-z]{2,})\s+([A-Z]?\d{1,3}[a-z]?)\b(?!\s*(?:%|per|million|billion|st|nd|rd|th)\b)")
+_CALENDAR = frozenset("""january february march april may june july august september october november december
+monday tuesday wednesday thursday friday saturday sunday""".split())
 _MONTHS = "january february march april may june july august september october november december".split()
 
 SUMMARY = re.compile(r"^\s*(please\s+)?(summari[sz]e|sum up|give (me )?(a|an) (summary|overview|rundown|recap)|"
@@ -78,6 +80,7 @@ class Query:
     shape: str                                    # "fact", "list" or "summary"
     specific: tuple[str, ...] = field(default=())  # folded content words, constraints taken out
     asked: tuple[str, ...] = field(default=())     # the specific words that are not names
+    names: tuple[str, ...] = field(default=())     # folded names the question gives (capitalised inside it)
 
     def describe(self) -> str:
         return ", ".join(c.describe() for c in self.constraints)
@@ -173,9 +176,12 @@ def parse(question: str) -> Query:
         rest = rest[:a] + " " + rest[b:]
     specific = tuple(w for w in words(fold(rest)) if w not in STOPWORDS and w not in QUESTION_WORDS and len(w) > 1)
     # names say whose story it is, not what is asked of it
-    names = {fold(m.group()).strip("'") for m in re.finditer(r"(?<=\w[\s,'\"(])[A-Z][\w-]*", q)}
+    names = {fold(m.group()).strip("'") for m in re.finditer(r"(?<=\w[\s,'\"(])[A-Z][\w-]*", rest)}
     asked = tuple(w for w in specific if w not in names)
-    return Query(question, unique, shape, specific, asked)
+    # adjectives of peoples and regions ("French", "Western") are said many ways: not checked
+    named = tuple(dict.fromkeys(n for n in names if n not in _CALENDAR and n not in STOPWORDS and len(n) > 2
+                                and not re.search(r"(an|ans|ish|ese|ern|ch|ic)$", n)))
+    return Query(question, unique, shape, specific, asked, named)
 
 
 @dataclass(frozen=True)

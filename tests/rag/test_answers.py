@@ -81,3 +81,8 @@ def test_a_summary_quotes_several_sentences_with_citations(engine):
     assert not a.refused
     assert "Castleford" in a.text and len(a.text) <= 600
     assert a.text.count("[") >= 2
+
+
+def test_a_person_the_articles_never_name_is_not_answered_for(engine):
+    a = engine.ask("What did Hanna Brill say about the 2018 Merrow Cup final?")
+    assert a.refused and "Brill" in a.reason
