@@ -37,6 +37,8 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 EXTRACTIVE_MAX_CHARS = 380       # answers stay well inside the 400-character budget
 MANY_MAX_CHARS = 580             # lists and summaries may take 600
 MANY_UNITS = {"list": 4, "summary": 3}
+FALLBACK_MIN_SCORE = 0.6         # when no LLM sentence survives, weaker evidence than this is refused, not quoted
+_DECLINED = re.compile(r"NOT_FOUND|\b(not|no)\b.{0,30}\b(mention|say|state|provide|contain|information)", re.I)
 POOL_FACTOR = 4                  # passages fetched per passage kept: room to put those matching constraints first
 INDEX_WAIT_S = 600               # another process building the same index is waited for, not failed
 ENGINES_KEPT = 4                 # engines `ask` keeps, one per Settings: each may hold an LLM in memory
@@ -392,6 +394,17 @@ class Engine:
             if checked.dropped:
                 notice = prompts.NOTICE_PARTIAL.format(dropped=checked.dropped)
             fallback = False
+        elif not failed and evidence.units[0].score < FALLBACK_MIN_SCORE:
+            # the model found nothing it could stand behind and the evidence is middling: an
+            # honest refusal with the closest passage, not a quotation presented as the answer
+            why = ("the LLM said the sources do not answer" if _DECLINED.search(draft)
+                   else "nothing the LLM wrote was supported by the sources")
+            u = evidence.units[0]
+            timings["total"] = _ms(t0)
+            yield Answer(text=prompts.REFUSAL, refused=True, citations=(), draft=draft, checks=checks,
+                         timings_ms=timings, reason=f"{why}; the best passage matches only moderately",
+                         closest=Citation.of(passages[u.passage], 0, (u.start, u.end)), **base)
+            return
         else:
             text, cites = self._extractive(evidence, passages, question)
             notice = notice or prompts.NOTICE_UNVERIFIED

@@ -86,3 +86,21 @@ def test_a_summary_quotes_several_sentences_with_citations(engine):
 def test_a_person_the_articles_never_name_is_not_answered_for(engine):
     a = engine.ask("What did Hanna Brill say about the 2018 Merrow Cup final?")
     assert a.refused and "Brill" in a.reason
+
+
+def test_llm_that_finds_nothing_on_middling_evidence_means_a_refusal(tmp_path_factory, embedder, Scripted):
+    """The LLM's verdict is a refusal signal: when nothing it writes survives verification and
+    the evidence is only moderately close, the engine refuses with the closest passage rather
+    than quoting it as the answer; on strong evidence it quotes (fallback)."""
+    from rag import Engine, Settings
+
+    folder = tmp_path_factory.mktemp("news2")
+    for name, text in ARTICLES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    store = tmp_path_factory.mktemp("store2") / "chroma"
+    engine = Engine(Settings(store=f"chroma:{store}", source=str(folder)), embedder=embedder,
+                    llm=Scripted("The sources do not mention this."))
+    weak = engine.ask("How did Wexham United win the 2020 final?")     # evidence in the middling band
+    strong = engine.ask("Who won the 2018 Merrow Cup final?")
+    assert weak.refused and weak.closest is not None and "LLM" in weak.reason, weak.text
+    assert not strong.refused and strong.fallback and "Castleford" in strong.text
