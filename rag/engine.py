@@ -210,7 +210,7 @@ class Engine:
         query = parse(standalone.question)
         corpus = self.corpus
         corpus.follow_writer()
-        passages = self._retrieve(standalone.search, query)
+        passages = self._retrieve(standalone.search, query, also=question if standalone.rewritten else None)
         index = corpus.sparse_index()
         evidence = gather(query, list(passages), index.idf,
                           corpus.embed_query(fold(standalone.question)), corpus.sentence_vectors)
@@ -230,14 +230,22 @@ class Engine:
             return
         yield from self._generate(question, standalone, evidence, passages, base, timings, t0)
 
-    def _retrieve(self, search: str, query: Query) -> tuple[Passage, ...]:
+    def _retrieve(self, search: str, query: Query, also: str | None = None) -> tuple[Passage, ...]:
         """The top k passages for `search`; when the question has constraints (a year, an
         edition...), passages that match them come first, from a pool POOL_FACTOR times larger.
-        Lists and summaries keep twice as many passages, to gather from several articles."""
+        Lists and summaries keep twice as many passages, to gather from several articles.
+        `also` (a follow-up as the user typed it) is searched too and its passages interleaved,
+        so what the earlier turns add to the search cannot crowd out what is asked now."""
         k = self.settings.k * (2 if query.shape != "fact" else 1)
-        if not query.constraints and query.shape == "fact":
-            return tuple(_passage(d) for d in self._retriever.invoke(search))
-        pool = [_passage(d) for d in self._pool.invoke(search)]
+        retriever = self._retriever if not query.constraints and query.shape == "fact" else self._pool
+        pool = [_passage(d) for d in retriever.invoke(search)]
+        if also and also.strip() != search.strip():
+            extra = [_passage(d) for d in retriever.invoke(also)]
+            merged = [p for pair in zip(pool, extra) for p in pair] + pool[len(extra):] + extra[len(pool):]
+            seen: set[str] = set()
+            pool = [p for p in merged if not (p.id in seen or seen.add(p.id))]
+        if retriever is self._retriever and not also:
+            return tuple(pool)
         if query.constraints:
             matching = [p for p in pool if not failed(query, Context("", p.text, p.title, p.date))]
             pool = matching + [p for p in pool if p not in matching]
