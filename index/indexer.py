@@ -221,19 +221,16 @@ def _apply(articles: list[Article], indexed: dict, store: Store, embedder: Embed
             vectors = embedder.embed_documents(texts)
             if chunks:
                 stamp()
-            chunk_pos, sent_pos = 0, len(chunks)
+            # sentences first, stale ones out before stale chunks: a file whose chunks are
+            # whole has all its sentence vectors, even after an interrupted run
+            units = [(w.article.source, t) for w in group for t in w.sentences]
+            if units:
+                store.add_sentences(units, vectors[len(chunks):])
+                report.sentences_written += len(units)
+            if chunks:      # one write for the group's files: many small files cost few round trips
+                store.add(chunks, vectors[:len(chunks)])
+                report.chunks_written += len(chunks)
             for w in group:
-                # sentences first, stale ones out before stale chunks: a file whose chunks are
-                # whole has all its sentence vectors, even after an interrupted run
-                if w.sentences:
-                    store.add_sentences(w.article.source, w.sentences, vectors[sent_pos:sent_pos + len(w.sentences)])
-                    sent_pos += len(w.sentences)
-                    report.sentences_written += len(w.sentences)
-                if w.write_chunks:
-                    cs = w.chunks
-                    store.add(cs, vectors[chunk_pos:chunk_pos + len(cs)])
-                    chunk_pos += len(cs)
-                    report.chunks_written += len(cs)
                 if w.stale_sentences:
                     store.delete_sentences(w.stale_sentences)
                 if w.write_chunks:

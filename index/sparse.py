@@ -112,6 +112,17 @@ def load(store: Store, cache_dir, version: str | None = None) -> SparseIndex:
     return index
 
 
+def saved_version(store: Store, cache_dir=None) -> str | None:
+    """The store version the saved BM25 was built for (None when none is saved)."""
+    path = _path(store, cache_dir)
+    try:
+        if path is not None and path.exists():
+            return _stamp_of(path).read_text().rsplit("/", 1)[0]
+    except OSError:
+        pass
+    return None
+
+
 def prebuild(store: Store, cache_dir=None) -> bool:
     """Build and save BM25 for the store's current version unless it is saved already (the
     indexer's last step); False when there is nowhere to save it."""

@@ -133,7 +133,7 @@ class Store(Protocol):
     def cache_file(self, cache_dir: Path | None, stem: str) -> Path | None: ...
 
     # the evidence step's sentence vectors, made at index time (a side collection)
-    def add_sentences(self, source: str, texts: list[str], vectors: list[list[float]]) -> None: ...
+    def add_sentences(self, units: list[tuple[str, str]], vectors: list[list[float]]) -> None: ...
 
     def sentence_ids(self, source: str | None = None) -> dict[str, str]: ...
 
@@ -336,12 +336,13 @@ class _ChromaCollection(ABC):
                     return None
         return self._sent
 
-    def add_sentences(self, source: str, texts: list[str], vectors: list[list[float]]):
+    def add_sentences(self, units: list[tuple[str, str]], vectors: list[list[float]]):
+        """Store the vectors of (file, sentence text) units."""
         col = self._sentences(create=True)
-        for i in range(0, len(texts), PAGE):
-            part = texts[i:i + PAGE]
-            col.upsert(ids=[sentence_id(source, t) for t in part], embeddings=vectors[i:i + PAGE],
-                       metadatas=[{"source": source, "h": text_key(t)} for t in part])
+        for i in range(0, len(units), PAGE):
+            part = units[i:i + PAGE]
+            col.upsert(ids=[sentence_id(src, t) for src, t in part], embeddings=vectors[i:i + PAGE],
+                       metadatas=[{"source": src, "h": text_key(t)} for src, t in part])
 
     def sentence_ids(self, source: str | None = None) -> dict[str, str]:
         """Stored sentence-vector ids -> their file, of one file or of all."""
