@@ -126,7 +126,7 @@ def test_bm25_is_saved_by_the_indexer_and_loaded_not_rebuilt(tmp_path, seeds_cop
     assert sparse.load(open_store(store.spec), None).version == open_store(store.spec).version()
 
 
-def test_extractive_ask_imports_neither_gradio_nor_llama_cpp(seeded_store, tmp_path):
+def test_extractive_ask_imports_neither_gradio_nor_llama_cpp_nor_sentence_transformers(seeded_store, tmp_path):
     import json
     import os
     import subprocess
@@ -136,7 +136,8 @@ def test_extractive_ask_imports_neither_gradio_nor_llama_cpp(seeded_store, tmp_p
     code = ("import sys, json; from ui.cli import main; "
             f"rc = main(['ask', 'Who chaired the talks in Istanbul?', '--llm', 'extractive', '--json', "
             f"'--store', 'chroma:{seeded_store}', '--source', '{root / 'seeds'}']); "
-            "print(json.dumps({'rc': rc, 'mods': [m for m in ('gradio', 'llama_cpp') if m in sys.modules]}))")
+            "print(json.dumps({'rc': rc, 'mods': [m for m in ('gradio', 'llama_cpp', 'sentence_transformers', "
+            "'sklearn') if m in sys.modules]}))")
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSRAG_")}
     env.update(PYTHONPATH=str(root), HF_HUB_OFFLINE="1", NEWSRAG_CACHE=str(tmp_path / "cache"))
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=240, env=env, cwd=tmp_path)
