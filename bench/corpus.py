@@ -19,7 +19,7 @@ from pathlib import Path
 from langchain_core.embeddings import Embeddings
 
 from index.articles import read_article, read_folder
-from index.chunking import Chunk, chunk_article, chunk_id, story_sentences
+from index.chunking import Chunk, chunk_article, chunk_id, passage_sentences, story_sentences
 from index.indexer import embed_text, expected_manifest
 from index.store import PAGE, Store, open_store
 
@@ -98,14 +98,26 @@ def scaled(chunks: list[Chunk], n: int) -> list[Chunk]:
 
 def store_from_vectors(path: Path, chunks: list[Chunk], vectors: dict[str, list[float]], *, folder: Path,
                        embedder, size: int, overlap: int, collection: str, on_page=None) -> Store:
-    """A new store at `path` holding `chunks`, each with the cached vector of its text,
-    and the manifest an indexed store would carry (so an Engine opens it as it is)."""
+    """A new store at `path` holding `chunks`, each with the cached vector of its text, their
+    sentence vectors (cached too, or embedded), the manifest an indexed store would carry and
+    its saved BM25 (so an Engine opens it as it is, as after `newsrag index`)."""
+    from index import sparse
+
     store = open_store(f"chroma:{path}", collection)
     store.drop()
+    by_source: dict[str, dict[str, None]] = {}
     for i in range(0, len(chunks), PAGE):
         part = chunks[i:i + PAGE]
         store.add(part, [vectors[embed_text(c)] for c in part])
+        for c in part:
+            by_source.setdefault(c.source, {}).update(dict.fromkeys(passage_sentences(c.text)))
         if on_page:
             on_page(len(part))
-    store.set_manifest({**expected_manifest(folder, embedder, size, overlap), "version": uuid.uuid4().hex})
+    missing = list(dict.fromkeys(t for texts in by_source.values() for t in texts if t not in vectors))
+    vectors = {**vectors, **dict(zip(missing, embedder.embed_documents(missing)))} if missing else vectors
+    units = [(source, t) for source, texts in by_source.items() for t in texts]
+    store.add_sentences(units, [vectors[t] for _, t in units])
+    store.set_manifest({**expected_manifest(folder, embedder, size, overlap), "version": uuid.uuid4().hex,
+                        "sentence_vectors": 1})
+    sparse.prebuild(store)
     return store

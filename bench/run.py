@@ -170,10 +170,11 @@ def _run(plan: Plan, settings, source: Path, gold, tmp: Path, report: dict, prog
             with Stopwatch() as sw:
                 r = index_folder(source, seeds_store, embedder, size=size, overlap=overlap, rebuild=True,
                                  progress=False)
-            runs.append((r.chunks_written, sw.s, r.added))
+            runs.append((r.chunks_written, sw.s, r.added, r.sentences_written))
             tick()
-    seconds = median(s for _, s, _ in runs)
+    seconds = median(s for _, s, _, _ in runs)
     report["indexing"] = {"seeds": {"articles": runs[0][2], "chunks": runs[0][0], "runs": len(runs),
+                                    "sentence_units": runs[0][3],
                                     "seconds": seconds, "chunks_per_s": round(runs[0][0] / seconds, 1),
                                     "peak_rss_mb": round(peak.peak_mb, 1)}}
     progress.done()
@@ -269,6 +270,7 @@ def _run(plan: Plan, settings, source: Path, gold, tmp: Path, report: dict, prog
         r = index_folder(syn_dir, open_store(f"chroma:{syn_store_dir}", collection), recorder,
                          size=size, overlap=overlap, progress=False)
     report["indexing"]["synthetic"] = {"articles": r.added, "chunks": r.chunks_written, "runs": 1,
+                                       "sentence_units": r.sentences_written,
                                        "generate_s": round(gen.s, 2), "seconds": round(sw.s, 2),
                                        "chunks_per_s": round(r.chunks_written / sw.s, 1),
                                        "peak_rss_mb": round(peak.peak_mb, 1)}

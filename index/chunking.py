@@ -68,6 +68,31 @@ def sentences(text: str, start: int = 0, end: int | None = None) -> list[Sentenc
     return trimmed
 
 
+# A sentence that opens with a pronoun or names its speaker by role leans on the one before
+# ("He said the talks ..."): the evidence step scores it together with that one.
+_PRONOUN_START = re.compile(r"^[\"'\u201c\u2018]?(he|she|they|it|his|her|their|this|that|these|those|such)\b", re.I)
+_LEANS_BACK = re.compile(r"\b(he|she)\b|\b(the|this) (official|minister|envoy|spokesman|spokesperson|source)\b")
+
+
+def leans_back(sentence: str) -> bool:
+    """Whether a sentence leans on the one before it (a pronoun, a speaker named by role)."""
+    return bool(_PRONOUN_START.match(sentence) or _LEANS_BACK.search(sentence))
+
+
+def passage_sentences(text: str) -> list[str]:
+    """The units the evidence step scores by meaning in a passage (a chunk's text): each
+    sentence, and each sentence that leans back together with the one before. What the
+    indexer embeds beside the chunk, so that no question has to."""
+    sents = sentences(text)
+    out = []
+    for i, s in enumerate(sents):
+        piece = text[s.start:s.end]
+        out.append(piece)
+        if i > 0 and leans_back(piece):
+            out.append(text[sents[i - 1].start:s.end])
+    return out
+
+
 def story_sentences(article: Article) -> list[Sentence]:
     """The sentences of the story: after the date marker, before the boilerplate."""
     m = _DATE_MARK.match(article.text)

@@ -9,6 +9,13 @@ the first write and again at the end, so no reader trusts a cache of older conte
 One writer at a time: a lock file beside the store. The store's manifest pins the
 folder, embedding model and chunk settings; a store built otherwise is refused with
 the instruction to rebuild.
+
+Beside each chunk the indexer embeds its sentences (the units the evidence step scores
+by meaning) into the store's side collection, written before the chunks and removed
+before them, so a whole file always has its sentence vectors and no question embeds
+them. A store built before sentence vectors were stored gets them on its next run (the
+manifest's `sentence_vectors` says they are complete). At the end the BM25 twin is built
+and saved for the new version, so no question pays for building it.
 """
 from __future__ import annotations
 
@@ -17,13 +24,13 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .articles import Article, Skipped, read_folder
-from .chunking import Chunk, chunk_article
 from langchain_core.embeddings import Embeddings
 
+from .articles import Article, Skipped, read_folder
+from .chunking import Chunk, chunk_article, passage_sentences
 from .embed import embedding_name
 from .errors import IndexBusy, SourceError, StoreMismatch
-from .store import SCHEMA, Store
+from .store import SCHEMA, Store, sentence_id
 
 DEFAULT_CHUNK_SIZE = 400
 DEFAULT_CHUNK_OVERLAP = 1
@@ -38,6 +45,7 @@ class IndexReport:
     unchanged: int = 0
     chunks_written: int = 0
     chunks_deleted: int = 0
+    sentences_written: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     cleaned: list[str] = field(default_factory=list)   # files that had invisible characters removed
     notes: list[str] = field(default_factory=list)     # decoding notes per file
@@ -93,8 +101,12 @@ def check_manifest(found: dict, wanted: dict, store: Store):
 
 def index_folder(folder: Path, store: Store, embedder: Embeddings, *, size: int = DEFAULT_CHUNK_SIZE,
                  overlap: int = DEFAULT_CHUNK_OVERLAP, rebuild: bool = False, progress: bool = True,
-                 wait: float = 0.0) -> IndexReport:
-    """Bring `store` in line with `folder`; see the module docstring for the rules."""
+                 wait: float = 0.0, cache_dir: Path | None = None) -> IndexReport:
+    """Bring `store` in line with `folder`; see the module docstring for the rules. `cache_dir`
+    is where readers keep the BM25 twin of a server store (an embedded one keeps it beside
+    its files); without it a server store's BM25 is built by its first reader."""
+    from . import sparse
+
     from filelock import Timeout
 
     t0 = time.perf_counter()
@@ -111,16 +123,25 @@ def index_folder(folder: Path, store: Store, embedder: Embeddings, *, size: int 
         with writer_lock(store, wait):
             if rebuild:
                 store.drop()
+            backfill: set[str] = set()
             if store.exists():
-                check_manifest(store.manifest(), wanted, store)
+                found = store.manifest()
+                check_manifest(found, wanted, store)
                 indexed = store.files()
+                if not found.get("sentence_vectors"):   # built before they were stored, or never finished
+                    have = set(store.sentence_ids().values())
+                    backfill = {source for source in indexed if source not in have}
             else:
                 indexed = {}
             store.open(create=True)
             store.set_manifest({**wanted, "version": store.manifest().get("version") or "empty"})
-            _apply(articles, indexed, store, embedder, size, overlap, report, progress, wanted)
+            _apply(articles, indexed, store, embedder, size, overlap, report, progress, wanted, backfill)
+            done = {**wanted, "sentence_vectors": 1}
             if report.changed or rebuild:
-                store.set_manifest({**wanted, "version": uuid.uuid4().hex})
+                store.set_manifest({**done, "version": uuid.uuid4().hex})
+            elif not store.manifest().get("sentence_vectors"):
+                store.set_manifest(done)
+            sparse.prebuild(store, cache_dir)
     except Timeout:
         raise IndexBusy(f"another `newsrag index` is writing to {store.spec}; wait for it to finish "
                         f"(lock {store.lock_path()})") from None
@@ -146,48 +167,85 @@ class _Stamp:
             self.done = True
 
 
+@dataclass
+class _Work:
+    article: Article
+    chunks: list[Chunk]
+    write_chunks: bool                  # False: the chunks are stored; only their sentence vectors are not
+    sentences: list[str] = field(default_factory=list)      # to embed and store
+    stale_sentences: list[str] = field(default_factory=list)
+
+
+def _plan_sentences(work: _Work, store: Store, known: bool):
+    """Which of the file's sentences need a vector, and which stored ones it no longer has
+    (asked of the store only for a file it already holds)."""
+    wanted: dict[str, str] = {}
+    for c in work.chunks:
+        for text in passage_sentences(c.text):
+            wanted.setdefault(sentence_id(work.article.source, text), text)
+    stored = store.sentence_ids(work.article.source) if known else {}
+    work.sentences = [t for i, t in wanted.items() if i not in stored]
+    work.stale_sentences = [i for i in stored if i not in wanted]
+
+
 def _apply(articles: list[Article], indexed: dict, store: Store, embedder: Embeddings, size: int,
-           overlap: int, report: IndexReport, progress: bool, stamp_manifest: dict):
+           overlap: int, report: IndexReport, progress: bool, stamp_manifest: dict, backfill: set[str]):
     from tqdm import tqdm
 
-    todo: list[tuple[Article, list[Chunk]]] = []
+    todo: list[_Work] = []
     for a in articles:
         entry = indexed.get(a.source)
         if entry and _is_whole(entry, a):
             report.unchanged += 1
+            if a.source in backfill:
+                todo.append(_Work(a, chunk_article(a, size, overlap), write_chunks=False))
             continue
-        todo.append((a, chunk_article(a, size, overlap)))
+        todo.append(_Work(a, chunk_article(a, size, overlap), write_chunks=True))
         if entry:
             report.updated += 1
         else:
             report.added += 1
     stamp = _Stamp(store, stamp_manifest)
-    total = sum(len(cs) for _, cs in todo)
+    total = sum(len(w.chunks) for w in todo if w.write_chunks)
     with tqdm(total=total, desc="embedding", unit="chunk", disable=not progress or total < 200,
               leave=False) as bar:
-        group: list[tuple[Article, list[Chunk]]] = []
-        for n, item in enumerate(todo):
-            group.append(item)
-            if sum(len(cs) for _, cs in group) < EMBED_BATCH and n < len(todo) - 1:
+        group: list[_Work] = []
+        for n, work in enumerate(todo):
+            group.append(work)
+            if sum(len(w.chunks) for w in group) < EMBED_BATCH and n < len(todo) - 1:
                 continue
-            chunks = [c for _, cs in group for c in cs]
-            vectors = embedder.embed_documents([embed_text(c) for c in chunks])
-            stamp()
-            pos = 0
-            for a, cs in group:
-                store.add(cs, vectors[pos:pos + len(cs)])
-                pos += len(cs)
-                report.chunks_written += len(cs)
-                stale = [i for i in indexed.get(a.source, {}).get("ids", []) if i not in {c.id for c in cs}]
-                if stale:
-                    store.delete(stale)
-                    report.chunks_deleted += len(stale)
+            for w in group:
+                _plan_sentences(w, store, known=w.article.source in indexed)
+            chunks = [c for w in group if w.write_chunks for c in w.chunks]
+            texts = [embed_text(c) for c in chunks] + [t for w in group for t in w.sentences]
+            vectors = embedder.embed_documents(texts)
+            if chunks:
+                stamp()
+            # sentences first, stale ones out before stale chunks: a file whose chunks are
+            # whole has all its sentence vectors, even after an interrupted run
+            units = [(w.article.source, t) for w in group for t in w.sentences]
+            if units:
+                store.add_sentences(units, vectors[len(chunks):])
+                report.sentences_written += len(units)
+            if chunks:      # one write for the group's files: many small files cost few round trips
+                store.add(chunks, vectors[:len(chunks)])
+                report.chunks_written += len(chunks)
+            for w in group:
+                if w.stale_sentences:
+                    store.delete_sentences(w.stale_sentences)
+                if w.write_chunks:
+                    ids = {c.id for c in w.chunks}
+                    stale = [i for i in indexed.get(w.article.source, {}).get("ids", []) if i not in ids]
+                    if stale:
+                        store.delete(stale)
+                        report.chunks_deleted += len(stale)
             bar.update(len(chunks))
             group = []
     usable = {a.source for a in articles}
     for source, entry in indexed.items():
         if source not in usable:
             stamp()
+            store.delete_sentences(list(store.sentence_ids(source)))
             store.delete(entry["ids"])
             report.removed += 1
             report.chunks_deleted += len(entry["ids"])

@@ -1,9 +1,11 @@
 """BM25 over the store's chunks: the sparse leg of hybrid retrieval.
 
-Built from the store itself (paged), so it is always in step with it, and cached
-on disk under the store's version stamp: a writer's change gives a new stamp and
-the next reader rebuilds (the store's `cache_file` says where). Terms are stemmed
-and spelling variants unified (text.tokens), so two spellings of a name find each other.
+Built from the store itself (paged), so it is always in step with it, and saved
+on disk under the store's version stamp (the store's `cache_file` says where). The
+indexer builds it at the end of each run (`prebuild`), so readers only load it; a
+reader that finds no file for the current version (another cache folder, a run that
+was killed) builds it once and saves it. Terms are stemmed and spelling variants
+unified (text.tokens), so two spellings of a name find each other.
 """
 from __future__ import annotations
 
@@ -62,25 +64,76 @@ def build(chunks: list[StoredChunk], version: str) -> SparseIndex:
     return SparseIndex(version, chunks, df, model)
 
 
-def load(store: Store, cache_dir: Path, version: str | None = None) -> SparseIndex:
-    """The BM25 index for the store's current version (read from the store unless given),
-    from cache or rebuilt."""
-    version = store.version() if version is None else version
-    path = store.cache_file(Path(cache_dir), "bm25")
-    try:
-        with open(path, "rb") as fh:
-            cached = pickle.load(fh)
-        if isinstance(cached, SparseIndex) and cached.version == version and getattr(cached, "tokenizer", None) == TOKENIZER_VERSION and version:
-            return cached
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-        pass
-    index = build(list(store.iter_chunks()), version)
+def _path(store: Store, cache_dir) -> Path | None:
+    return store.cache_file(None if cache_dir is None else Path(cache_dir), "bm25")
+
+
+def _stamp_of(path: Path) -> Path:
+    # beside the pickle, what it was built for: checked without unpickling it
+    return path.with_suffix(".version")
+
+
+def _tag(version: str) -> str:
+    return f"{version}/{TOKENIZER_VERSION}"
+
+
+def _save(index: SparseIndex, path: Path | None):
+    if path is None:
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         with open(tmp, "wb") as fh:
             pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(path)
+        stamp = _stamp_of(path).with_suffix(f".{os.getpid()}.vtmp")
+        stamp.write_text(_tag(index.version))
+        stamp.replace(_stamp_of(path))
     except OSError:
         pass  # a read-only store still answers; it just rebuilds BM25 next time
+
+
+def load(store: Store, cache_dir, version: str | None = None) -> SparseIndex:
+    """The BM25 index for the store's current version (read from the store unless given),
+    from the saved file or, when there is none for that version, built (and saved)."""
+    version = store.version() if version is None else version
+    path = _path(store, cache_dir)
+    if path is not None and version:
+        try:
+            with open(path, "rb") as fh:
+                cached = pickle.load(fh)
+            if isinstance(cached, SparseIndex) and cached.version == version \
+                    and getattr(cached, "tokenizer", None) == TOKENIZER_VERSION:
+                return cached
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            pass
+    index = build(list(store.iter_chunks()), version)
+    _save(index, path)
     return index
+
+
+def saved_version(store: Store, cache_dir=None) -> str | None:
+    """The store version the saved BM25 was built for (None when none is saved)."""
+    path = _path(store, cache_dir)
+    try:
+        if path is not None and path.exists():
+            return _stamp_of(path).read_text().rsplit("/", 1)[0]
+    except OSError:
+        pass
+    return None
+
+
+def prebuild(store: Store, cache_dir=None) -> bool:
+    """Build and save BM25 for the store's current version unless it is saved already (the
+    indexer's last step); False when there is nowhere to save it."""
+    path = _path(store, cache_dir)
+    if path is None:
+        return False
+    version = store.version()
+    try:
+        if _stamp_of(path).read_text() == _tag(version) and path.exists():
+            return True
+    except OSError:
+        pass
+    _save(build(list(store.iter_chunks()), version), path)
+    return True

@@ -29,7 +29,8 @@ from typing import Iterator, Protocol
 from .chunking import Chunk
 from .errors import StoreError
 
-MANIFEST_KEYS = ("newsrag_source", "embedding_model", "chunk_size", "chunk_overlap", "schema", "version")
+MANIFEST_KEYS = ("newsrag_source", "embedding_model", "chunk_size", "chunk_overlap", "schema", "version",
+                 "sentence_vectors")
 SCHEMA = 2          # bump when what is embedded or how chunks are made changes
 PAGE = 2000         # ids per Chroma call: well under its batch limit, few round trips
 CHROMADB_CHECKED = "1.5.9"   # the chromadb (constraints.txt) whose private client cache _forget_system empties
@@ -61,6 +62,17 @@ class StoreSpec:
         if self.kind == "http":
             return f"chroma+{'https' if self.ssl else 'http'}://{self.host}:{self.port}"
         return f"chroma:{self.path}"
+
+
+def text_key(text: str) -> str:
+    """What a sentence vector is looked up by: a hash of the sentence's text alone."""
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def sentence_id(source: str, text: str) -> str:
+    """A stored sentence vector's id: one per (file, sentence text), so that a file's vectors
+    come and go with it even when another file holds the same sentence."""
+    return hashlib.sha256(f"{source}\x00{text}".encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -118,7 +130,16 @@ class Store(Protocol):
 
     def lock_path(self) -> Path: ...
 
-    def cache_file(self, cache_dir: Path, stem: str) -> Path: ...
+    def cache_file(self, cache_dir: Path | None, stem: str) -> Path | None: ...
+
+    # the evidence step's sentence vectors, made at index time (a side collection)
+    def add_sentences(self, units: list[tuple[str, str]], vectors: list[list[float]]) -> None: ...
+
+    def sentence_ids(self, source: str | None = None) -> dict[str, str]: ...
+
+    def delete_sentences(self, ids: list[str]) -> None: ...
+
+    def lookup_sentences(self, texts: list[str]) -> dict[str, list[float]]: ...
 
 
 def open_store(spec: StoreSpec | str, collection: str = "newsrag", root: Path | None = None) -> Store:
@@ -146,6 +167,12 @@ class _ChromaCollection(ABC):
         self.collection_name = collection
         self._client = None
         self._col = None
+        self._sent = None
+
+    @property
+    def sentences_name(self) -> str:
+        """The side collection of sentence vectors (Chroma names end with a letter or digit)."""
+        return f"{self.collection_name[:502]}-sentences"
 
     @abstractmethod
     def _new_client(self): ...
@@ -155,8 +182,9 @@ class _ChromaCollection(ABC):
         """The writer's lock file: one `newsrag index` at a time, across processes."""
 
     @abstractmethod
-    def cache_file(self, cache_dir: Path, stem: str) -> Path:
-        """Where data derived from this store (the BM25 twin) is kept between runs."""
+    def cache_file(self, cache_dir: Path | None, stem: str) -> Path | None:
+        """Where data derived from this store (the BM25 twin) is kept between runs (None: no
+        cache folder was given and the store has no folder of its own)."""
 
     def _present(self) -> bool:
         """Whether the store can hold anything yet, known without connecting."""
@@ -210,15 +238,18 @@ class _ChromaCollection(ABC):
 
     def drop(self):
         client = self._connect()
-        try:
-            client.delete_collection(self.collection_name)
-        except Exception:
-            pass
+        for name in (self.collection_name, self.sentences_name):
+            try:
+                client.delete_collection(name)
+            except Exception:
+                pass
         self._col = None
+        self._sent = None
 
     def reopen(self):
         """Catch up with what another process wrote since this one connected."""
         self._col = None
+        self._sent = None
 
     # -- manifest ----------------------------------------------------------------------
     def manifest(self) -> dict:
@@ -288,6 +319,72 @@ class _ChromaCollection(ABC):
                 if d is not None and m is not None]
 
 
+    # -- sentence vectors ----------------------------------------------------------------
+    # The evidence step scores every sentence of the retrieved passages by meaning; their
+    # vectors are made when the chunks are, kept in a side collection (so a Chroma server
+    # shares them too) with one entry per (file, sentence) and looked up by a hash of the
+    # text: the sentence is all a question-time caller knows.
+    def _sentences(self, create: bool = False):
+        if self._sent is None:
+            client = self._connect()
+            if create:
+                self._sent = client.get_or_create_collection(self.sentences_name, metadata={"hnsw:space": "cosine"})
+            else:
+                try:
+                    self._sent = client.get_collection(self.sentences_name)
+                except Exception:
+                    return None
+        return self._sent
+
+    def add_sentences(self, units: list[tuple[str, str]], vectors: list[list[float]]):
+        """Store the vectors of (file, sentence text) units."""
+        col = self._sentences(create=True)
+        for i in range(0, len(units), PAGE):
+            part = units[i:i + PAGE]
+            col.upsert(ids=[sentence_id(src, t) for src, t in part], embeddings=vectors[i:i + PAGE],
+                       metadatas=[{"source": src, "h": text_key(t)} for src, t in part])
+
+    def sentence_ids(self, source: str | None = None) -> dict[str, str]:
+        """Stored sentence-vector ids -> their file, of one file or of all."""
+        col = self._sentences()
+        if col is None:
+            return {}
+        out: dict[str, str] = {}
+        offset = 0
+        where = {"source": source} if source is not None else None
+        while True:
+            page = col.get(where=where, include=["metadatas"], limit=PAGE, offset=offset)
+            if not page["ids"]:
+                return out
+            out.update((i, (m or {}).get("source")) for i, m in zip(page["ids"], page["metadatas"]))
+            offset += len(page["ids"])
+
+    def delete_sentences(self, ids: list[str]):
+        col = self._sentences()
+        if col is None:
+            return
+        for i in range(0, len(ids), PAGE):
+            col.delete(ids=ids[i:i + PAGE])
+
+    def lookup_sentences(self, texts: list[str]) -> dict[str, list[float]]:
+        """The stored vectors of those of `texts` that have one (one read)."""
+        col = self._sentences()
+        if col is None or not texts:
+            return {}
+        by_key = {text_key(t): t for t in texts}
+        out: dict[str, list[float]] = {}
+        keys = list(by_key)
+        for i in range(0, len(keys), PAGE):
+            part = keys[i:i + PAGE]
+            where = {"h": part[0]} if len(part) == 1 else {"h": {"$in": part}}
+            got = col.get(where=where, include=["metadatas", "embeddings"])
+            for meta, vector in zip(got["metadatas"], got["embeddings"]):
+                text = by_key.get((meta or {}).get("h"))
+                if text is not None and text not in out:
+                    out[text] = vector.tolist() if hasattr(vector, "tolist") else list(vector)
+        return out
+
+
 class EmbeddedStore(_ChromaCollection):
     """Chroma on disk in this process (`chroma:DIR`). Read as it stands on disk when it
     connects; `reopen()` reconnects to see what another process wrote since. The writer's
@@ -306,12 +403,13 @@ class EmbeddedStore(_ChromaCollection):
 
     def reopen(self):
         self._col = None
+        self._sent = None
         self._client = None
 
     def lock_path(self) -> Path:
         return self.spec.path / ".newsrag-index.lock"
 
-    def cache_file(self, cache_dir: Path, stem: str) -> Path:
+    def cache_file(self, cache_dir: Path | None, stem: str) -> Path:
         return self.spec.path / f"{stem}-{self.collection_name}.pkl"
 
 
@@ -345,8 +443,8 @@ class ServerStore(_ChromaCollection):
         # the temp folder, not the cache: writers with different NEWSRAG_CACHE must meet at one lock
         return Path(tempfile.gettempdir()) / f"newsrag-index-{self._key()}.lock"
 
-    def cache_file(self, cache_dir: Path, stem: str) -> Path:
-        return Path(cache_dir) / f"{stem}-{self._key()}.pkl"
+    def cache_file(self, cache_dir: Path | None, stem: str) -> Path | None:
+        return None if cache_dir is None else Path(cache_dir) / f"{stem}-{self._key()}.pkl"
 
 
 _CONNECTING = threading.Lock()

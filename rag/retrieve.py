@@ -4,7 +4,9 @@ All three are LangChain retrievers, so they compose with the rest of a chain and
 report to its callbacks (the legs run as children of the hybrid one); they return
 Documents whose metadata carries the chunk's id, offsets, article metadata and the
 leg's score. `Corpus` holds what they share: the store, the embedder and the BM25
-index, reopened when the store's version changes.
+index, reopened when the store's version changes, and the passage-sentence vectors
+the evidence step needs (made by the indexer and read from the store; only a sentence
+the store does not hold is embedded at question time).
 """
 from __future__ import annotations
 
@@ -57,28 +59,35 @@ class Corpus:
         return vector
 
     def warm_sentences(self, max_chunks: int = WARM_MAX_CHUNKS) -> int:
-        """Embed every sentence of a small corpus now, so that no question waits for it."""
-        from index.chunking import sentences
+        """Bring every sentence vector of a small corpus into memory now (read from the store,
+        embedded only where the store has none), so that no question waits for it."""
+        from index.chunking import passage_sentences
 
         index = self.sparse_index()
         if index.n > max_chunks:
             return 0
-        texts = [c.text[s.start:s.end] for c in index.chunks for s in sentences(c.text)]
+        texts = list(dict.fromkeys(t for c in index.chunks for t in passage_sentences(c.text)))
         self.sentence_vectors(texts)
         return len(texts)
 
     def sentence_vectors(self, texts: list[str]) -> list[list[float]]:
-        """Vectors of passage sentences, embedded on first sight and kept (bounded)."""
+        """Vectors of passage sentences: from memory, else from the store (which the indexer
+        filled), else embedded now; kept in memory (bounded) either way."""
         with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._sentence_cache))
+            have = {t: self._sentence_cache[t] for t in texts if t in self._sentence_cache}
+        missing = [t for t in dict.fromkeys(texts) if t not in have]
         if missing:
-            vectors = self.embedder.embed_documents(missing)
+            lookup = getattr(self.store, "lookup_sentences", None)   # a Store without the side collection
+            found = lookup(missing) if lookup is not None else {}
+            rest = [t for t in missing if t not in found]
+            if rest:
+                found.update(zip(rest, self.embedder.embed_documents(rest)))
+            have.update(found)
             with self._lock:
-                self._sentence_cache.update(zip(missing, vectors))
+                self._sentence_cache.update(found)
                 while len(self._sentence_cache) > SENTENCE_MEMO:
                     self._sentence_cache.popitem(last=False)
-        with self._lock:
-            return [self._sentence_cache[t] for t in texts]
+        return [have[t] for t in texts]
 
     def forget(self, *, queries: bool = False, sentences: bool = False):
         """Empty the memo of query vectors and/or of passage-sentence vectors (the bench does,

@@ -102,7 +102,7 @@ def cmd_index(args) -> int:
     s = settings_from(args)
     store = open_store(s.store_spec(), s.collection)
     report = index_folder(s.source_path(), store, MiniLM.shared(), size=s.chunk_size, overlap=s.chunk_overlap,
-                          rebuild=args.rebuild, progress=True, wait=args.wait)
+                          rebuild=args.rebuild, progress=True, wait=args.wait, cache_dir=s.cache_path())
     for skipped in report.skipped:
         print(f"warning: skipped {skipped.source}: {skipped.reason}", file=sys.stderr)
     for note in report.notes:
