@@ -212,8 +212,8 @@ class Engine:
         corpus.follow_writer()
         passages = self._retrieve(standalone.search, query, also=question if standalone.rewritten else None)
         index = corpus.sparse_index()
-        evidence = gather(query, list(passages), index.idf,
-                          corpus.embed_query(fold(standalone.question)), corpus.sentence_vectors)
+        evidence = gather(query, list(passages), index.idf, corpus.embed_query(fold(standalone.question)),
+                          corpus.sentence_vectors, embed_query=corpus.embed_query)
         timings["retrieve"] = _ms(t1)
         yield Retrieved(passages, standalone.question if standalone.rewritten else None)
         base = dict(question=question, passages=passages, llm=self._name_or_extractive(),

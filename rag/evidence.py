@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.chunking import sentences
+from index.chunking import leans_back, sentences
 from index.text import QUESTION_WORDS, STOPWORDS, fold, stem, tokens, words
 
 from .question import Constraint, Context, Query, failed, focus_terms, parse, said_instead
@@ -140,8 +140,6 @@ def coverage(text_terms: set[str], terms: dict[str, float]) -> float:
     return sum(w for t, w in terms.items() if t in text_terms) / total if total else 0.0
 
 
-_PRONOUN_START = re.compile(r"^[\"'\u201c\u2018]?(he|she|they|it|his|her|their|this|that|these|those|such)\b", re.I)
-_LEANS_BACK = re.compile(r"\b(he|she)\b|\b(the|this) (official|minister|envoy|spokesman|spokesperson|source)\b")
 _SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)]*$")
 
 
@@ -170,7 +168,7 @@ def _mentions(unit_terms: set[str], term: str) -> bool:
 
 
 def gather(question: str | Query, passages: list[Passage], idf, question_vector=None, sentence_vectors=None, *,
-           refuse_below: float = 0.65) -> Evidence:
+           refuse_below: float = 0.65, embed_query=None) -> Evidence:
     """Score the sentences of `passages` against `question` and decide whether to refuse.
 
     A unit's score mixes its meaning (cosine of sentence and question vectors, when
@@ -210,7 +208,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
                 continue
             start = sent.start
             # a sentence that leans on the one before ("he said") brings it along
-            if si > 0 and (_PRONOUN_START.match(text) or _LEANS_BACK.search(text)):
+            if si > 0 and leans_back(text):
                 prev = sents[si - 1]
                 before = p.text[prev.start:prev.end]
                 if not INJECTION.search(before) and not _headline_like(before):
@@ -225,7 +223,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         # rather than "... the 2018 Shield final"): what tells the answering sentence apart
         specific = " ".join(w for w in words(q.text) if stem(w) not in topic and not w.isdigit())
         if focus and specific.strip():
-            sv = sentence_vectors([specific])[0]
+            sv = embed_query(fold(specific)) if embed_query is not None else sentence_vectors([specific])[0]
             sims = [0.5 * a + 0.5 * sum(x * y for x, y in zip(v, sv)) for a, v in zip(sims, vectors)]
     else:
         sims = [0.0] * len(candidates)
