@@ -402,7 +402,7 @@ class Engine:
             if checked.dropped:
                 notice = prompts.NOTICE_PARTIAL.format(dropped=checked.dropped)
             fallback = False
-        elif not failed and evidence.units[0].score < FALLBACK_MIN_SCORE:
+        elif not failed and not evidence.compound and evidence.units[0].score < FALLBACK_MIN_SCORE:
             # the model found nothing it could stand behind and the evidence is middling: an
             # honest refusal with the closest passage, not a quotation presented as the answer
             why = ("the LLM said the sources do not answer" if _DECLINED.search(draft)

@@ -75,6 +75,7 @@ class Evidence:
     closest: Unit | None = None  # when refused: the unit nearest to an answer, which does not answer
     near_miss: bool = False      # refused because the evidence is about another year, edition, person
     query: Query | None = None
+    compound: bool = False       # a question of several parts: its scores are diluted, weakness proves less
 
 
 def answer_type(question: str) -> str | None:
@@ -162,6 +163,9 @@ ON_TOPIC = 0.5           # a sentence holding this share of the question's terms
 REQUIRED_TYPES = ("number", "date", "age", "money")   # asked for and in no unit that may answer: refuse
 
 
+_CLAUSES = re.compile(r"\?\s+|[,;]\s*(?:and|but|also|plus)\s+|\.\s+")
+
+
 def _mentions(unit_terms: set[str], term: str) -> bool:
     """The unit holds the term, or a word sharing its first five letters ("refereed"/"referee")."""
     return term in unit_terms or (len(term) >= 5 and any(t[:5] == term[:5] for t in unit_terms))
@@ -219,6 +223,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
     if question_vector is not None and sentence_vectors is not None and candidates:
         vectors = sentence_vectors([c[3] for c in candidates])
         sims = [sum(a * b for a, b in zip(v, question_vector)) for v in vectors]
+        whole = max(sims)
         # the question without the words every passage shares ("How many people attended"
         # rather than "... the 2018 Shield final"): what tells the answering sentence apart
         specific = " ".join(w for w in words(q.text) if stem(w) not in topic and not w.isdigit())
@@ -227,6 +232,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             sims = [0.5 * a + 0.5 * sum(x * y for x, y in zip(v, sv)) for a, v in zip(sims, vectors)]
     else:
         sims = [0.0] * len(candidates)
+        whole = 0.0
     units: list[Unit] = []
     for (pi, start, end, span), sim in zip(candidates, sims):
         p = passages[pi]
@@ -245,10 +251,12 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         units.append(Unit(pi, p.source, p.start + start, p.start + end, span, score, cov, typed, missed, sim))
     units.sort(key=lambda u: -u.score)
     answering = [u for u in units if not u.failed]
-    best_sim = max(sims, default=0.0)
+    best_sim = whole     # the off-topic test reads the whole question's meaning
+    parts = [set(map(stem, words(fold(c)))) for c in _CLAUSES.split(q.text) if words(c)] or [set()]
 
     def out(refuse: bool, reason: str, closest: Unit | None = None, near: bool = False) -> Evidence:
-        return Evidence(answering, best_cov, kind, terms, refuse, reason, closest if refuse else None, near, q)
+        return Evidence(answering, best_cov, kind, terms, refuse, reason, closest if refuse else None, near, q,
+                        len(parts) > 1)
 
     if not terms:
         return out(True, "the question has no terms to look for")
@@ -267,7 +275,10 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         why = f"no passage is about {miss.describe()}" + (f"; the closest is about {instead}" if instead else "")
         return out(True, why, closest, near=True)
     if q.shape != "summary":
-        if focus and not any(u.meaning >= MEANING_ALONE for u in answering):
+        # a question of several parts ("Who led X, and which folder do you use?") is answered
+        # for the part that asks nothing the passages lack
+        whole_part_plain = any(not (focus & part) for part in parts)
+        if focus and not whole_part_plain and not any(u.meaning >= MEANING_ALONE for u in answering):
             if not any(_mentions(set(tokens(u.text)), t) for u in answering for t in focus):
                 shown = [w for w in q.asked if stem(w) in focus]
                 return out(True, f"the passages found don't mention {' or '.join(shown[:3]) or 'what is asked'}",
@@ -275,7 +286,8 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         if kind in REQUIRED_TYPES and not any(u.has_type for u in answering):
             what = {"number": "a number", "date": "a date", "age": "an age", "money": "a sum of money"}[kind]
             return out(True, f"asks for {what}; no passage found states one", answering[0] if answering else None)
-        if answering and answering[0].score < MIN_ANSWER_SCORE:
+        # (the score of a question of several parts is diluted by the parts a sentence does not answer)
+        if answering and answering[0].score < MIN_ANSWER_SCORE and len(parts) == 1:
             return out(True, f"the best passage matches weakly (score {answering[0].score:.2f})", answering[0])
     if not answering:
         return out(True, "no passage may answer", units[0] if units else None)
