@@ -74,6 +74,7 @@ _LOWER_PEOPLE = (
                r"thank|do|react|respond)\b"),
     re.compile(r"\b(?P<name>[a-z][\w-]+)['\u2019]s\s+(?:job|role|position|title|name|age|party|team|side)\b"),
 )
+_INTERJECTIONS = frozenset("yes no yeah however meanwhile still instead also well sure ok okay right".split())
 _PLACE_PREPS = frozenset("in at from near inside outside".split())
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _TIME = re.compile(rf"\b(?:(?:the night of |the evening of |the morning of )?(?:{_MONTHS})\s+\d{{1,2}}(?:,?\s+\d{{4}})?"
@@ -189,6 +190,9 @@ def entities(text: str, turn: int = 0, said_in: str = "question") -> list[Entity
                   for m in _TIME.finditer(clause)]
         found += [(text.find(clause) + toks[i].start() if i < len(toks) else 0, e)
                   for i, e in _read_tokens([t.group() for t in toks], turn, said_in, ctx)]
+    for m in re.finditer(r"[\"\u201c]([A-Z][^\"\u201d]{1,40})[\"\u201d]", text):
+        if len(m.group(1).split()) <= 5:           # a quoted title: "Windfall", "Paper Harbour"
+            found.append((m.start(), Entity(m.group(1), THING, turn, said_in, tuple(words(text)))))
     if said_in == "question":       # people typed in lower case: "who is kyslytsya", "what did kellogg say"
         for pat in _LOWER_PEOPLE:
             for m in pat.finditer(text):
@@ -211,7 +215,7 @@ def _read_tokens(toks: list[str], turn: int, said_in: str, ctx) -> list[tuple[in
         t = toks[i]
         low = _bare(t).lower()
         start_of_sentence = i == 0 or toks[i - 1] in ".!?:\"\u201c"
-        if _cap(t) and not (start_of_sentence and low in STOPWORDS | QUESTION_WORDS):
+        if _cap(t) and not (start_of_sentence and low in STOPWORDS | QUESTION_WORDS | _INTERJECTIONS):
             j = i
             while j < n and (_cap(toks[j]) or (toks[j][:1].isdigit() and j > i)) and j - i < 6:
                 j += 1
@@ -265,6 +269,8 @@ def _proper(span, before, after, start_of_sentence, turn, said_in, ctx) -> Entit
             return Entity(text, GROUP, turn, said_in, ctx)
         return None
     if last in _EVENT_HEADS or (len(words_) > 1 and words_[-2].lower() in _EVENT_HEADS and after[:1].isdigit()):
+        if before and re.fullmatch(r"\d+(?:st|nd|rd|th)|(?:1[89]|20)\d\d", before[-1]):
+            text = f"{before[-1]} {text}"           # "the 44th Corriven Music Awards", "the 2023 final"
         return Entity(text, EVENT, turn, said_in, ctx)
     if last in _PLACE_HEADS or (prev and (prev[-1] in _PLACE_PREPS or (prev[-1] == "the" and len(prev) > 1
                                                                         and prev[-2] in _PLACE_PREPS)
@@ -275,7 +281,7 @@ def _proper(span, before, after, start_of_sentence, turn, said_in, ctx) -> Entit
         return Entity(text, GROUP, turn, said_in, ctx)
     if any(ch.isdigit() for ch in text):
         return Entity(text, THING, turn, said_in, ctx)
-    if titled or 2 <= len(words_) <= 3 or _SPEECH.match(after.lower()):
+    if titled or (2 <= len(words_) <= 3 and not (prev and prev[-1] == "the")) or _SPEECH.match(after.lower()):
         return Entity(text, PERSON, turn, said_in, ctx)
     return Entity(text, NAME, turn, said_in, ctx)
 
@@ -413,18 +419,20 @@ class Conversation:
             wh = m.group(1).lower()
             kinds = (PERSON, NAME, GROUP) if wh in ("who", "whom", "whose") else (THING, EVENT, PERSON, GROUP, PLACE,
                                                                                NAME, TIME)
-            if wh in ("what", "which") and asked and not re.match(r"^\s*(?:and\s+)?(what|which)\s+(is|was|are|were)?"
+            asks_thing = re.match(r"^\s*(?:and\s+)?(?:which|what)\s+(?!(?:did|does|do|is|was|are|were|has|have|had|will|"
+                                  r"would|can|could)\b)[a-z]+", question, re.I)
+            if wh in ("what", "which") and asked and not asks_thing and not re.match(r"^\s*(?:and\s+)?(what|which)\s+(is|was|are|were)?"
                                                                   r"\s*(the\s+)?(name|one)\b", question, re.I):
                 # "What did Trump say...?" is about Trump; "what was the result?" about the answer's thing
                 if any(e.kind in (PERSON, NAME, GROUP) for e in asked):
-                    return tuple(asked) + tuple(answered)
+                    return _named_first(asked, answered)
             qualifiers = [w for w in words(" ".join(re.findall(r"\b[A-Z\u0130][\w'\u2019-]*", question)))
                           if w not in STOPWORDS | QUESTION_WORDS]
             fitting = [e for e in answered if e.kind in kinds]
             rest = [e for e in answered if e.kind not in kinds]
             ranked = sorted(fitting, key=lambda e: -_matches(qualifiers, e.context))
-            return tuple(ranked) + tuple(rest) + tuple(asked)
-        return tuple(asked) + tuple(answered)
+            return tuple(ranked) + tuple(asked) + tuple(rest)
+        return _named_first(asked, answered)
 
     def candidates(self, wanted: list[str]) -> list[list[Entity]]:
         """Entities that fit, latest turn first; within a turn, what the turn was about first."""
@@ -458,11 +466,14 @@ class Conversation:
         ellipsis = self._ellipsis(q)
         if ellipsis is not None:
             text, put = ellipsis
+        text, more = self._relative(text)
+        put += more
+        relative = bool(more)
         text, more = self._other(text)
         put += more
         text, more = self._definite(text)
         put += more
-        text, more, ambiguous = self._pronouns(text)
+        text, more, ambiguous = self._pronouns(text, there=not relative)
         put += more
         if ambiguous:
             a, b = ambiguous[0], ambiguous[1]
@@ -478,11 +489,41 @@ class Conversation:
                             if fold(w) not in STOPWORDS | QUESTION_WORDS)]
             return Standalone(f"{q} (following: {last.resolved})", f"{q} {' '.join(put)}", True, "rules",
                               resolved=tuple(put))
-        if not put:
+        if not put and ellipsis is None:
             return Standalone(q, q, False, "as asked")
-        extra = [p for p in put if fold(p) not in fold(text)]
+        put += self._described(put)
+        extra = [p for p in dict.fromkeys(put) if fold(p) not in fold(text)]
         search = " ".join([text] + extra)
         return Standalone(text, search, True, "rules", resolved=tuple(dict.fromkeys(put)))
+
+    def _described(self, put: list[str]) -> list[str]:
+        """A vague event or thing ("the meeting") is searched with the names of the turn that
+        brought it up ("And who chaired the meeting?" - "Hakan Fidan"), which say which one."""
+        more = []
+        for text in put:
+            e = next((e for e in self.entities if e.text == text), None)      # where it was first said
+            if e is None or e.kind not in (EVENT, THING) or e.text[:1].isupper():
+                continue
+            first = self.turns[e.turn].about[:1]
+            more += [a.text for a in first if a.text[:1].isupper() and a.key != e.key
+                     and a.kind in (PERSON, GROUP, NAME)]
+        return more
+
+    def _relative(self, text: str):
+        """"the following season", "a year later", "the edition before that": the year, the
+        edition or the model number last spoken of, moved by one."""
+        m = _RELATIVE.search(text)
+        if not m:
+            return text, []
+        phrase = m.group(0)
+        for t in reversed(self.turns):
+            for source in (t.resolved, t.answer):
+                moved = _shift(source, phrase)
+                if moved != source:
+                    new = _changed(source, moved)
+                    if new:
+                        return text[:m.start()] + new + text[m.end():], [new]
+        return text, []
 
     def _choose(self, q: str, options: tuple[Entity, ...]):
         """The answer to "Do you mean A or B?": a name, an ordinal, or a word of its clause."""
@@ -526,6 +567,11 @@ class Conversation:
                     text = re.sub(re.escape(old.text), new_text, prev, count=1)
                     if text != prev:
                         return text, [e.text]
+        when = re.search(r"\s+(?:at the (?:start|end|beginning|opening|close)|when [^?]+|after (?:the )?\w+|"
+                         r"before (?:the )?\w+|afterwards|later|earlier|first|then)\s*\??\s*$", prev, re.I)
+        if when and re.fullmatch(r"(?:afterwards|after that|later|earlier|before that|before|then|at the end|"
+                                 r"at the start|at first|first|in the end)", frag, re.I):
+            return f"{prev[:when.start()]} {frag}?", [frag]
         return f"{prev.rstrip(' ?.!')}: {frag}?", [frag]
 
     def _other(self, text: str):
@@ -567,12 +613,14 @@ class Conversation:
                 break
         return text, put
 
-    def _pronouns(self, text: str):
+    def _pronouns(self, text: str, there: bool = True):
         put, ambiguous = [], []
         out, pos = [], 0
         done: dict[str, Entity] = {}
         for m in _PRONOUN.finditer(text):
             p = m.group(1)
+            if p.lower() == "there" and not there:
+                continue
             if p.lower() == "it" and re.search(r"\b(said|say|says|told|tell|mean|meant)\s+$", text[:m.start()],
                                                re.I):
                 continue                                  # "when he said it": what was said
@@ -631,7 +679,8 @@ class Conversation:
                                               "evening") else EVENT
         for row in self.candidates(["time"] if kind == TIME else ["event"]):
             e = row[0]
-            return text[:m.start()] + (f"on {e.text}" if kind == TIME else e.text) + text[m.end():], [e.text]
+            prep = "in" if _YEAR.fullmatch(e.text) or re.fullmatch(rf"(?:{_MONTHS})\s+\d{{4}}", e.text) else "on"
+            return text[:m.start()] + (f"{prep} {e.text}" if kind == TIME else e.text) + text[m.end():], [e.text]
         return text, []
 
     def _said_that(self, text: str):
@@ -653,7 +702,41 @@ class Conversation:
                 break
         if not said:
             return text, []
-        return f"{text[:m.start()]}{m.group(1)} \"{said.strip()}\"?", [said.strip()]
+        if re.match(r"^\s*(?:and\s+|so\s+)?who\b", text, re.I):
+            return f"{text[:m.start()]}{m.group(1)} \"{said.strip()}\"?", [said.strip()]
+        return text, [said.strip()]
+
+
+def _named_first(asked, answered) -> tuple[Entity, ...]:
+    """The question's entities, then the answer's; but when the question names a person only by
+    role ("the CEO") and the answer gives a name, the name stands first."""
+    people = [e for e in asked if e.kind == PERSON]
+    named = [e for e in answered if e.kind == PERSON and not e.text.lower().startswith(("the ", "a "))
+             and "'s " not in e.text]
+    if people and people[0].text.lower().startswith(("the ", "a ")) or (people and "'s " in people[0].text):
+        if named:
+            return (named[0],) + tuple(asked) + tuple(e for e in answered if e is not named[0])
+    return tuple(asked) + tuple(answered)
+
+
+def _changed(before: str, after: str) -> str:
+    """The phrase around what `_shift` moved: "2018", "the 14th edition of the Kestrel Bay
+    Film Festival", "Corvid 4"."""
+    i = next((k for k, (a, b) in enumerate(zip(before, after)) if a != b), None)
+    if i is None:
+        return ""
+    start = i
+    while start and after[start - 1].isdigit():
+        start -= 1
+    m = re.match(r"(\d+)(st|nd|rd|th)?(\s+(?:edition|season|round|series)(?:\s+of\s+(?:the\s+)?(?:[A-Z][\w'-]*\s*)+)?)?",
+                 after[start:])
+    word = re.search(r"([A-Z][\w-]*\s+)$", after[:start])
+    phrase = m.group(0).strip() if m else ""
+    if m and m.group(2):
+        return f"the {phrase}"
+    if _YEAR.fullmatch(phrase):
+        return f"in {phrase}"
+    return (word.group(1) if word else "") + phrase
 
 
 def _shape(e: Entity) -> tuple:
@@ -687,6 +770,9 @@ def _content(q: str) -> int:
     return len([w for w in words(q) if w not in STOPWORDS and w not in QUESTION_WORDS])
 
 
+_RELATIVE = re.compile(r"\b(?:the|a)\s+(?:following|next|previous|preceding)\s+(?:season|year|edition|model|version|"
+                       r"one)\b|\b(?:a|one)\s+(?:year|season)\s+(?:later|earlier|before|after)\b|\bthe\s+(?:year|season|"
+                       r"edition|model|one)\s+(?:after|before)\s+(?:that|it)\b|\bthe\s+year\s+after\b", re.I)
 _ORD = re.compile(r"\b(\d{1,3})(st|nd|rd|th)\b")
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _MODEL = re.compile(r"\b([A-Z][\w-]*\s+)(\d{1,3})\b")
