@@ -19,12 +19,14 @@ conversation (`accept_rewrite`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
 from index.text import QUESTION_WORDS, STOPWORDS, fold, words
 
 from .markers import strip_markers
 
+TURNS_READ = 8           # the last exchanges read into the state: a conversation's thread, not its archive
+TURN_CHARS = 2000        # of each turn's text (an answer is at most a few sentences)
 PERSON, GROUP, PLACE, EVENT, THING, TIME, NAME = "person", "group", "place", "event", "thing", "time", "name"
 
 # Words that stand before a name and say the name is a person's.
@@ -90,6 +92,8 @@ _PRONOUN = re.compile(r"\b(he|him|his|she|her|hers|they|them|their|theirs|it|its
                       r"many|more|much)\b)", re.I)
 _DEMONSTRATIVE = re.compile(r"\b(that|this|those|these)\s+(day|night|year|time|week|month|morning|evening|season)\b",
                             re.I)
+_THOSE = re.compile(r"\b(?:that|this|those|these)\s+(?:%s)\b" % "|".join(sorted(
+    _ROLE_NOUNS | _EVENT_NOUNS | _GROUP_NOUNS | _PLACE_NOUNS)), re.I)
 _OTHER = re.compile(r"\bthe other (side|one|delegation|team|party|candidate|club|company)\b", re.I)
 _ONE = re.compile(r"\bthe ([a-z]+) one\b", re.I)
 _SAID_THAT = re.compile(r"\b(said|say|says|saying|mean|meant|means|told)\s+(that|this|it)\s*[?.!]?$", re.I)
@@ -183,12 +187,13 @@ def _clauses(text: str) -> list[str]:
 def entities(text: str, turn: int = 0, said_in: str = "question") -> list[Entity]:
     """The entities `text` mentions, in order, each with a guessed kind."""
     found: list[tuple[int, Entity]] = []
+    at = 0
     for clause in _clauses(text):
+        at = text.find(clause, at)
         ctx = tuple(words(clause))
         toks = [m for m in _TOKEN.finditer(clause)]
-        found += [(m.start() + text.find(clause), Entity(m.group(), TIME, turn, said_in, ctx))
-                  for m in _TIME.finditer(clause)]
-        found += [(text.find(clause) + toks[i].start() if i < len(toks) else 0, e)
+        found += [(at + m.start(), Entity(m.group(), TIME, turn, said_in, ctx)) for m in _TIME.finditer(clause)]
+        found += [(at + toks[i].start() if i < len(toks) else at, e)
                   for i, e in _read_tokens([t.group() for t in toks], turn, said_in, ctx)]
     for m in re.finditer(r"[\"\u201c]([A-Z][^\"\u201d]{1,40})[\"\u201d]", text):
         if len(m.group(1).split()) <= 5:           # a quoted title: "Windfall", "Paper Harbour"
@@ -224,7 +229,8 @@ def _read_tokens(toks: list[str], turn: int, said_in: str, ctx) -> list[tuple[in
             span = toks[i:j]
             e = _proper(span, toks[max(0, i - 2):i], toks[j] if j < n else "", start_of_sentence, turn, said_in, ctx)
             if e:
-                out.append((i, e))
+                # the words near the name say which one it is: "a Russian team headed by ... Medinsky"
+                out.append((i, replace(e, context=tuple(words(" ".join(toks[max(0, i - 8):j + 3]))))))
             i = j
             continue
         if low in ("the", "a", "an", "this", "that", "those", "these", "many") or t.endswith(("'s", "\u2019s")):
@@ -373,7 +379,8 @@ class Conversation:
     def from_history(cls, history) -> "Conversation":
         conv = cls([])
         pending = None
-        for role, text in normalize_history(history):
+        turns = normalize_history(history)[-2 * TURNS_READ:]
+        for role, text in ((r, t[:TURN_CHARS]) for r, t in turns):
             if role == "user":
                 if pending is not None:
                     conv.add(pending, "")
@@ -483,8 +490,11 @@ class Conversation:
         put += more
         text, more = self._said_that(text)
         put += more
-        if not put and _content(q) < 2 and ellipsis is None:
-            # too little of its own to search for ("for what day?"): the previous question's subject rides along
+        unresolved = bool(_PRONOUN.search(text) or _DEMONSTRATIVE.search(text) or _THOSE.search(text)
+                          or _OTHER.search(text))
+        if not put and (_content(q) < 2 or unresolved) and ellipsis is None:
+            # too little of its own to search for ("for what day?"), or a reference found nowhere
+            # ("those talks" when none were spoken of): the previous question's words ride along
             put = [" ".join(w for w in re.findall(r"[\w'\u2019-]+", last.resolved)
                             if fold(w) not in STOPWORDS | QUESTION_WORDS)]
             return Standalone(f"{q} (following: {last.resolved})", f"{q} {' '.join(put)}", True, "rules",
@@ -599,13 +609,15 @@ class Conversation:
                     text = text[:m.start()] + f"the {m.group(1)} {head}" + text[m.end():]
                     put.append(f"{m.group(1)} {head}")
                     break
-        for m in re.finditer(r"\bthe ([a-z]+)\b", text):
+        for m in re.finditer(r"\b(?:the|that|this|those|these) ([a-z]+)\b", text):
             noun = m.group(1).lower()
             if noun not in _ROLE_NOUNS | _EVENT_NOUNS | _GROUP_NOUNS or noun in _NOT_HEADS:
                 continue
+            pointing = m.group(0).split()[0].lower() != "the"      # "those talks": the ones spoken of
             for e in reversed(self.entities):
                 ws = e.text.split()
-                if len(ws) > 1 and _bare(ws[-1]).lower() == noun and ws[0].lower() != "the" and e.kind != TIME:
+                if _bare(ws[-1]).lower() == noun and e.kind != TIME and (pointing or (len(ws) > 1
+                                                                                       and ws[0].lower() != "the")):
                     text = text[:m.start()] + e.text + text[m.end():]
                     put.append(e.text)
                     break
