@@ -49,11 +49,11 @@ _EVENT_NOUNS = frozenset("""
 talks meeting meetings match game final semifinal summit ceremony conference election vote referendum race
 festival awards award edition season tournament cup shield championship league concert show session negotiations
 exchange swap deal agreement ceasefire war invasion visit trip call interview debate hearing trial launch
-release merger takeover strike protest attack quarter campaign inauguration premiere screening
+release merger takeover strike opening count protest attack quarter campaign inauguration premiere screening
 """.split())
 _GROUP_NOUNS = frozenset("""
 delegation delegations team teams side sides government party club company firm board committee jury council
-ministry agency union alliance army officials members players fans voters crowd band group coalition
+ministry agency union alliance army commission authority court parliament senate assembly police officials members players fans voters crowd band group coalition
 """.split())
 _PLACE_NOUNS = frozenset("""
 palace city room venue stadium arena hall capital country town village square park building hotel airport
@@ -275,6 +275,8 @@ def _proper(span, before, after, start_of_sentence, turn, said_in, ctx) -> Entit
             return Entity(text, GROUP, turn, said_in, ctx)
         return None
     if last in _EVENT_HEADS or (len(words_) > 1 and words_[-2].lower() in _EVENT_HEADS and after[:1].isdigit()):
+        if after.lower() in _EVENT_NOUNS:
+            text = f"{text} {after.lower()}"           # "the Harbour Cup final"
         if before and re.fullmatch(r"\d+(?:st|nd|rd|th)|(?:1[89]|20)\d\d", before[-1]):
             text = f"{before[-1]} {text}"           # "the 44th Corriven Music Awards", "the 2023 final"
         return Entity(text, EVENT, turn, said_in, ctx)
@@ -282,6 +284,9 @@ def _proper(span, before, after, start_of_sentence, turn, said_in, ctx) -> Entit
                                                                         and prev[-2] in _PLACE_PREPS)
                                           or (prev[-1] == "to" and len(prev) > 1 and _MOTION.match(prev[-2])))):
         return Entity(text, PLACE, turn, said_in, ctx)
+    if titled or _SPEECH.match(after.lower()):
+        if len(words_) <= 3 and not any(ch.isdigit() for ch in text) and last not in _ORG_HEADS | _PLACE_HEADS:
+            return Entity(text, PERSON, turn, said_in, ctx)     # "Mayor Tom Reyes": a title makes a person
     if last in _ORG_HEADS or (len(words_) > 1 and _plural(words_[-1])) or (len(words_) == 1 and _plural(text)
                                                                          and _demonym(text[:-1])):
         return Entity(text, GROUP, turn, said_in, ctx)
@@ -301,8 +306,12 @@ def _common(rest, det, turn, said_in, ctx, owner="") -> Entity | None:
         if not re.match(r"[^\W\d_]", w) or (lw in STOPWORDS and lw != "other") or lw in QUESTION_WORDS:
             break
         phrase.append(w)
-        if lw in _ROLE_NOUNS | _EVENT_NOUNS | _GROUP_NOUNS | _PLACE_NOUNS or w.endswith(("'s", "\u2019s")):
+        if w.endswith(("'s", "\u2019s")):
             break
+    known = [k for k, w in enumerate(phrase) if _bare(w).lower() in _ROLE_NOUNS | _EVENT_NOUNS | _GROUP_NOUNS
+             | _PLACE_NOUNS]
+    if known:                       # "the club spokesman": the last noun that names a kind is the head
+        phrase = phrase[:known[-1] + 1]
     if not phrase:
         return None
     phrase[-1] = _bare(phrase[-1])
@@ -404,9 +413,9 @@ class Conversation:
         answered = tuple(entities(answer, n, "answer"))
         clarifying = ()
         if _CLARIFY.match(answer):
-            clarifying = tuple(e for e in answered if e.kind in (PERSON, NAME))
             older = [e for t in self.turns for e in t.answered + t.asked]
-            clarifying = tuple(next((o for o in reversed(older) if o.key == c.key), c) for c in clarifying)
+            clarifying = tuple(next((o for o in reversed(older) if o.key == c.key), c) for c in answered)
+            clarifying = tuple(e for e in clarifying if e.kind in (PERSON, NAME))
             answered = ()
         about = self._about(st.question, asked, answered)
         turn = Turn(question, st.question, answer, asked, answered, about, clarifying)
@@ -541,7 +550,7 @@ class Conversation:
         first, rest = parts[0], (parts[1] if len(parts) > 1 else "")
         sel = [w for w in words(first) if w not in STOPWORDS and w != "one"]
         for w in sel:
-            if w in _ORDINALS and abs(_ORDINALS[w]) < len(options) + 1:
+            if w in _ORDINALS and -len(options) <= _ORDINALS[w] < len(options):
                 return options[_ORDINALS[w]], rest.strip()
         scores = [(sum(_shares(s, k) for s in sel for k in words(o.text)) * 10 + _matches(sel, o.context), i)
                   for i, o in enumerate(options)]
@@ -664,6 +673,8 @@ class Conversation:
 
     def _pick(self, wanted: list[str], pronoun: str):
         rows = self.candidates(wanted)
+        if wanted[0] == "event":
+            rows = self.candidates(["event"])[:1] or rows     # "where did it take place?": an event first
         if not rows:
             if wanted[0] == "person":        # no name seen: lean on the previous question's words
                 prev = self.turns[-1]
