@@ -94,6 +94,9 @@ _DEMONSTRATIVE = re.compile(r"\b(that|this|those|these)\s+(day|night|year|time|w
                             re.I)
 _THOSE = re.compile(r"\b(?:that|this|those|these)\s+(?:%s)\b" % "|".join(sorted(
     _ROLE_NOUNS | _EVENT_NOUNS | _GROUP_NOUNS | _PLACE_NOUNS)), re.I)
+_NEW_TOPIC = re.compile(r"^\s*(?:(?:a\s+)?(?:different|new|another|other|unrelated|separate)\s+(?:question|topic|"
+                        r"subject)|(?:changing|change of|switching)\s+(?:the\s+)?(?:subject|topic)|on another note|"
+                        r"by the way|btw)\s*[:,.;!-]*\s*", re.I)
 _OTHER = re.compile(r"\bthe other (side|one|delegation|team|party|candidate|club|company)\b", re.I)
 _ONE = re.compile(r"\bthe ([a-z]+) one\b", re.I)
 _SAID_THAT = re.compile(r"\b(said|say|says|saying|mean|meant|means|told)\s+(that|this|it)\s*[?.!]?$", re.I)
@@ -470,6 +473,10 @@ class Conversation:
         q = question.strip()
         if not self.turns:
             return Standalone(q, q, False, "as asked")
+        fresh = _NEW_TOPIC.match(q)
+        if fresh and q[fresh.end():].strip():           # "Different question: ...": nothing carried over
+            rest = q[fresh.end():].strip()
+            return Standalone(rest, rest, True, "rules")
         last = self.turns[-1]
         if last.clarifying:
             chosen, rest = self._choose(q, last.clarifying)
@@ -625,8 +632,8 @@ class Conversation:
             pointing = m.group(0).split()[0].lower() != "the"      # "those talks": the ones spoken of
             for e in reversed(self.entities):
                 ws = e.text.split()
-                if _bare(ws[-1]).lower() == noun and e.kind != TIME and (pointing or (len(ws) > 1
-                                                                                       and ws[0].lower() != "the")):
+                fuller = len([w for w in ws if w.lower() != "the"]) > 1
+                if _bare(ws[-1]).lower() == noun and e.kind != TIME and (pointing or fuller):
                     text = text[:m.start()] + e.text + text[m.end():]
                     put.append(e.text)
                     break

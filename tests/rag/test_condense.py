@@ -134,6 +134,12 @@ def test_a_question_naming_its_own_subject_is_a_new_topic(history):
     assert st == Standalone(q, q, False, "as asked")
 
 
+def test_a_said_change_of_subject_drops_the_preamble():
+    st = by_rules("Different question: who won the Varley regional election?", RESULTS)
+    assert st.search == st.question == "who won the Varley regional election?"
+    assert "Brightwell" not in st.search
+
+
 def test_a_question_too_short_to_stand_leans_on_the_last():
     st = by_rules("for what day?", [("user", "When did the league announce the new cup?"),
                                     ("assistant", "On March 3 [1].")])
