@@ -53,7 +53,8 @@ release merger takeover strike opening count protest attack quarter campaign ina
 """.split())
 _GROUP_NOUNS = frozenset("""
 delegation delegations team teams side sides government party club company firm board committee jury council
-ministry agency union alliance army commission authority court parliament senate assembly police officials members players fans voters crowd band group coalition
+ministry agency union alliance army commission authority court parliament senate assembly police
+officials members players fans voters crowd band group coalition
 """.split())
 _PLACE_NOUNS = frozenset("""
 palace city room venue stadium arena hall capital country town village square park building hotel airport
@@ -88,7 +89,8 @@ _SPEECH = re.compile(r"^(said|says|say|told|tells|called|calls|thanked|wants|wan
 _PERSON_PRONOUNS = {"he": "", "him": "", "she": "", "her": "", "his": "'s", "hers": "'s", "himself": "", "herself": ""}
 _GROUP_PRONOUNS = {"they": "", "them": "", "their": "'s", "theirs": "'s", "themselves": ""}
 _THING_PRONOUNS = {"it": "", "its": "'s", "itself": ""}
-_PRONOUN = re.compile(r"\b(he|him|his|she|her|hers|they|them|their|theirs|it|its(?! kind)|there)\b(?!\s+(?:is|are|was|were|be|been|has|have|had)\b\s+(?:a|an|any|no|some|"
+_PRONOUN = re.compile(r"\b(he|him|his|she|her|hers|they|them|their|theirs|it|its(?! kind)|there)\b"
+                      r"(?!\s+(?:is|are|was|were|be|been|has|have|had)\b\s+(?:a|an|any|no|some|"
                       r"many|more|much)\b)", re.I)
 _DEMONSTRATIVE = re.compile(r"\b(that|this|those|these)\s+(day|night|year|time|week|month|morning|evening|season)\b",
                             re.I)
@@ -166,7 +168,7 @@ def normalize_history(history) -> list[tuple[str, str]]:
 
 # -- reading entities -------------------------------------------------------------------------
 def _cap(tok: str) -> bool:
-    return tok[:1].isupper() or (tok[:1].isdigit() and False)
+    return tok[:1].isupper()
 
 
 def _plural(word: str) -> bool:
@@ -315,6 +317,9 @@ def _common(rest, det, turn, said_in, ctx, owner="") -> Entity | None:
              | _PLACE_NOUNS]
     if known:                       # "the club spokesman": the last noun that names a kind is the head
         phrase = phrase[:known[-1] + 1]
+    else:                           # "the prisoners come home": a plural ends the phrase
+        plural = [k for k, w in enumerate(phrase) if _plural(_bare(w))]
+        phrase = phrase[:plural[0] + 1] if plural else phrase[:2]
     if not phrase:
         return None
     phrase[-1] = _bare(phrase[-1])
@@ -438,10 +443,11 @@ class Conversation:
             wh = m.group(1).lower()
             kinds = (PERSON, NAME, GROUP) if wh in ("who", "whom", "whose") else (THING, EVENT, PERSON, GROUP, PLACE,
                                                                                NAME, TIME)
-            asks_thing = re.match(r"^\s*(?:and\s+)?(?:which|what)\s+(?!(?:did|does|do|is|was|are|were|has|have|had|will|"
-                                  r"would|can|could)\b)[a-z]+", question, re.I)
-            if wh in ("what", "which") and asked and not asks_thing and not re.match(r"^\s*(?:and\s+)?(what|which)\s+(is|was|are|were)?"
-                                                                  r"\s*(the\s+)?(name|one)\b", question, re.I):
+            asks_thing = re.match(r"^\s*(?:and\s+)?(?:which|what)\s+(?!(?:did|does|do|is|was|are|were|has|have|"
+                                  r"had|will|would|can|could)\b)[a-z]+", question, re.I)
+            names_one = re.match(r"^\s*(?:and\s+)?(what|which)\s+(is|was|are|were)?\s*(the\s+)?(name|one)\b", question,
+                                 re.I)
+            if wh in ("what", "which") and asked and not asks_thing and not names_one:
                 # "What did Trump say...?" is about Trump; "what was the result?" about the answer's thing
                 if any(e.kind in (PERSON, NAME, GROUP) for e in asked):
                     return _named_first(asked, answered)
@@ -672,6 +678,9 @@ class Conversation:
                 rep = f"{e.text}'s"
             else:
                 rep = e.text + (suffix if not e.text.endswith("s") or suffix != "'s" else "'")
+                bare_plural = e.kind != PERSON and e.text[:1].islower() and _plural(e.text.split()[-1])
+                if bare_plural and "'" not in e.text and e.text.split()[0] not in ("the", "a", "an"):
+                    rep = "the " + rep                  # "how many of them" -> "how many of the prisoners"
             out.append(text[pos:m.start()] + rep)
             pos = m.end()
             put.append(e.text)
@@ -758,8 +767,8 @@ def _changed(before: str, after: str) -> str:
     start = i
     while start and after[start - 1].isdigit():
         start -= 1
-    m = re.match(r"(\d+)(st|nd|rd|th)?(\s+(?:edition|season|round|series)(?:\s+of\s+(?:the\s+)?(?:[A-Z][\w'-]*\s*)+)?)?",
-                 after[start:])
+    m = re.match(r"(\d+)(st|nd|rd|th)?(\s+(?:edition|season|round|series)"
+                 r"(?:\s+of\s+(?:the\s+)?(?:[A-Z][\w'-]*\s*)+)?)?", after[start:])
     word = re.search(r"([A-Z][\w-]*\s+)$", after[:start])
     phrase = m.group(0).strip() if m else ""
     if m and m.group(2):
@@ -800,9 +809,10 @@ def _content(q: str) -> int:
     return len([w for w in words(q) if w not in STOPWORDS and w not in QUESTION_WORDS])
 
 
-_RELATIVE = re.compile(r"\b(?:the|a)\s+(?:following|next|previous|preceding)\s+(?:season|year|edition|model|version|"
-                       r"one)\b|\b(?:a|one)\s+(?:year|season)\s+(?:later|earlier|before|after)\b|\bthe\s+(?:year|season|"
-                       r"edition|model|one)\s+(?:after|before)\s+(?:that|it)\b|\bthe\s+year\s+after\b", re.I)
+_RELATIVE = re.compile(r"\b(?:the|a)\s+(?:following|next|previous|preceding)\s+(?:season|year|edition|model|"
+                       r"version|one)\b|\b(?:a|one)\s+(?:year|season)\s+(?:later|earlier|before|after)\b|"
+                       r"\bthe\s+(?:year|season|edition|model|one)\s+(?:after|before)\s+(?:that|it)\b|"
+                       r"\bthe\s+year\s+after\b", re.I)
 _ORD = re.compile(r"\b(\d{1,3})(st|nd|rd|th)\b")
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _MODEL = re.compile(r"\b([A-Z][\w-]*\s+)(\d{1,3})\b")

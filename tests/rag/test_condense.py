@@ -11,7 +11,8 @@ from rag.condense import (EVENT, GROUP, PERSON, PLACE, THING, TIME, Conversation
 FINAL = [("user", "Who won the 2019 Harbour Cup final?"),
          ("assistant", "Ostrava Wanderers beat Lindholm City 2-1 at Kestner Park [1].")]
 RESULTS = [("user", "How did Brightwell Foods do in the third quarter of 2021?"),
-           ("assistant", "Revenue rose 4% to $2.1 billion, and chief executive Marta Okafor said demand held up [1][2].")]
+           ("assistant", "Revenue rose 4% to $2.1 billion, and chief executive Marta Okafor said demand held "
+                         "up [1][2].")]
 ELECTION = [("user", "Who won the Lowmere mayoral election in 2016?"),
             ("assistant", "Tomas Greer of the Harbour Party won with 52% of the vote [1].")]
 
@@ -181,7 +182,8 @@ def test_the_five_turn_conversation_end_to_end(engine_factory):
         a = engine.ask(question, history)
         assert not a.refused and any(g in a.text for g in gold), (question, a.standalone_question, a.text)
         history += [("user", question), ("assistant", a.text)]
-    assert history[3][1] and "Medinsky" in engine.ask("What did he say after the talks?", history[:2]).standalone_question
+    understood = engine.ask("What did he say after the talks?", history[:2]).standalone_question
+    assert "Medinsky" in understood
 
 
 def test_ambiguous_follow_up_is_answered_with_a_question(engine_factory):
