@@ -121,10 +121,20 @@ def test_fragment_puts_its_group_in_place_of_the_last_one():
     assert by_rules("and the Swedes?", history).question == "What did the reporter say the Swedes want?"
 
 
+@pytest.mark.parametrize("fragment, question", [
+    ("What about Harlow Mills?", "How did Harlow Mills do in the third quarter of 2021?"),
+    ("how about in 2022?", "How did Brightwell Foods do in the third quarter of 2022?"),
+])
+def test_what_about_x_asks_the_last_question_of_x(fragment, question):
+    st = by_rules(fragment, RESULTS)
+    assert st.question == question and st.rewritten
+
+
 def test_the_other_side_is_the_counterpart_of_the_group():
     history = [("user", "Who led the Danish delegation?"), ("assistant", "Jens Holm [1].")]
-    st = by_rules("And who headed the other side?", history)
-    assert "other delegation" in st.search and st.rewritten
+    for q in ("And who headed the other side?", "and the other side?"):
+        st = by_rules(q, history)
+        assert "other delegation" in st.search and "not the Danish delegation" in st.question
 
 
 # -- new topics ----------------------------------------------------------------------------------
