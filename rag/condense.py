@@ -78,6 +78,7 @@ _LOWER_PEOPLE = (
     re.compile(r"\b(?P<name>[a-z][\w-]+)['\u2019]s\s+(?:job|role|position|title|name|age|party|team|side)\b"),
 )
 _INTERJECTIONS = frozenset("yes no yeah however meanwhile still instead also well sure ok okay right".split())
+_REACH = re.compile(r"^(reach|reached|reaches|visit|visited|visits|enter|entered|left|leave|leaves|toured|tour)$")
 _PLACE_PREPS = frozenset("in at from near inside outside".split())
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _TIME = re.compile(rf"\b(?:(?:the night of |the evening of |the morning of )?(?:{_MONTHS})\s+\d{{1,2}}(?:,?\s+\d{{4}})?"
@@ -99,8 +100,11 @@ _THOSE = re.compile(r"\b(?:that|this|those|these)\s+(?:%s)\b" % "|".join(sorted(
 _NEW_TOPIC = re.compile(r"^\s*(?:(?:a\s+)?(?:different|new|another|other|unrelated|separate)\s+(?:question|topic|"
                         r"subject)|(?:changing|change of|switching)\s+(?:the\s+)?(?:subject|topic)|on another note|"
                         r"by the way|btw)\s*[:,.;!-]*\s*", re.I)
+_THAT = re.compile(r"\b(?:that|this)\b(?=\s+(?:is|was|does|did|do|mean|means|meant|matter|matters|mattered|happen|"
+                   r"happened|will|would|could|can|change|changed)\b)|\b(?:to|about|on|with|of)\s+(?:that|this)\s*\?",
+                   re.I)
 _OTHER = re.compile(r"\bthe other (side|one|delegation|team|party|candidate|club|company)\b", re.I)
-_ONE = re.compile(r"\bthe ([a-z]+) one\b", re.I)
+_ONE = re.compile(r"\bthe ([a-z]+) (ones?)\b", re.I)
 _SAID_THAT = re.compile(r"\b(said|say|says|saying|mean|meant|means|told)\s+(that|this|it)\s*[?.!]?$", re.I)
 _LEAD = re.compile(r"^\s*(?:and|but|so|then|ok|okay|also)?\s*(?:what|how)\s+about\s+|^\s*(?:and|but|so|then)\b\s*",
                    re.I)
@@ -287,7 +291,8 @@ def _proper(span, before, after, start_of_sentence, turn, said_in, ctx) -> Entit
         return Entity(text, EVENT, turn, said_in, ctx)
     if last in _PLACE_HEADS or (prev and (prev[-1] in _PLACE_PREPS or (prev[-1] == "the" and len(prev) > 1
                                                                         and prev[-2] in _PLACE_PREPS)
-                                          or (prev[-1] == "to" and len(prev) > 1 and _MOTION.match(prev[-2])))):
+                                          or (prev[-1] == "to" and len(prev) > 1 and _MOTION.match(prev[-2]))
+                                          or _REACH.match(prev[-1]))):
         return Entity(text, PLACE, turn, said_in, ctx)
     if titled or _SPEECH.match(after.lower()):
         if len(words_) <= 3 and not any(ch.isdigit() for ch in text) and last not in _ORG_HEADS | _PLACE_HEADS:
@@ -512,6 +517,9 @@ class Conversation:
         put += more
         text, more = self._said_that(text)
         put += more
+        if not more and _THAT.search(text) and self.turns[-1].answer:
+            # "why does that matter?", "how did they respond to that?": what was just said
+            put.append(" ".join(self.turns[-1].answer.split()[:25]))
         unresolved = bool(_PRONOUN.search(text) or _DEMONSTRATIVE.search(text) or _THOSE.search(text)
                           or _OTHER.search(text))
         if not put and (_content(q) < 2 or unresolved) and ellipsis is None:
@@ -624,13 +632,16 @@ class Conversation:
         put = []
         m = _ONE.search(text)
         if m and m.group(1).lower() not in _NOT_HEADS:
-            for e in reversed(self.entities):
+            # "the ukrainian one" is a group like the last; "the earlier ones" events like the last
+            order = (GROUP, EVENT) if _demonym(m.group(1)) else (EVENT, GROUP)
+            found = [e for e in reversed(self.entities) if e.kind in (GROUP, EVENT) and len(e.text.split()) > 1
+                     and e.text.split()[-1].lower() in _GROUP_NOUNS | _EVENT_NOUNS]
+            for e in sorted(found, key=lambda e: order.index(e.kind))[:1]:
                 head = e.text.split()[-1]
-                if e.kind in (GROUP, EVENT, THING) and len(e.text.split()) > 1 and head.lower() in \
-                        _GROUP_NOUNS | _EVENT_NOUNS:
-                    text = text[:m.start()] + f"the {m.group(1)} {head}" + text[m.end():]
-                    put.append(f"{m.group(1)} {head}")
-                    break
+                if m.group(2).lower() == "ones" and not _plural(head):
+                    head += "s"
+                text = text[:m.start()] + f"the {m.group(1)} {head}" + text[m.end():]
+                put.append(f"{m.group(1)} {head}")
         for m in re.finditer(r"\b(?:the|that|this|those|these) ([a-z]+)\b", text):
             noun = m.group(1).lower()
             if noun not in _ROLE_NOUNS | _EVENT_NOUNS | _GROUP_NOUNS or noun in _NOT_HEADS:

@@ -137,6 +137,19 @@ def test_the_other_side_is_the_counterpart_of_the_group():
         assert "other delegation" in st.search and "not the Danish delegation" in st.question
 
 
+def test_that_is_what_was_just_said_and_the_other_ones_are_alike():
+    history = [("user", "What did the union ask for?"), ("assistant", "A four-day week for all dock workers [1].")]
+    st = by_rules("how did the port authority respond to that?", history)
+    assert "four-day week" in st.search
+    history = ELECTION + [("user", "Was it the first vote of the new council?"),
+                          ("assistant", "It was the first local election since the 2014 reform [1].")]
+    assert by_rules("what happened to the earlier ones?", history).question == \
+        "what happened to the earlier elections?"
+    history = [("user", "When did the Danish delegation reach Geneva?"), ("assistant", "On May 3 [1].")]
+    assert by_rules("who sent the Swedish one there?", history).question == \
+        "who sent the Swedish delegation in Geneva?"
+
+
 # -- new topics ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("history", [FINAL, RESULTS, ELECTION])
 def test_a_question_naming_its_own_subject_is_a_new_topic(history):
