@@ -294,7 +294,7 @@ def _proper(span, before, after, start_of_sentence, turn, said_in, ctx) -> Entit
                                           or (prev[-1] == "to" and len(prev) > 1 and _MOTION.match(prev[-2]))
                                           or _REACH.match(prev[-1]))):
         return Entity(text, PLACE, turn, said_in, ctx)
-    if titled or _SPEECH.match(after.lower()):
+    if titled or (_SPEECH.match(after.lower()) and not (len(words_) > 1 and _plural(words_[-1]))):
         if len(words_) <= 3 and not any(ch.isdigit() for ch in text) and last not in _ORG_HEADS | _PLACE_HEADS:
             return Entity(text, PERSON, turn, said_in, ctx)     # "Mayor Tom Reyes": a title makes a person
     if last in _ORG_HEADS or (len(words_) > 1 and _plural(words_[-1])) or (len(words_) == 1 and _plural(text)

@@ -34,6 +34,8 @@ def test_groups_places_and_things_read_generically():
     assert found["Kestner Park"] == PLACE
     assert found["Blue Harbour"] == THING               # a quoted title
     assert kinds("What did the club spokesman say?")["the club spokesman"] == PERSON   # a person by role
+    found = kinds("Ostrava Wanderers won the cup, and Mayor Tom Reyes said it was deserved.")
+    assert found["Ostrava Wanderers"] == GROUP and found["Tom Reyes"] == PERSON       # a title makes a person
 
 
 def test_state_records_turns_with_markers_stripped():
