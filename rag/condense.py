@@ -288,6 +288,8 @@ def _proper(span, before, after, start_of_sentence, turn, said_in, ctx) -> Entit
             text = f"{text} {after.lower()}"           # "the Harbour Cup final"
         if before and re.fullmatch(r"\d+(?:st|nd|rd|th)|(?:1[89]|20)\d\d", before[-1]):
             text = f"{before[-1]} {text}"           # "the 44th Corriven Music Awards", "the 2023 final"
+            if len(before) > 1 and before[-2].lower() == "the":
+                text = f"the {text}"
         return Entity(text, EVENT, turn, said_in, ctx)
     if last in _PLACE_HEADS or (prev and (prev[-1] in _PLACE_PREPS or (prev[-1] == "the" and len(prev) > 1
                                                                         and prev[-2] in _PLACE_PREPS)
@@ -542,7 +544,7 @@ class Conversation:
         more = []
         for text in put:
             e = next((e for e in self.entities if e.text == text), None)      # where it was first said
-            if e is None or e.kind not in (EVENT, THING) or e.text[:1].isupper():
+            if e is None or e.kind not in (EVENT, THING) or any(w[:1].isupper() for w in e.text.split()):
                 continue
             first = self.turns[e.turn].about[:1]
             more += [a.text for a in first if a.text[:1].isupper() and a.key != e.key
@@ -731,6 +733,9 @@ class Conversation:
             e = row[0]
             prep = "in" if _YEAR.fullmatch(e.text) or re.fullmatch(rf"(?:{_MONTHS})\s+\d{{4}}", e.text) else "on"
             return text[:m.start()] + (f"{prep} {e.text}" if kind == TIME else e.text) + text[m.end():], [e.text]
+        if m.group(2).lower() in ("day", "night", "evening", "morning"):
+            for row in self.candidates(["event"]):       # "that night": the night of the ceremony
+                return text[:m.start()] + f"at {row[0].text}" + text[m.end():], [row[0].text]
         return text, []
 
     def _said_that(self, text: str):

@@ -45,7 +45,7 @@ def test_state_records_turns_with_markers_stripped():
     assert all("[" not in t.answer for t in conv.turns)
     first = conv.turns[0]
     assert first.about[0].text == "Ostrava Wanderers"        # "who won": the answer names the subject
-    assert {e.text for e in first.asked} >= {"2019 Harbour Cup final"}
+    assert {e.text for e in first.asked} >= {"the 2019 Harbour Cup final"}
     assert conv.turns[1].resolved == "who scored Ostrava Wanderers' goals?"
     assert {e.turn for e in conv.turns[1].answered} == {1}
 
