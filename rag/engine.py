@@ -206,6 +206,11 @@ class Engine:
                          timings_ms={"total": _ms(t0)})
             return
         standalone = self._standalone(question, history, timings)
+        if standalone.clarification:        # "he" could be either of two people: ask, don't guess
+            timings["total"] = _ms(t0)
+            yield Answer(question, standalone.clarification, True, (), (), llm=self._name_or_extractive(),
+                         timings_ms=timings, reason="ambiguous follow-up")
+            return
         t1 = time.perf_counter()
         query = parse(standalone.question)
         corpus = self.corpus
@@ -289,6 +294,8 @@ class Engine:
 
     def _standalone(self, question: str, history, timings) -> Standalone:
         rules = by_rules(question, history)
+        if rules.clarification:
+            return rules
         # The embedded 0.1-0.5B models rewrite badly and slowly (seconds per follow-up on
         # two cores); they keep the rules' result. Real LLMs rewrite, checked by accept_rewrite.
         if not rules.rewritten or self.backend is None or self.backend.small:
