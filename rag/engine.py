@@ -215,7 +215,9 @@ class Engine:
         query = parse(standalone.question)
         corpus = self.corpus
         corpus.follow_writer()
-        passages = self._retrieve(standalone.search, query, also=question if standalone.rewritten else None)
+        # a follow-up the rules could only carry along ("… (following: …)") is searched as typed too
+        carried = standalone.rewritten and standalone.question.endswith(")") and "(following:" in standalone.question
+        passages = self._retrieve(standalone.search, query, also=question if carried else None)
         index = corpus.sparse_index()
         evidence = gather(query, list(passages), index.idf, corpus.embed_query(fold(standalone.question)),
                           corpus.sentence_vectors, embed_query=corpus.embed_query)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from index.chunking import leans_back, sentences
 from index.text import QUESTION_WORDS, STOPWORDS, fold, stem, tokens, words
 
-from .question import Constraint, Context, Query, failed, focus_terms, parse, said_instead
+from .question import GENERIC_ASKING, Constraint, Context, Query, failed, focus_terms, parse, said_instead
 from .types import Passage
 
 # Words so common in questions about any news story that they carry no evidence.
@@ -130,7 +130,7 @@ def key_terms(question: str, idf) -> dict[str, float]:
         if w in STOPWORDS or w in QUESTION_WORDS or len(w) < 2:
             continue
         s = stem(w)
-        if s in GENERIC:
+        if s in GENERIC or s in GENERIC_ASKING:
             continue
         terms[s] = idf(s)
     return terms
