@@ -289,7 +289,7 @@ def said_instead(c: Constraint, ctx: Context) -> str | None:
 GENERIC_ASKING = frozenset(stem(w) for w in """
 people person year years day days time times date place make made take took taken held hold holds happen happened
 happening come came go went get got give gave know known think thought call called use used start started begin
-began end ended decide decided ever different question following later earlier before after first last next
+began end ended decide decided ever different question following later earlier before after first next
 main role part thing things way ways much many compare compared comparison change changed difference
 actually really exactly still just back besides apart else originally anything something everything want wanted
 """.split())
