@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from index.text import STOPWORDS, fold, stem, tokens, words
 
 from .evidence import INJECTION, _NUMBER
-
-_MARK = re.compile(r"\s*\[(\d{1,2})\](?:\s*,?\s*\[(\d{1,2})\])*")
-_ANY_MARK = re.compile(r"\[(\d{1,2})\]")
+from .markers import MARKER as _ANY_MARK
+from .roles import conflict
 _SENT = re.compile(r"(?<=[.!?])(?:\s*\[\d{1,2}\])*\s+(?=[A-Z\"'\u201c])")
 _QUOTED = re.compile(r"[\"\u201c]([^\"\u201d]{8,}?)[\"\u201d]")
 _CAP = re.compile(r"\b[A-Z\u0130][\w'\u2019-]*")
@@ -111,6 +110,9 @@ def supports(source: str, sentence: str, question: str, common: frozenset = froz
         return False, f"its words {unsupported[:3]} are not in the cited source"
     if _NEG.search(body) and not _NEG.search(source):
         return False, "it denies something the cited source does not deny"
+    swapped = conflict(source, body)
+    if swapped:
+        return False, swapped
     return True, "supported"
 
 
