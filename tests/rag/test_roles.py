@@ -49,8 +49,8 @@ SWAPS = [    # subject and object swapped, wrong speaker, wrong winner, wrong le
     ("quote to the wrong speaker", ANALYST, "Mira Osei said Korvel had never looked stronger.", "Jon Pratt"),
     ("according to the wrong one", JOBS, "According to Jon Pratt, Korvel will cut 200 jobs.", "Mira Osei"),
     ("coach's words to the player", COACH, "Tomas Rell said Ana Veld had been the best player.", "Ana Veld"),
-    ("leader of the other side", TALKS, "Anna Kross led the Soravian delegation.", "Anna Kross led Veltrian"),
-    ("other side led by her", TALKS, "The Soravian delegation was led by Anna Kross.", "Anna Kross led Veltrian"),
+    ("leader of the other side", TALKS, "Anna Kross led the Soravian delegation.", "Piet Lund led Soravian"),
+    ("other side led by her", TALKS, "The Soravian delegation was led by Anna Kross.", "not Anna Kross"),
     ("envoy for the wrong team", TALKS, "Piet Lund headed the Veltrian delegation.", "not Piet Lund"),
     ("teller and told swapped", TOLD, "Piet Lund told Anna Kross that talks would resume in March.", "not the reverse"),
     ("the deputy did not fly", TRIP, "Ivo Tamm flew to Oslo.", "Ela Varga went to Oslo"),
@@ -111,3 +111,17 @@ def test_the_known_seed_swap():
     assert v.sentences == [] and "Umerov" in v.checks[0].why
     v = verify("The Russian team was headed by Vladimir Medinsky [1].", [source], "Who led the Russian delegation?")
     assert v.sentences == [("The Russian team was headed by Vladimir Medinsky.", [1])]
+
+
+def test_the_speaker_after_a_relative_clause():
+    source = "Piet Lund, who headed the Soravian team, confirmed that the border would reopen in May."
+    assert conflict(source, "Anna Kross confirmed that the border would reopen in May.") is not None
+    assert conflict(source, "Piet Lund said the border would reopen in May.") is None
+    assert conflict(source, "The border would reopen in May, according to Piet Lund.") is None
+
+
+def test_a_name_with_of_matches_by_its_parts():
+    source = 'Dov Reinholt of Hallam Research said the price "tests how much people love the brand".'
+    assert conflict(source, "Reinholt said the price tests how much people love the brand.") is None
+    assert conflict(source, "Hallam Research said the price tests the brand.") is None
+    assert conflict(source, "Mira Osei said the price tests the brand.") is not None
