@@ -2,8 +2,9 @@
 
 A sentence is kept only when it cites a source that exists and every name,
 number and quoted phrase in it is found in that source, most of its other
-content words are found there or in the question, and it does not deny what the
-source states. A sentence with no marker is kept only if one of the sources
+content words are found there or in the question, it does not deny what the
+source states, and it does not relate its actors otherwise than the source does
+(who led, beat, told or quoted whom: `rag.roles`). A sentence with no marker is kept only if one of the sources
 supports it in full, and then cites that one. What fails is dropped; the
 caller falls back to quotations when nothing is left.
 """

@@ -125,3 +125,10 @@ def test_a_name_with_of_matches_by_its_parts():
     assert conflict(source, "Reinholt said the price tests how much people love the brand.") is None
     assert conflict(source, "Hallam Research said the price tests the brand.") is None
     assert conflict(source, "Mira Osei said the price tests the brand.") is not None
+
+
+def test_a_company_speaks_through_its_chief():
+    source = "Korvel's chief executive Mira Osei said it expected supply to catch up with demand by December."
+    assert conflict(source, "Korvel said it expected supply to catch up with demand by December.") is None
+    assert conflict(source, "Mira Osei said supply would catch up with demand.") is None
+    assert conflict(source, "Datafield said it expected supply to catch up with demand.") is not None
