@@ -330,14 +330,18 @@ def read(text: str) -> Reading:
 def _read_segment(toks: list[str], actors: list[Actor]) -> tuple[list[Relation], list[Actor]]:
     groups = _coordinated(toks, actors)
     members = {g: tuple(a for a, h in zip(actors, groups) if h == g) for g in set(groups)}
-    relations = []
+    found_at: dict[int, tuple[str, bool, bool]] = {}
     for i, (a, b) in enumerate(zip(actors, actors[1:])):
-        if groups[i] == groups[i + 1]:
-            continue
-        found = _relation(_between(toks, a, b))
-        if not found:
-            continue
-        rel, backwards, loose = found
+        if groups[i] != groups[i + 1]:
+            found = _relation(_between(toks, a, b))
+            if found:
+                found_at[i] = found
+    # "A led B and C led D": is "B and C" the object of one verb or two clauses? Unclear, so loose.
+    shared = {groups[i + 1] for i in found_at} & {groups[i] for i in found_at}
+    shared = {g for g in shared if len(members[g]) > 1}
+    relations = []
+    for i, (rel, backwards, loose) in sorted(found_at.items()):
+        loose = loose or groups[i] in shared or groups[i + 1] in shared
         subject = i
         # "A, who led B, told C": the verb after the relative clause is A's
         while loose and subject > 0 and _between(toks, actors[subject - 1], actors[subject])[:2] in (

@@ -132,3 +132,9 @@ def test_a_company_speaks_through_its_chief():
     assert conflict(source, "Korvel said it expected supply to catch up with demand by December.") is None
     assert conflict(source, "Mira Osei said supply would catch up with demand.") is None
     assert conflict(source, "Datafield said it expected supply to catch up with demand.") is not None
+
+
+def test_two_clauses_joined_by_and_are_not_one_list():
+    source = "A Ukrainian team led by Umerov met a Russian team headed by Medinsky."
+    assert conflict(source, "Umerov led the Ukrainian team and Medinsky led the Russian team.") is None
+    assert conflict(source, "Medinsky led the Ukrainian team.") is not None
