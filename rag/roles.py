@@ -63,7 +63,7 @@ _NOT_NAME = STOPWORDS | frozenset(_MONTHS) | frozenset(_RELATION) | _SAY | _LOSE
     "yesterday today during since until following".split())
 _DETERMINERS = frozenset("the a an its their his her this that these those".split())
 _AUX = frozenset("who which was were is are has have had been being be will would also then later reportedly "
-                 "eventually finally had".split())
+                 "eventually finally".split())
 _BREAK = frozenset("and but while whereas although though after before when because since where if or that "
                    "than as until".split())
 _COORD = ("and", ",", "&", "or", "as well as", "along with", "together with")
@@ -341,7 +341,6 @@ def _read_segment(toks: list[str], actors: list[Actor]) -> tuple[list[Relation],
     shared = {g for g in shared if len(members[g]) > 1}
     relations = []
     for i, (rel, backwards, loose) in sorted(found_at.items()):
-        loose = loose or groups[i] in shared or groups[i + 1] in shared
         subject = i
         # "A, who led B, told C": the verb after the relative clause is A's
         while loose and subject > 0 and _between(toks, actors[subject - 1], actors[subject])[:2] in (
@@ -349,6 +348,7 @@ def _read_segment(toks: list[str], actors: list[Actor]) -> tuple[list[Relation],
             subject -= 1
         if subject < i:
             loose = False
+        loose = loose or groups[i] in shared or groups[i + 1] in shared
         left = tuple(actors[:i + 1]) if loose else members[groups[subject]]
         right = members[groups[i + 1]]
         agents, patients = (right, left) if backwards else (left, right)
