@@ -24,6 +24,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from evals.gold import KINDS, LONG_KINDS
+from rag.markers import strip_markers  # noqa: F401  (one definition of the marker, re-exported)
+from rag.stats import percentile  # noqa: F401  (shared with the bench; None for no values)
 
 MAX_ANSWER_CHARS = 400
 MAX_LONG_ANSWER_CHARS = 600   # list and summary answers
@@ -40,7 +42,6 @@ _QUOTES = str.maketrans({
     "\u0131": "i",
 })
 _DASHES = re.compile(r"[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d]")
-_MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 _DIGIT_SEPARATOR = re.compile(r"(?<=\d)[,.](?=\d)")
 _THOUSANDS = re.compile(r"(?<!\d)\d{1,3}(?:,\d{3})+(?!\d)")
 _TOKEN = re.compile(r"[^\W\d_]+|\d+")
@@ -63,11 +64,6 @@ def fold(text: str) -> str:
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     folded = _DASHES.sub("-", bare.casefold().translate(_QUOTES))
     return " ".join(folded.split())
-
-
-def strip_markers(text: str) -> str:
-    """Remove `[n]` citation markers (also `[1, 2]`) and the space before them."""
-    return _MARKER.sub("", text)
 
 
 def fold_numbers(text: str) -> str:
@@ -270,19 +266,6 @@ def citation_hits(cited_texts: Sequence[str], golds: Iterable[str]) -> tuple[int
     return hits, len(cited_texts)
 
 
-def percentile(values: Sequence[float], p: float) -> float:
-    """The p-th percentile (0..100) with linear interpolation between ranks; 0.0 when empty."""
-    if not 0 <= p <= 100:
-        raise ValueError(f"percentile p must be within 0..100, got {p}")
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * p / 100
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
 def _share(flags: Sequence[bool]) -> float | None:
     """Share of true flags, or None when there are none to count."""
     return sum(flags) / len(flags) if flags else None
@@ -302,6 +285,33 @@ def _pooled(pairs: Iterable[Sequence[int]]) -> float | None:
 def is_extractive(llm: str) -> bool:
     """True for the no-LLM backend, whose answers can never fall back."""
     return llm.split(":", 1)[0] == "extractive"
+
+
+def _llm_rows(rows: Sequence[Mapping[str, Any]], llm: str) -> list[Mapping[str, Any]]:
+    """The rows whose answer came from an LLM backend (a row's own `llm`, else the run's)."""
+    return [row for row in rows if not is_extractive(str(row.get("llm") or llm))]
+
+
+def _llm_sentences(row: Mapping[str, Any]) -> Sequence[int]:
+    """[kept, written] LLM sentences of a row (`llm_sentences`, else `verified_sentences`)."""
+    return row.get("llm_sentences") or row.get("verified_sentences") or (0, 0)
+
+
+def llm_survival_rate(answerable: Sequence[Mapping[str, Any]], llm: str) -> float | None:
+    """Among answerable questions answered (not refused) by an LLM, the share whose final answer kept
+    at least one LLM-written sentence (not a fallback to quotations); None for extractive or no such row."""
+    if is_extractive(llm):
+        return None
+    answered = [row for row in _llm_rows(answerable, llm) if not row["refused"]]
+    return _share([not row["fallback"] and _llm_sentences(row)[0] > 0 for row in answered])
+
+
+def llm_sentences_kept_rate(rows: Sequence[Mapping[str, Any]], llm: str) -> float | None:
+    """LLM-written sentences kept by verification / all it wrote, pooled over the LLM's answers;
+    None for extractive or when no sentence was written."""
+    if is_extractive(llm):
+        return None
+    return _pooled(_llm_sentences(row) for row in _llm_rows(rows, llm))
 
 
 def bootstrap_ci(flags: Sequence[bool], *, resamples: int = BOOTSTRAP_RESAMPLES,
@@ -346,10 +356,12 @@ def summarize(rows: Sequence[Mapping[str, Any]], k: int, llm: str) -> dict[str, 
 
     Each row needs: answerable, refused, fallback, latency_ms, and for
     answerable rows correct, exact, f1, rank (or None) and citation_hits
-    [hits, total]; `verified_sentences` [kept, written], `kind` and `stage`
-    are optional. Shares whose denominator is empty are None (no
+    [hits, total]; `verified_sentences` [kept, written], `llm_sentences`
+    [kept, written] (checks of sentences the LLM wrote), `llm` (the row's
+    backend), `kind` and `stage` are optional. Shares whose denominator is empty are None (no
     unanswerable questions, no citations at all, no LLM sentences);
-    fallback_rate is None for the extractive backend.
+    fallback_rate, llm_survival_rate and llm_sentences_kept_rate are None
+    for the extractive backend.
     """
     answerable = [row for row in rows if row["answerable"]]
     unanswerable = [row for row in rows if not row["answerable"]]
@@ -374,6 +386,8 @@ def summarize(rows: Sequence[Mapping[str, Any]], k: int, llm: str) -> dict[str, 
         "false_refusal_rate": _share([bool(row["refused"]) for row in answerable]),
         "fallback_rate": None if is_extractive(llm) else _share([bool(row["fallback"]) for row in rows]),
         "verified_sentence_rate": _pooled(row.get("verified_sentences", (0, 0)) for row in rows),
+        "llm_survival_rate": llm_survival_rate(answerable, llm),
+        "llm_sentences_kept_rate": llm_sentences_kept_rate(rows, llm),
         "latency_ms": {"p50": percentile(latencies, 50), "p95": percentile(latencies, 95)},
         "per_kind": per_kind(rows),
         "failure_stages": {stage: stages[stage] for stage in STAGES},

@@ -46,7 +46,7 @@ from evals.metrics import (
 RATE_METRICS = (
     "truth_score", "answer_accuracy", "exact_match", "token_f1", "retrieval_recall_at_{k}", "mrr",
     "citation_precision", "refusal_accuracy", "false_refusal_rate", "fallback_rate",
-    "verified_sentence_rate",
+    "verified_sentence_rate", "llm_survival_rate", "llm_sentences_kept_rate",
 )
 LATENCY_METRICS = ("latency_ms.p50", "latency_ms.p95")
 LOWER_IS_BETTER = frozenset({"false_refusal_rate", "fallback_rate", *LATENCY_METRICS})
@@ -124,6 +124,7 @@ def score_question(item: GoldItem, answer: AnswerLike, *, latency_ms: float, k: 
     happened (see `failure_stage`), None when the question passed.
     """
     checks = [dict(c) for c in (getattr(answer, "checks", None) or [])]
+    written = [c for c in checks if "text" not in c or str(c.get("text") or "").strip()]
     draft = getattr(answer, "draft", None) or " ".join(str(c.get("text") or "") for c in checks)
     passages = list(getattr(answer, "passages", None) or [])[:k]
     citations = list(getattr(answer, "citations", None) or [])
@@ -144,6 +145,9 @@ def score_question(item: GoldItem, answer: AnswerLike, *, latency_ms: float, k: 
         "latency_ms": latency_ms,
         "correct": None, "exact": None, "f1": None, "rank": None, "citation_hits": None,
         "verified_sentences": [sum(1 for c in checks if c.get("kept")), len(checks)],
+        # the sentences the LLM wrote: a check without text is the engine's note on the whole answer
+        "llm_sentences": [sum(1 for c in written if c.get("kept")), len(written)],
+        "llm": answer.llm,
     }
     drafted = bool(draft.strip())
     stage_facts = {"passages_hold": False, "answer_holds": False, "draft_holds": False}

@@ -2,8 +2,9 @@
 
 A sentence is kept only when it cites a source that exists and every name,
 number and quoted phrase in it is found in that source, most of its other
-content words are found there or in the question, and it does not deny what the
-source states. A sentence with no marker is kept only if one of the sources
+content words are found there or in the question, it does not deny what the
+source states, and it does not relate its actors otherwise than the source does
+(who led, beat, told or quoted whom: `rag.roles`). A sentence with no marker is kept only if one of the sources
 supports it in full, and then cites that one. What fails is dropped; the
 caller falls back to quotations when nothing is left.
 """
@@ -15,9 +16,8 @@ from dataclasses import dataclass, field
 from index.text import STOPWORDS, fold, stem, tokens, words
 
 from .evidence import INJECTION, _NUMBER
-
-_MARK = re.compile(r"\s*\[(\d{1,2})\](?:\s*,?\s*\[(\d{1,2})\])*")
-_ANY_MARK = re.compile(r"\[(\d{1,2})\]")
+from .markers import MARKER as _ANY_MARK
+from .roles import conflict
 _SENT = re.compile(r"(?<=[.!?])(?:\s*\[\d{1,2}\])*\s+(?=[A-Z\"'\u201c])")
 _QUOTED = re.compile(r"[\"\u201c]([^\"\u201d]{8,}?)[\"\u201d]")
 _CAP = re.compile(r"\b[A-Z\u0130][\w'\u2019-]*")
@@ -111,6 +111,9 @@ def supports(source: str, sentence: str, question: str, common: frozenset = froz
         return False, f"its words {unsupported[:3]} are not in the cited source"
     if _NEG.search(body) and not _NEG.search(source):
         return False, "it denies something the cited source does not deny"
+    swapped = conflict(source, body)
+    if swapped:
+        return False, swapped
     return True, "supported"
 
 

@@ -180,7 +180,7 @@ def test_citation_hits():
 @pytest.mark.parametrize(
     ("values", "p", "expected"),
     [
-        ([], 50, 0.0),
+        ([], 50, None),   # rag.stats: no latency is not a latency of 0
         ([7.0], 95, 7.0),
         ([1, 2, 3, 4], 50, 2.5),
         ([4, 1, 3, 2], 0, 1.0),
@@ -189,7 +189,15 @@ def test_citation_hits():
     ],
 )
 def test_percentile(values, p, expected):
-    assert percentile(values, p) == pytest.approx(expected)
+    assert percentile(values, p) == (None if expected is None else pytest.approx(expected))
+
+
+def test_metrics_share_rag_percentile_and_marker():
+    import rag.markers
+    import rag.stats
+
+    assert percentile is rag.stats.percentile and strip_markers is rag.markers.strip_markers
+    assert summarize([], k=5, llm="local:x")["latency_ms"] == {"p50": None, "p95": None}
 
 
 def test_percentile_rejects_p_outside_0_100():
@@ -353,3 +361,32 @@ def test_summarize_rows_without_kind():
     assert report["truth_score"] == 1.0
     assert report["per_kind"] == {"unlabelled": {"n": 2, "answer_accuracy": 1.0, "refusal_accuracy": 1.0,
                                                  "truth_score": 1.0}}
+
+
+def _llm_row(*, refused=False, fallback=False, written=(1, 1), answerable=True, llm=None):
+    row = _row(answerable=answerable, refused=refused, fallback=fallback, kept=written)
+    row["llm_sentences"] = list(written)
+    if llm:
+        row["llm"] = llm
+    return row
+
+
+def test_llm_survival_and_kept_rates_hand_worked():
+    rows = [
+        _llm_row(written=(2, 3)),                      # survived: 2 of its 3 sentences kept
+        _llm_row(fallback=True, written=(0, 2)),       # all dropped: quoted instead
+        _llm_row(fallback=True, written=(1, 1)),       # kept one, but the answer fell back all the same
+        _llm_row(refused=True, written=(0, 0)),        # refused: not in the survival denominator
+        _llm_row(answerable=False, written=(1, 4)),    # unanswerable: counts for sentences, not survival
+        _llm_row(written=(5, 5), llm="extractive"),    # not from an LLM: counts for neither
+    ]
+    report = summarize(rows, k=5, llm="local:qwen")
+    assert report["llm_survival_rate"] == pytest.approx(1 / 3)
+    assert report["llm_sentences_kept_rate"] == pytest.approx((2 + 0 + 1 + 0 + 1) / (3 + 2 + 1 + 0 + 4))
+
+
+def test_llm_rates_are_none_for_extractive_and_without_llm_sentences():
+    report = summarize([_llm_row(written=(1, 1))], k=5, llm="extractive")
+    assert report["llm_survival_rate"] is None and report["llm_sentences_kept_rate"] is None
+    report = summarize([_llm_row(refused=True, written=(0, 0))], k=5, llm="local:qwen")
+    assert report["llm_survival_rate"] is None and report["llm_sentences_kept_rate"] is None

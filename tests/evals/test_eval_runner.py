@@ -433,3 +433,32 @@ def test_check_threshold_names_accepts_the_shipped_files():
 
     for path in sorted((Path(__file__).resolve().parents[2] / "evals").glob("thresholds*.json")):
         check_threshold_names(json.loads(path.read_text(encoding="utf-8")), 5)
+
+
+def test_llm_survival_and_kept_rates_in_report_page_and_compare(report, tmp_path):
+    assert report["llm_survival_rate"] == 0.5   # q1 kept its LLM sentence; q2 fell back to quotations
+    assert report["llm_sentences_kept_rate"] == pytest.approx(2 / 3)
+    _, html_path = write_report(report, tmp_path / "r.json")
+    page = html_path.read_text(encoding="utf-8")
+    assert "llm_survival_rate" in page and "llm_sentences_kept_rate" in page
+    after = run_eval(_engine(**{"Who headed the other side?": FakeAnswer(
+        "Medinsky [1].", citations=(FakePassage("002.txt", MEDINSKY.text, n=1),), passages=(MEDINSKY,),
+        checks=({"text": "Medinsky headed it.", "kept": True},))}), ITEMS, k=5, progress=False)
+    lines = {line.split()[0]: line.split()[1:] for line in compare_reports(report, after).splitlines() if line.strip()}
+    assert lines["llm_survival_rate"] == ["0.500", "1.000", "+0.500", "better"]
+    assert lines["llm_sentences_kept_rate"] == ["0.667", "0.667", "+0.000", "same"]
+
+
+def test_kept_rate_counts_only_sentences_the_llm_wrote():
+    # the engine's own note on the whole answer (a check with no text) is not an LLM sentence
+    answer = FakeAnswer("Fidan [1].", fallback=True, checks=(
+        {"text": "Hakan Fidan chaired it.", "kept": True}, {"text": "", "kept": False, "why": "no kept sentence ..."}))
+    row = score_question(ITEMS[0], answer, latency_ms=1.0, k=5)
+    assert row["llm_sentences"] == [1, 1] and row["verified_sentences"] == [1, 2] and row["llm"] == "local:fake"
+
+
+def test_extractive_run_has_no_llm_rates():
+    engine = ScriptedEngine({"Who chaired?": FakeAnswer("Fidan [1].", llm="extractive", passages=(FIDAN,))})
+    report = run_eval(engine, ITEMS[:1], k=5, progress=False)
+    assert report["llm_survival_rate"] is None and report["llm_sentences_kept_rate"] is None
+    assert "llm_survival_rate" in format_table(report)

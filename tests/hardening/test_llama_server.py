@@ -35,8 +35,6 @@ def test_server_answers_verified_or_falls_back_naming_fidan(engine):
         assert (SEEDS / c.source).read_text(encoding="utf-8")[c.start:c.end] == c.text
 
 
-@pytest.mark.xfail(strict=True, reason="known open bug: rag/verify.py keeps a sentence whose words all occur in "
-                   "the cited source even when it relates them wrongly (names Umerov for the Russian side)")
 def test_wrong_relation_is_not_kept(engine):
     """Every word of "The Russian delegation led by ... Rustem Umerov" is in the source, which
     says Umerov led the Ukrainian one; a kept sentence must not name him for the Russians."""
