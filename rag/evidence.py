@@ -260,12 +260,14 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
 
     if not terms:
         return out(True, "the question has no terms to look for")
-    if best_sim + best_cov < refuse_below:
-        return out(True, f"off the articles' topics (meaning {best_sim:.2f} + terms {best_cov:.2f})")
     found_words = set(words(fold(" ".join(f"{p.title} {p.outlet or ''} {p.text}" for p in passages))))
     absent = [n for n in q.names if not _mentions(found_words, n)]
     if absent:
-        return out(True, f"the passages found don't mention {absent[0].title()}", units[0] if units else None)
+        on_topic = best_sim + best_cov >= refuse_below
+        return out(True, f"the passages found don't mention {absent[0].title()}",
+                   units[0] if units and on_topic else None)
+    if best_sim + best_cov < refuse_below:
+        return out(True, f"off the articles' topics (meaning {best_sim:.2f} + terms {best_cov:.2f})")
     if not answering and units and q.constraints:
         closest = units[0] if units else None
         miss = next((c for c in (closest.failed if closest else ()) if c.kind != "subject"), q.constraints[0])
