@@ -264,7 +264,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
     absent = [n for n in q.names if not _mentions(found_words, n)]
     if absent:
         on_topic = best_sim + best_cov >= refuse_below
-        return out(True, f"the passages found don't mention {absent[0].title()}",
+        return out(True, f"the passages found don't mention {' or '.join(n.title() for n in absent[:3])}",
                    units[0] if units and on_topic else None)
     if best_sim + best_cov < refuse_below:
         return out(True, f"off the articles' topics (meaning {best_sim:.2f} + terms {best_cov:.2f})")

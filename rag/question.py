@@ -177,8 +177,8 @@ def parse(question: str) -> Query:
     specific = tuple(w for w in words(fold(rest)) if w not in STOPWORDS and w not in QUESTION_WORDS and len(w) > 1)
     # names say whose story it is, not what is asked of it
     rest = rest.strip()
-    names = {fold(m.group()).strip("'") for m in re.finditer(r"(?<=[\s,'\"(])[A-Z][\w-]*", rest)}
-    asked = tuple(w for w in specific if w not in names)
+    names = list(dict.fromkeys(fold(m.group()).strip("'") for m in re.finditer(r"(?<=[\s,'\"(])[A-Z][\w-]*", rest)))
+    asked = tuple(w for w in specific if w not in set(names))
     # adjectives of peoples and regions ("French", "Western") are said many ways: not checked
     named = tuple(dict.fromkeys(n for n in names if n not in _CALENDAR and n not in STOPWORDS and len(n) > 2
                                 and not re.search(r"(an|ans|ish|ese|ern|ch|ic)$", n)))
