@@ -27,7 +27,8 @@ from .errors import LLMError, NewsragError
 __all__ = ["ChatBackend", "LLMError", "LLMSpec", "LlamaCpp", "LangChainChat", "Traced", "as_backend",
            "build_backend", "SPEC_HELP"]
 
-SPEC_HELP = "use extractive, local, local:smollm, gguf:PATH, openai:MODEL[@BASE_URL] or ollama:MODEL[@HOST]"
+SPEC_HELP = ("use extractive, local, local:1.5b, local:smollm, gguf:PATH, openai:MODEL[@BASE_URL] "
+             "or ollama:MODEL[@HOST]")
 N_CTX = 2048                # llama.cpp context: the short prompt and a one-line answer fit with room to spare
 REPEAT_PENALTY = 1.15       # the 0.1-0.5B models loop on "[1] [1] ..." without it
 RETRY_BASE_S = 0.25         # first back-off after a transient error; doubles per attempt
@@ -68,9 +69,9 @@ class LLMSpec:
         if kind == "local":
             from .models import DEFAULT, MODELS
 
-            model = rest or DEFAULT
+            model = (rest or DEFAULT).strip().lower()
             if model not in MODELS:
-                raise NewsragError(f"unknown local model {model!r}; use local, local:qwen or local:smollm")
+                raise NewsragError(f"unknown local model {model!r}; use local (the 0.5B), local:1.5b or local:smollm")
             return cls("local", model)
         if kind == "gguf" and rest:
             return cls("gguf", rest)
@@ -83,12 +84,12 @@ class LLMSpec:
 
 class LlamaCpp:
     """A GGUF model run in-process by llama-cpp-python; loaded on first use, one call at a time.
-    Small: it gets the short prompt and writes one line."""
+    Small by default: it gets the short prompt and writes one line."""
 
-    small = True
-
-    def __init__(self, path: Path | None, name: str, *, threads: int, timeout: float, resolve=None, n_ctx: int = N_CTX):
+    def __init__(self, path: Path | None, name: str, *, threads: int, timeout: float, resolve=None, n_ctx: int = N_CTX,
+                 small: bool = True):
         self._path, self.name, self.threads, self.timeout, self.n_ctx = path, name, threads, timeout, n_ctx
+        self.small = small
         self._resolve = resolve     # builds the path lazily (assembling the packaged model)
         self._llm = None
         self._lock = threading.Lock()
@@ -345,7 +346,8 @@ def build_backend(spec: LLMSpec, *, threads: int, timeout: float, retries: int, 
     if spec.kind == "local":
         from .models import MODELS, model_path
 
-        return LlamaCpp(None, f"local:{MODELS[spec.model].name}", threads=threads, timeout=timeout,
+        model = MODELS[spec.model]
+        return LlamaCpp(None, f"local:{model.name}", threads=threads, timeout=timeout, small=model.small,
                         resolve=lambda: model_path(spec.model, cache_dir))
     if spec.kind == "gguf":
         path = Path(spec.model).expanduser()
