@@ -84,18 +84,32 @@ class LLMSpec:
 
 class LlamaCpp:
     """A GGUF model run in-process by llama-cpp-python; loaded on first use, one call at a time.
-    Small by default: it gets the short prompt and writes one line."""
+    Small by default: it gets the short prompt and writes one line.
+
+    First token: llama-cpp-python keeps the KV cache of the previous call and evaluates only
+    the tokens after the longest prefix the new prompt shares with it, so the fixed system
+    prompt is evaluated once, not per question. `warm_up` does that once up front with
+    `prefix` (the system prompt most calls start with), so the first question gets it too.
+    """
 
     def __init__(self, path: Path | None, name: str, *, threads: int, timeout: float, resolve=None, n_ctx: int = N_CTX,
-                 small: bool = True):
+                 small: bool = True, prefix: str | None = None):
         self._path, self.name, self.threads, self.timeout, self.n_ctx = path, name, threads, timeout, n_ctx
-        self.small = small
+        self.small, self.prefix = small, prefix
         self._resolve = resolve     # builds the path lazily (assembling the packaged model)
         self._llm = None
         self._lock = threading.Lock()
 
     def warm_up(self) -> None:
-        self._load()
+        llm = self._load()
+        if self.prefix:
+            with self._lock:
+                try:    # one token after the system prompt: its KV cache stays for the first question
+                    llm.create_chat_completion(messages=[{"role": "system", "content": self.prefix},
+                                                         {"role": "user", "content": ""}],
+                                               max_tokens=1, temperature=0.0)
+                except Exception:  # a warm-up that fails costs only speed; the question itself will say why
+                    pass
 
     def _load(self):
         if self._llm is None:
@@ -348,13 +362,20 @@ def build_backend(spec: LLMSpec, *, threads: int, timeout: float, retries: int, 
 
         model = MODELS[spec.model]
         return LlamaCpp(None, f"local:{model.name}", threads=threads, timeout=timeout, small=model.small,
-                        resolve=lambda: model_path(spec.model, cache_dir))
+                        prefix=_answer_system(model.small), resolve=lambda: model_path(spec.model, cache_dir))
     if spec.kind == "gguf":
         path = Path(spec.model).expanduser()
         if not path.is_file():
             raise NewsragError(f"no GGUF file at {path}: check --llm gguf:PATH")
-        return LlamaCpp(path, f"gguf:{path.name}", threads=threads, timeout=timeout)
+        return LlamaCpp(path, f"gguf:{path.name}", threads=threads, timeout=timeout, prefix=_answer_system(True))
     return LangChainChat.from_spec(spec, timeout=timeout, retries=retries)
+
+
+def _answer_system(small: bool) -> str:
+    """The system prompt the engine answers with, for a backend that gets the short prompt or not."""
+    from . import prompts
+
+    return prompts.ANSWER_SYSTEM_SMALL if small else prompts.ANSWER_SYSTEM
 
 
 def as_backend(llm, *, timeout: float, retries: int) -> ChatBackend:
