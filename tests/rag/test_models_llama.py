@@ -37,3 +37,18 @@ def test_a_warmed_prefix_changes_nothing_the_model_writes(tmp_path):
         assert got == expected
         replies.append(got)
     assert all(r.strip() for r in replies) and replies[0] != replies[1]
+
+
+@pytest.mark.parametrize("threads, cores, load, own, expected", [
+    (2, 2, 0.1, 0.0, 2),      # a quiet machine, newsrag idle until now
+    (2, 2, 1.9, 1.7, 2),      # busy with nothing but our own answers (an eval, back to back)
+    (2, 2, 1.2, 0.0, 1),      # another program holds a core
+    (2, 2, 16.0, 0.4, 1),     # a shared machine, oversubscribed
+    (4, 8, 3.0, 0.0, 4),      # plenty of cores free: the configured number, no more
+    (1, 2, 0.0, 0.0, 1),      # one thread asked for: one
+    (6, 8, 4.0, 1.0, 5),      # 8 cores, 3 busy with others: 5 free
+])
+def test_threads_for_uses_the_cores_others_leave_free(threads, cores, load, own, expected):
+    from rag.llm import threads_for
+
+    assert threads_for(threads, cores, load, own) == expected
