@@ -27,7 +27,8 @@ from .errors import LLMError, NewsragError
 __all__ = ["ChatBackend", "LLMError", "LLMSpec", "LlamaCpp", "LangChainChat", "Traced", "as_backend",
            "build_backend", "SPEC_HELP"]
 
-SPEC_HELP = "use extractive, local, local:smollm, gguf:PATH, openai:MODEL[@BASE_URL] or ollama:MODEL[@HOST]"
+SPEC_HELP = ("use extractive, local, local:1.5b, local:smollm, gguf:PATH, openai:MODEL[@BASE_URL] "
+             "or ollama:MODEL[@HOST]")
 N_CTX = 2048                # llama.cpp context: the short prompt and a one-line answer fit with room to spare
 REPEAT_PENALTY = 1.15       # the 0.1-0.5B models loop on "[1] [1] ..." without it
 RETRY_BASE_S = 0.25         # first back-off after a transient error; doubles per attempt
@@ -68,9 +69,9 @@ class LLMSpec:
         if kind == "local":
             from .models import DEFAULT, MODELS
 
-            model = rest or DEFAULT
+            model = (rest or DEFAULT).strip().lower()
             if model not in MODELS:
-                raise NewsragError(f"unknown local model {model!r}; use local, local:qwen or local:smollm")
+                raise NewsragError(f"unknown local model {model!r}; use local (the 0.5B), local:1.5b or local:smollm")
             return cls("local", model)
         if kind == "gguf" and rest:
             return cls("gguf", rest)
@@ -83,18 +84,50 @@ class LLMSpec:
 
 class LlamaCpp:
     """A GGUF model run in-process by llama-cpp-python; loaded on first use, one call at a time.
-    Small: it gets the short prompt and writes one line."""
+    Small by default: it gets the short prompt and writes one line.
 
-    small = True
+    First token: llama-cpp-python keeps the KV cache of the previous call and evaluates only
+    the tokens after the longest prefix the new prompt shares with it, so the fixed system
+    prompt is evaluated once, not per question. `warm_up` does that once up front with
+    `prefix` (the system prompt most calls start with), so the first question gets it too.
+    Each call runs on as many of `threads` as the machine has cores to spare (`threads_for`).
+    """
 
-    def __init__(self, path: Path | None, name: str, *, threads: int, timeout: float, resolve=None, n_ctx: int = N_CTX):
+    def __init__(self, path: Path | None, name: str, *, threads: int, timeout: float, resolve=None, n_ctx: int = N_CTX,
+                 small: bool = True, prefix: str | None = None):
         self._path, self.name, self.threads, self.timeout, self.n_ctx = path, name, threads, timeout, n_ctx
+        self.small, self.prefix = small, prefix
         self._resolve = resolve     # builds the path lazily (assembling the packaged model)
         self._llm = None
         self._lock = threading.Lock()
+        self._last = (time.monotonic(), _cpu_seconds())     # to tell our own share of the load
+
+    def _threads_now(self, llm) -> int:
+        now, cpu = time.monotonic(), _cpu_seconds()
+        then, cpu_then = self._last
+        self._last = (now, cpu)
+        own = (cpu - cpu_then) / (now - then) if 0 < now - then < 60 else 0.0
+        try:
+            load = os.getloadavg()[0]
+        except OSError:
+            return self.threads
+        n = threads_for(self.threads, _cores(), load, own)
+        from llama_cpp import llama_set_n_threads
+
+        llama_set_n_threads(llm.ctx, n, n)
+        return n
 
     def warm_up(self) -> None:
-        self._load()
+        llm = self._load()
+        if self.prefix:
+            with self._lock:
+                try:    # one token after the system prompt: its KV cache stays for the first question
+                    self._threads_now(llm)
+                    llm.create_chat_completion(messages=[{"role": "system", "content": self.prefix},
+                                                         {"role": "user", "content": ""}],
+                                               max_tokens=1, temperature=0.0)
+                except Exception:  # a warm-up that fails costs only speed; the question itself will say why
+                    pass
 
     def _load(self):
         if self._llm is None:
@@ -119,6 +152,7 @@ class LlamaCpp:
             llm = self._load()
             deadline = time.monotonic() + self.timeout
             try:
+                self._threads_now(llm)
                 pieces = llm.create_chat_completion(
                     messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
                     max_tokens=max_tokens, temperature=0.0, stream=True, repeat_penalty=REPEAT_PENALTY,
@@ -133,6 +167,28 @@ class LlamaCpp:
                 raise
             except Exception as exc:  # llama.cpp raises plain ValueError/RuntimeError
                 raise LLMError(f"failed ({type(exc).__name__}: {str(exc)[:120]})") from None
+
+
+def threads_for(threads: int, cores: int, load: float, own: float) -> int:
+    """llama.cpp threads for one call: `threads`, but no more than the cores others leave free
+    (`load`, the 1-minute load average, less `own`, this process's recent CPU use), and at least
+    one. llama.cpp's threads wait for each other at every step, so a thread without a core of its
+    own stalls the rest: at load 16-18 on 2 cores the 0.5B evaluated 3-9 prompt tokens/s and
+    wrote 0.5 tokens/s with 2 threads, 34-38 and 9.5 with 1."""
+    free = cores - max(0.0, load - own)
+    return max(1, min(threads, int(free + 0.5)))
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
 
 
 class LangChainChat:
@@ -345,14 +401,22 @@ def build_backend(spec: LLMSpec, *, threads: int, timeout: float, retries: int, 
     if spec.kind == "local":
         from .models import MODELS, model_path
 
-        return LlamaCpp(None, f"local:{MODELS[spec.model].name}", threads=threads, timeout=timeout,
-                        resolve=lambda: model_path(spec.model, cache_dir))
+        model = MODELS[spec.model]
+        return LlamaCpp(None, f"local:{model.name}", threads=threads, timeout=timeout, small=model.small,
+                        prefix=_answer_system(model.small), resolve=lambda: model_path(spec.model, cache_dir))
     if spec.kind == "gguf":
         path = Path(spec.model).expanduser()
         if not path.is_file():
             raise NewsragError(f"no GGUF file at {path}: check --llm gguf:PATH")
-        return LlamaCpp(path, f"gguf:{path.name}", threads=threads, timeout=timeout)
+        return LlamaCpp(path, f"gguf:{path.name}", threads=threads, timeout=timeout, prefix=_answer_system(True))
     return LangChainChat.from_spec(spec, timeout=timeout, retries=retries)
+
+
+def _answer_system(small: bool) -> str:
+    """The system prompt the engine answers with, for a backend that gets the short prompt or not."""
+    from . import prompts
+
+    return prompts.ANSWER_SYSTEM_SMALL if small else prompts.ANSWER_SYSTEM
 
 
 def as_backend(llm, *, timeout: float, retries: int) -> ChatBackend:
