@@ -428,6 +428,7 @@ class Engine:
             fallback = True
         timings["total"] = _ms(t0)
         yield Answer(text=text, refused=False, citations=cites, fallback=fallback, notice=notice, draft=draft,
+                     reason=notice if fallback else None,
                      checks=checks, timings_ms=timings, **base)
 
 
