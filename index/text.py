@@ -11,21 +11,26 @@ import unicodedata
 from functools import lru_cache
 
 # Bump when tokens() changes, so cached BM25 indexes built with the old rules are rebuilt.
-TOKENIZER_VERSION = 2
+TOKENIZER_VERSION = 3
 
-# Spellings that differ between outlets for the same name or place. Keys and
-# values are folded lower-case words; the value is the form we index under.
+# Spellings that differ between outlets for the same word: ordinary English (British and
+# American forms, abbreviations). Keys and values are folded lower-case words; the value is
+# the form we index under. Names are unified by rule (`_translit`), never listed here.
 VARIANTS: dict[str, str] = {
-    "zelenskyy": "zelensky", "zelenskiy": "zelensky", "zelenskii": "zelensky",
-    "kiev": "kyiv",
-    "sergey": "serhiy", "sergei": "serhiy", "serhii": "serhiy", "sergiy": "serhiy",
-    "kyslytsia": "kyslytsya", "kislitsa": "kyslytsya", "kyslytsa": "kyslytsya",
-    "turkiye": "turkey", "turkish": "turkey",
-    "defence": "defense", "organised": "organized",
-    "medinskiy": "medinsky", "medinskii": "medinsky",
-    "umierov": "umerov", "oleg": "oleh", "andrii": "andriy", "andrei": "andriy",
-    "pow": "prisoner", "pows": "prisoner", "eu": "european",
+    "defence": "defense", "organised": "organized", "organise": "organize", "programme": "program",
+    "centre": "center", "favour": "favor", "labour": "labor", "honour": "honor",
+    "pow": "prisoner", "pows": "prisoner", "eu": "european", "un": "united",
+    "turkiye": "turkey", "turkish": "turkey", "kiev": "kyiv",
 }
+
+# Transliterated names end in -yy, -iy, -ii or -yi in one outlet and -y in another
+# (Zelenskyy/Zelenskiy/Zelensky, Medinskiy/Medinsky): one form for all of them.
+_TRANSLIT = re.compile(r"(?<=[a-z]{4})(yy|iy|ii|yi)$")
+
+
+def _translit(word: str) -> str:
+    return _TRANSLIT.sub("y", word)
+
 
 _QUOTES = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
@@ -59,7 +64,7 @@ def fold(text: str) -> str:
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
     # dotless i and friends survive NFKD; map the ones Turkish names use
     text = text.replace("\u0131", "i")
-    text = _LETTERS.sub(lambda m: VARIANTS.get(m.group(), m.group()), text)
+    text = _LETTERS.sub(lambda m: VARIANTS.get(m.group(), _translit(m.group())), text)
     return re.sub(r"\s+", " ", text).strip()
 
 
