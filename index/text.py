@@ -6,25 +6,22 @@ text into stemmed search terms. Not a language model: small, explicit rules.
 """
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 # Bump when tokens() changes, so cached BM25 indexes built with the old rules are rebuilt.
 TOKENIZER_VERSION = 3
 
-# Spellings that differ between outlets for the same word: ordinary English (British and
-# American forms, abbreviations). Keys and values are folded lower-case words; the value is
-# the form we index under. Names are unified by rule (`_translit`), never listed here.
-VARIANTS: dict[str, str] = {
-    "defence": "defense", "organised": "organized", "organise": "organize", "programme": "program",
-    "centre": "center", "favour": "favor", "labour": "labor", "honour": "honor",
-    "pow": "prisoner", "pows": "prisoner", "eu": "european", "un": "united",
-    "turkiye": "turkey", "turkish": "turkey", "kiev": "kyiv",
-}
+# Spellings that differ between outlets for the same word (British and American forms,
+# abbreviations, place names written two ways), kept as data in variants.json: folded
+# lower-case word -> the form we index under. Names are unified by rule (`_translit`).
+VARIANTS: dict[str, str] = json.loads((Path(__file__).with_name("variants.json")).read_text(encoding="utf-8"))
 
 # Transliterated names end in -yy, -iy, -ii or -yi in one outlet and -y in another
-# (Zelenskyy/Zelenskiy/Zelensky, Medinskiy/Medinsky): one form for all of them.
+# (Ivanovskyy/Ivanovskiy/Ivanovsky): one form for all of them.
 _TRANSLIT = re.compile(r"(?<=[a-z]{4})(yy|iy|ii|yi)$")
 
 
@@ -62,7 +59,7 @@ def fold(text: str) -> str:
     """Lower-case, accent-free, straight-quoted text with variant spellings unified."""
     text = unicodedata.normalize("NFKD", text.translate(_QUOTES))
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    # dotless i and friends survive NFKD; map the ones Turkish names use
+    # dotless i and friends survive NFKD; map the ones some alphabets use
     text = text.replace("\u0131", "i")
     text = _LETTERS.sub(lambda m: VARIANTS.get(m.group(), _translit(m.group())), text)
     return re.sub(r"\s+", " ", text).strip()

@@ -38,7 +38,7 @@ retired admiral professor prof rev reverend aide adviser advisor actor actress s
 correspondent striker midfielder defender goalkeeper keeper manager substitute candidate host founder leader
 commander officer official negotiator head minister's president's sen rep
 """.split())
-# Nouns that name a person by role ("the Kremlin spokesman", "the CEO").
+# Nouns that name a person by role ("the palace spokesman", "the CEO").
 _ROLE_NOUNS = frozenset("""
 president minister secretary chancellor senator governor mayor judge director chief captain coach ceo cfo chairman
 chairwoman chair ambassador envoy spokesman spokeswoman spokesperson aide adviser advisor reporter correspondent
@@ -116,7 +116,7 @@ _SHIFT_PREV = re.compile(r"\b(before that|previous|earlier|prior|preceding|befor
 _CLARIFY = re.compile(r"^\s*(?:do you mean|which one do you mean|which do you mean|did you mean)\b", re.I)
 _ORDINALS = {"first": 0, "former": 0, "1st": 0, "second": 1, "latter": -1, "2nd": 1, "third": 2, "3rd": 2,
              "last": -1}
-# demonyms whose country is not spelled like them (Russian -> Russia is found by its spelling)
+# demonyms whose country is not spelled like them (Norwegian -> Norway is found by its spelling)
 _DEMONYMS = {"american": ("us", "u.s", "united", "america", "washington"), "british": ("uk", "britain", "united"),
              "dutch": ("netherlands", "holland"), "french": ("france",), "swiss": ("switzerland",),
              "greek": ("greece",), "spanish": ("spain",), "chinese": ("china",), "japanese": ("japan",)}
@@ -124,7 +124,7 @@ _DEMONYMS = {"american": ("us", "u.s", "united", "america", "washington"), "brit
 
 @dataclass(frozen=True)
 class Entity:
-    text: str                      # as written: "Vladimir Medinsky", "the Russian delegation", "May 23"
+    text: str                      # as written: "Lena Vos", "the Norwegian delegation", "June 4"
     kind: str                      # person, group, place, event, thing, time or name (a bare proper name)
     turn: int                      # the exchange that introduced it (0 = the first)
     said_in: str                   # "question" or "answer"
@@ -207,7 +207,7 @@ def entities(text: str, turn: int = 0, said_in: str = "question") -> list[Entity
     for m in re.finditer(r"[\"\u201c]([A-Z][^\"\u201d]{1,40})[\"\u201d]", text):
         if len(m.group(1).split()) <= 5:           # a quoted title: "Windfall", "Paper Harbour"
             found.append((m.start(), Entity(m.group(1), THING, turn, said_in, tuple(words(text)))))
-    if said_in == "question":       # people typed in lower case: "who is kyslytsya", "what did kellogg say"
+    if said_in == "question":       # people typed in lower case: "who is okafor", "what did quist say"
         for pat in _LOWER_PEOPLE:
             for m in pat.finditer(text):
                 name = m.group("name")
@@ -238,7 +238,7 @@ def _read_tokens(toks: list[str], turn: int, said_in: str, ctx) -> list[tuple[in
             span = toks[i:j]
             e = _proper(span, toks[max(0, i - 2):i], toks[j] if j < n else "", start_of_sentence, turn, said_in, ctx)
             if e:
-                # the words near the name say which one it is: "a Russian team headed by ... Medinsky"
+                # the words near the name say which one it is: "a Norwegian team headed by ... Vos"
                 out.append((i, replace(e, context=tuple(words(" ".join(toks[max(0, i - 8):j + 3]))))))
             i = j
             continue
@@ -274,12 +274,12 @@ def _proper(span, before, after, start_of_sentence, turn, said_in, ctx) -> Entit
     if possessive and after.lower() in _GROUP_NOUNS:
         return Entity(f"{text}'s {after}", GROUP, turn, said_in, ctx)
     if possessive and _bare(after) in _ROLE_NOUNS:
-        return Entity(f"{text}'s {_bare(after)}", PERSON, turn, said_in, ctx)     # "Al Jazeera's reporter"
+        return Entity(f"{text}'s {_bare(after)}", PERSON, turn, said_in, ctx)     # "Harbour Post's reporter"
     if possessive and (after.lower() in _ROLE_NOUNS | _TITLES or after[:1].isupper()) and not titled:
         return Entity(text, GROUP if len(words_) > 1 else NAME, turn, said_in, ctx)
     if len(words_) == 1 and _demonym(words_[0]):
         if after.lower() in _GROUP_NOUNS | _EVENT_NOUNS | _ROLE_NOUNS:
-            return None         # "the Russian delegation": read as the common noun phrase
+            return None         # "the Norwegian delegation": read as the common noun phrase
         if _plural(words_[0]):
             return Entity(text, GROUP, turn, said_in, ctx)
         return None
@@ -310,8 +310,8 @@ def _proper(span, before, after, start_of_sentence, turn, said_in, ctx) -> Entit
 
 
 def _common(rest, det, turn, said_in, ctx, owner="") -> Entity | None:
-    """A common-noun phrase after a determiner or a possessive: "the Russian delegation",
-    "a prisoner exchange", "the Kremlin spokesman", "Al Jazeera's reporter"."""
+    """A common-noun phrase after a determiner or a possessive: "the Norwegian delegation",
+    "a prisoner exchange", "the palace spokesman", "Harbour Post's reporter"."""
     phrase = []
     for w in rest:
         lw = _bare(w).lower()
@@ -372,7 +372,7 @@ def _wanted(pronoun: str, question: str) -> list[str]:
 
 
 def _shares(a: str, b: str) -> bool:
-    """Two folded words that are one word's forms: russia/russian, ukraine/ukrainian."""
+    """Two folded words that are one word's forms: norway/norwegian, canada/canadian."""
     if a == b:
         return True
     n = min(len(a), len(b))
@@ -443,7 +443,7 @@ class Conversation:
         that fit what was asked, ranked by the question's qualifiers; else the question's own."""
         m = _ASKS_ENTITY.match(question)
         if re.match(r"^\s*(?:and\s+|so\s+)?(who|what)\s+(is|was|are|were)\s+[A-Z\u0130]", question) and asked:
-            return tuple(asked) + tuple(answered)        # "Who is Keith Kellogg?" is about him
+            return tuple(asked) + tuple(answered)        # "Who is Mara Quist?" is about her
         if m and answered and re.search(r"\bname\b", question, re.I):
             return tuple(answered) + tuple(asked)        # "what's his name?": the answer names him
         if m and answered:
@@ -455,7 +455,7 @@ class Conversation:
             names_one = re.match(r"^\s*(?:and\s+)?(what|which)\s+(is|was|are|were)?\s*(the\s+)?(name|one)\b", question,
                                  re.I)
             if wh in ("what", "which") and asked and not asks_thing and not names_one:
-                # "What did Trump say...?" is about Trump; "what was the result?" about the answer's thing
+                # "What did Hale say...?" is about Hale; "what was the result?" about the answer's thing
                 if any(e.kind in (PERSON, NAME, GROUP) for e in asked):
                     return _named_first(asked, answered)
             qualifiers = [w for w in words(" ".join(re.findall(r"\b[A-Z\u0130][\w'\u2019-]*", question)))
@@ -540,7 +540,7 @@ class Conversation:
 
     def _described(self, put: list[str]) -> list[str]:
         """A vague event or thing ("the meeting") is searched with the names of the turn that
-        brought it up ("And who chaired the meeting?" - "Hakan Fidan"), which say which one."""
+        brought it up ("And who chaired the meeting?" - "Petra Lund"), which say which one."""
         more = []
         for text in put:
             e = next((e for e in self.entities if e.text == text), None)      # where it was first said
@@ -583,7 +583,7 @@ class Conversation:
         return None, ""
 
     def _ellipsis(self, q: str):
-        """"and the russians?", "what about the next edition?", "and afterwards?": a fragment
+        """"and the norwegians?", "what about the next edition?", "and afterwards?": a fragment
         that leans on the previous question; rebuilt from it, with the fragment put in."""
         last = self.turns[-1]
         m = _LEAD.match(q)
@@ -600,7 +600,7 @@ class Conversation:
         new = entities(frag, len(self.turns), "question")
         for e in new:
             same = [o for o in last.asked if o.kind == e.kind and o.key != e.key and fold(o.text) in fold(prev)]
-            # the one of the same shape: "the russians" stands for "the Ukrainians", not for "Al Jazeera"
+            # the one of the same shape: "the norwegians" stands for "the Canadians", not for "Harbour Post"
             same.sort(key=lambda o: (_shape(o) != _shape(e), -fold(prev).find(fold(o.text))))
             for old in same[:1]:
                     new_text = e.text
@@ -629,12 +629,12 @@ class Conversation:
         return text, []
 
     def _definite(self, text: str):
-        """"the reporter" -> "Al Jazeera's reporter" (the fuller name said before);
-        "the ukrainian one" -> "the ukrainian delegation" (the noun of the last such phrase)."""
+        """"the reporter" -> "Harbour Post's reporter" (the fuller name said before);
+        "the canadian one" -> "the canadian delegation" (the noun of the last such phrase)."""
         put = []
         m = _ONE.search(text)
         if m and m.group(1).lower() not in _NOT_HEADS:
-            # "the ukrainian one" is a group like the last; "the earlier ones" events like the last
+            # "the canadian one" is a group like the last; "the earlier ones" events like the last
             order = (GROUP, EVENT) if _demonym(m.group(1)) else (EVENT, GROUP)
             found = [e for e in reversed(self.entities) if e.kind in (GROUP, EVENT) and len(e.text.split()) > 1
                      and e.text.split()[-1].lower() in _GROUP_NOUNS | _EVENT_NOUNS]

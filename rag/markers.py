@@ -12,7 +12,7 @@ _RUN = re.compile(r"\s*\[\d{1,2}(?:\s*,\s*\d{1,2})*\](?:\s*\[\d{1,2}(?:\s*,\s*\d
 
 
 def strip_markers(text: str) -> str:
-    """`text` without its citation markers: "Fidan chaired [1][2]." -> "Fidan chaired."."""
+    """`text` without its citation markers: "Lund chaired [1][2]." -> "Lund chaired."."""
     return _RUN.sub("", text)
 
 

@@ -1,8 +1,8 @@
 """Who did what to whom: does a draft sentence relate its actors as the source does?
 
-Word-level support cannot see a role swap: "The Russian delegation led by Umerov" has every
-word in "A Ukrainian delegation led by Umerov sat down with a Russian team headed by
-Medinsky". This module reads, in both texts, the actors (capitalised names, "the X
+Word-level support cannot see a role swap: "The Norwegian delegation led by Brandt" has every
+word in "A Canadian delegation led by Brandt sat down with a Norwegian team headed by
+Vos". This module reads, in both texts, the actors (capitalised names, "the X
 delegation/team/side", "X's delegation") and the relation word between two neighbouring
 actors (led by, beat, lost to, told, flew to, won, acquired ...), in active or passive voice,
 and who is quoted (X said, said X, according to X).
@@ -73,10 +73,10 @@ _HARD_STOP = frozenset(".!?;")
 
 @dataclass(frozen=True)
 class Actor:
-    key: tuple[str, ...]      # folded name words, titles left out: ("rustem", "umerov"); ("russian",)
+    key: tuple[str, ...]      # folded name words, titles left out: ("ola", "brandt"); ("norwegian",)
     start: int                # token span in its segment
     end: int
-    also: tuple[tuple[str, ...], ...] = ()    # whom it is named by as well: "Korvel's Mira Osei", "Russian ... Putin"
+    also: tuple[tuple[str, ...], ...] = ()    # whom it is named by as well: "Korvel's Mira Osei", "Norwegian ... Dahl"
 
     @property
     def name(self) -> str:
@@ -101,7 +101,7 @@ class Reading:
 def _tokens(text: str) -> list[str]:
     out = []
     for tok in _TOKEN.findall(text.replace("\u2019", "'")):
-        if len(tok) > 2 and tok[-2:].lower() == "'s":      # possessive: "Ukraine's" -> "Ukraine", "'s"
+        if len(tok) > 2 and tok[-2:].lower() == "'s":      # possessive: "Canada's" -> "Canada", "'s"
             out += [tok[:-2], "'s"]
         else:
             out.append(tok)
@@ -113,7 +113,7 @@ def _capital(tok: str) -> bool:
 
 
 def _alike(x: str, y: str) -> bool:
-    """The same name word, allowing a country for its adjective: Russia ~ Russian, Ukraine ~ Ukrainian."""
+    """The same name word, allowing a country for its adjective: Norway ~ Norwegian, Canada ~ Canadian."""
     if x == y:
         return True
     n = 0
@@ -123,7 +123,7 @@ def _alike(x: str, y: str) -> bool:
 
 
 def same(a: Actor, b: Actor) -> bool:
-    """One actor named two ways: "Rustem Umerov" ~ "Umerov", "Russia" ~ "the Russian team"; not North ~ South
+    """One actor named two ways: "Ola Brandt" ~ "Brandt", "Norway" ~ "the Norwegian team"; not North ~ South
     Korea. A name with "of" matches by either part ("Dov Reinholt of Hallam Research" ~ "Reinholt"): when in
     doubt, the same actor, which never makes a conflict."""
     return any(_same_key(x, y) for x in _parts(a.key) for y in _parts(b.key))
@@ -160,8 +160,8 @@ def _near(actors: tuple[Actor, ...], a: Actor) -> bool:
 
 
 def _run_key(run: list[str]) -> tuple[str, ...] | None:
-    """The name words of a run of capitalised words: after its last title ("Russian President Vladimir
-    Putin" -> vladimir putin); None when nothing but titles is left."""
+    """The name words of a run of capitalised words: after its last title ("Norwegian President Ingrid
+    Dahl" -> ingrid dahl); None when nothing but titles is left."""
     folded = [fold(t) for t in run]
     titles = [i for i, w in enumerate(folded) if w in _TITLES]
     rest = folded[titles[-1] + 1:] if titles else folded
@@ -169,7 +169,7 @@ def _run_key(run: list[str]) -> tuple[str, ...] | None:
 
 
 def _affiliation(run: list[str]) -> tuple[tuple[str, ...], ...]:
-    """The words before the first title of a run: "Russian President Vladimir Putin" -> (("russian",),)."""
+    """The words before the first title of a run: "Norwegian President Ingrid Dahl" -> (("norwegian",),)."""
     folded = [fold(t) for t in run]
     first = next((i for i, w in enumerate(folded) if w in _TITLES), 0)
     return (tuple(folded[:first]),) if first else ()
@@ -195,7 +195,7 @@ def _actors(toks: list[str]) -> list[Actor]:
     while i < len(toks):
         if not _capital(toks[i]):
             if fold(toks[i]) in _GROUP and i + 2 < len(toks) and toks[i + 1].lower() in ("of", "from") \
-                    and _capital(toks[i + 2]):      # "the delegation of Ukraine"
+                    and _capital(toks[i + 2]):      # "the delegation of Canada"
                 j = i + 2
                 while j < len(toks) and _capital(toks[j]):
                     j += 1
@@ -209,7 +209,7 @@ def _actors(toks: list[str]) -> list[Actor]:
         j = _run_end(toks, i)
         key, end, also = _run_key(toks[i:j]), j, _affiliation(toks[i:j])
         k = j + 1 if j < len(toks) and toks[j] == "'s" else j
-        # "Russian (negotiating) team", "Ukraine's delegation": the group, named by the run
+        # "Norwegian (negotiating) team", "Canada's delegation": the group, named by the run
         for gap in (0, 1):
             if k + gap < len(toks) and fold(toks[k + gap]) in _GROUP and all(
                     toks[x][:1].islower() and fold(toks[x]) not in _NOT_NAME for x in range(k, k + gap)):
@@ -217,7 +217,7 @@ def _actors(toks: list[str]) -> list[Actor]:
                 end = k + gap + 1
                 break
         else:
-            if k > j:   # "Ukraine's (top negotiator) Umerov": the possessed one is the actor
+            if k > j:   # "Canada's (top negotiator) Brandt": the possessed one is the actor
                 m = k
                 while m < len(toks) and m - k < 3 and toks[m][:1].islower() and fold(toks[m]) in _TITLES:
                     m += 1
@@ -280,7 +280,7 @@ def _relation(link: list[str]) -> tuple[str, bool, bool] | None:
             return rel, True, False
         return None
     if rel == "led" and after[:1] and after[0] in _GO_PREPS:
-        rel = "went to"                     # "headed to Istanbul"
+        rel = "went to"                     # "headed to Bergen"
     if rel == "won" and after[:1] and after[0] in ("against", "over"):
         rel, after = "beat", after[1:]
     preps = _GO_PREPS if rel == "went to" else frozenset()
@@ -376,7 +376,7 @@ def _speakers(toks: list[str], actors: list[Actor]) -> list[Actor]:
                                                                     for a in actors if a.end < i):
                 # "A, who led the talks, said": the speaker is A
                 out.append([a for a in actors if a.end < i and low[a.end:a.end + 2] == [",", "who"]][-1])
-            elif start == i and w not in ("told", "tells", "warned"):    # '"...," said Medinsky'
+            elif start == i and w not in ("told", "tells", "warned"):    # '"...," said Vos'
                 stop = next((k for k in range(i + 1, len(low)) if low[k] in ",;:\"'" or low[k] in _BREAK), len(low))
                 out += [a for a in actors if i < a.start < stop]
     return out
@@ -409,7 +409,7 @@ def _judge(a: Actor, rel: str, b: Actor, relations: tuple[Relation, ...], actors
             continue
         if _among(r.agents, b) and _among(r.patients, a):
             return f"the cited source says {b.name} {rel} {a.name}, not the reverse"
-        # another doer of the same deed; not "a led another group": "Moscow's" and "the Russian"
+        # another doer of the same deed; not "a led another group": "Oslo's" and "the Norwegian"
         # delegation may be one, and no word list knows it
         if _among(r.patients, b) and not _near(r.agents, a) and _among(actors, a):
             return f"the cited source says {r.agents[0].name} {rel} {b.name}, not {a.name}"
