@@ -61,16 +61,25 @@ class Constraint:
     value: object    # 2021, 1, 43, ("corvid", "4")
     text: str        # as the question says it
 
-    def describe(self) -> str:
+    @property
+    def number(self):
+        """The value compared with what evidence names (a numbered name's number)."""
+        return self.value[1] if self.kind == "name" else self.value
+
+    def shown(self, value) -> str:
+        """A value of this constraint's kind as the user reads it: Q2, H1, 43rd, Corvid 4, 2019."""
         if self.kind == "quarter":
-            return f"Q{self.value}"
+            return f"Q{value}"
         if self.kind == "half":
-            return f"H{self.value}"
+            return f"H{value}"
         if self.kind == "ordinal":
-            return _ordinal(self.value)
+            return _ordinal(value)
         if self.kind == "name":
-            return self.text
-        return str(self.value)
+            return f"{self.text.split()[0]} {value}"
+        return str(value)
+
+    def describe(self) -> str:
+        return self.text if self.kind == "name" else self.shown(self.value)
 
 
 @dataclass(frozen=True)
@@ -196,18 +205,34 @@ class Context:
     on_topic: bool = True    # the sentence holds most of what the question asks about
 
 
-def _decide(levels, present, mentions) -> bool | None:
-    """The first level that mentions any value of the constraint's kind decides."""
+def _values(c: Constraint, text: str) -> set:
+    """The values of the constraint's kind that `text` names (years without the date's help)."""
+    if c.kind == "year":
+        return years(text)
+    if c.kind == "quarter":
+        return quarters(text)
+    if c.kind == "half":
+        return halves(text)
+    if c.kind == "ordinal":
+        return ordinals(text)
+    if c.kind == "name":
+        pattern = r"\b" + re.escape(c.value[0]) + r"\s+([a-z]?\d{1,3}[a-z]?)\b"
+        return {m.group(1).lower() for m in re.finditer(pattern, text, re.I)}
+    return set()
+
+
+def _decide(c: Constraint, levels) -> bool | None:
+    """The first level that names any value of the constraint's kind decides."""
     for text in levels:
-        if mentions(text):
-            return present(text)
+        named = _values(c, text)
+        if named:
+            return c.number in named
     return None
 
 
 def holds(c: Constraint, ctx: Context) -> bool:
     """Does the evidence match the constraint? Unknown (nothing says) counts as not matching,
     except for a year, which the article's date can supply."""
-    levels = (ctx.sentence, ctx.passage, ctx.title)
     if c.kind == "year":
         in_sentence = years(ctx.sentence, ctx.date)
         dated = int(ctx.date[:4]) if ctx.date and ctx.date[:4].isdigit() else None
@@ -224,26 +249,10 @@ def holds(c: Constraint, ctx: Context) -> bool:
             if named and dated != c.value:
                 return False
         return dated == c.value
-    if c.kind == "quarter":
-        decided = _decide(levels, lambda t: c.value in quarters(t), quarters)
-        return bool(decided)
-    if c.kind == "half":
-        return bool(_decide(levels, lambda t: c.value in halves(t), halves))
-    if c.kind == "ordinal":
-        said = ordinals(ctx.sentence)
-        if said and c.value in said and not ctx.on_topic:
-            # "She was Best New Artist at the 42nd" in a story of another edition is not about the 42nd
-            return bool(_decide((ctx.title, ctx.passage), lambda t: c.value in ordinals(t), ordinals) in (True, None))
-        return bool(_decide(levels, lambda t: c.value in ordinals(t), ordinals))
-    if c.kind == "name":
-        series, number = c.value
-        pattern = re.compile(r"\b" + re.escape(series) + r"\s+([a-z]?\d{1,3}[a-z]?)\b", re.I)
-
-        def mentions(t):
-            return bool(pattern.search(t))
-
-        return bool(_decide(levels, lambda t: number in {m.group(1).lower() for m in pattern.finditer(t)}, mentions))
-    return True
+    if c.kind == "ordinal" and not ctx.on_topic and c.value in ordinals(ctx.sentence):
+        # "She was Best New Artist at the 42nd" in a story of another edition is not about the 42nd
+        return _decide(c, (ctx.title, ctx.passage)) in (True, None)
+    return bool(_decide(c, (ctx.sentence, ctx.passage, ctx.title)))
 
 
 def failed(q: Query, ctx: Context) -> tuple[Constraint, ...]:
@@ -261,27 +270,12 @@ def failed(q: Query, ctx: Context) -> tuple[Constraint, ...]:
 
 def said_instead(c: Constraint, ctx: Context) -> str | None:
     """What the closest evidence is about instead, in the constraint's own terms ("2018", "Q2")."""
-    if c.kind not in ("year", "quarter", "half", "ordinal", "name"):
-        return None
-    texts = (ctx.sentence, ctx.passage, ctx.title)
-    for t in texts:
-        if c.kind == "year":
-            vals = sorted(years(t, ctx.date))
-            if not vals and t is ctx.title and ctx.date:
-                vals = [int(ctx.date[:4])]
-            shown = [str(v) for v in vals]
-        elif c.kind == "quarter":
-            shown = [f"Q{v}" for v in sorted(quarters(t))]
-        elif c.kind == "half":
-            shown = [f"H{v}" for v in sorted(halves(t))]
-        elif c.kind == "ordinal":
-            shown = [_ordinal(v) for v in sorted(ordinals(t))]
-        else:
-            series = c.value[0]
-            shown = sorted({f"{m.group(1)} {m.group(2)}" for m in re.finditer(
-                r"\b(" + re.escape(series) + r")\s+([A-Za-z]?\d{1,3}[a-z]?)\b", t, re.I)})
-        if shown:
-            return " and ".join(shown[:2])
+    for text in (ctx.sentence, ctx.passage, ctx.title):
+        named = years(text, ctx.date) if c.kind == "year" else _values(c, text)
+        if not named and c.kind == "year" and text is ctx.title and ctx.date:
+            named = {int(ctx.date[:4])}
+        if named:
+            return " and ".join(c.shown(v) for v in sorted(named)[:2])
     return None
 
 
