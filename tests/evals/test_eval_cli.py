@@ -13,17 +13,10 @@ import pytest
 from evals.cli import _wants_scratch_store, scratch_store_path
 
 ROOT = Path(__file__).resolve().parents[2]
-# the command line is moving from rag/ to ui/; run whichever module defines it
-CLI = "ui.cli" if (ROOT / "ui" / "cli.py").exists() else "rag.cli"
+CLI = "ui.cli"
 
-ARTICLES = {
-    "cup_2019.txt": " date 2019-06-02 Harlow Vale win the 2019 Fenmoor Cup\n\n"
-                    "Harlow Vale beat Dunmere Athletic 2-1 in the 2019 Fenmoor Cup final in Ostby. "
-                    "A crowd of 12,400 watched. Captain Ilse Broek scored both goals.\n",
-    "cup_2021.txt": " date 2021-06-06 Dunmere Athletic take the 2021 Fenmoor Cup\n\n"
-                    "Dunmere Athletic won the 2021 Fenmoor Cup final, beating Corran Town three goals to nil. "
-                    "Striker Petra Lanz scored twice and the final was played in Wexby.\n",
-}
+CUP_FOLDER = Path(__file__).resolve().parents[1] / "data" / "cup"   # two invented cup-final stories
+ARTICLES = {p.name: p.read_text(encoding="utf-8") for p in sorted(CUP_FOLDER.glob("*.txt"))}
 GOLD = [
     {"id": "t1", "question": "How many people watched the 2019 Fenmoor Cup final?", "answers": ["12,400"],
      "sources": ["cup_2019.txt"], "answerable": True, "kind": "number"},

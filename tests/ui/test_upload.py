@@ -10,14 +10,8 @@ import pytest
 from rag import Engine, NewsragError, Settings
 from ui.app import add_articles, upload_refusal
 
-ARTICLES = {
-    "cup_2019.txt": " date 2019-06-02 Harlow Vale win the 2019 Fenmoor Cup\n\n"
-                    "Harlow Vale beat Dunmere Athletic 2-1 in the 2019 Fenmoor Cup final in Ostby. "
-                    "A crowd of 12,400 watched. Captain Ilse Broek scored both goals.\n",
-    "cup_2021.txt": " date 2021-06-06 Dunmere Athletic take the 2021 Fenmoor Cup\n\n"
-                    "Dunmere Athletic won the 2021 Fenmoor Cup final, beating Corran Town three goals to nil. "
-                    "Striker Petra Lanz scored twice and the final was played in Wexby.\n",
-}
+CUP_FOLDER = Path(__file__).resolve().parents[1] / "data" / "cup"   # two invented cup-final stories
+ARTICLES = {p.name: p.read_text(encoding="utf-8") for p in sorted(CUP_FOLDER.glob("*.txt"))}
 NEW = (" date 2024-03-09 Quarry bridge at Lindholt reopens\n\n"
        "The Lindholt quarry bridge reopened on Saturday after repairs costing 3.2 million krona. "
        "Engineer Maren Solvik led the repair crew of forty workers.\n")
