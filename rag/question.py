@@ -37,6 +37,7 @@ _QUARTER = re.compile(r"\bq([1-4])\b|\b([1-4])q\b|\b(first|second|third|fourth|1
 _HALF = re.compile(r"\b(h[12])\b|\b(first|second)[- ]half\b", re.I)
 _RELATIVE = {"this year": 0, "last year": -1, "next year": 1, "a year earlier": -1, "a year ago": -1,
              "previous year": -1, "the year before": -1, "a year later": 1, "current year": 0}
+_SINCE_YEAR = re.compile(r"\bsince (?:(?:early |late |mid-?)?[A-Z][a-z]+ )?(1[89]\d{2}|20\d{2})\b")
 _RELATIVE_RE = re.compile(r"\b(" + "|".join(_RELATIVE) + r")\b", re.I)
 # "Corvid 4", "Model 3", "Galaxy S9": a name with a number that picks one of a series
 _NUMBERED_NAME = re.compile(r"\b([A-Z][A-Za-z]{2,})\s+([A-Z]?\d{1,3}[a-z]?)\b(?!\s*(?:%|per|million|billion|st|nd|rd|th)\b)")
@@ -240,19 +241,38 @@ def holds(c: Constraint, ctx: Context) -> bool:
             # a sentence that names its year decides, if it is about the question's subject or
             # its article is of that year; "he retired in 2019" in a story of 2022 is not about 2019
             if c.value not in in_sentence:
-                return False
+                # "won for the first time since 1998" in a story of the asked year is history
+                # told in passing: the sentence still reports the story's own year
+                since = {int(y) for y in _SINCE_YEAR.findall(ctx.sentence)}
+                return dated == c.value and in_sentence <= since
             return ctx.on_topic or dated in (c.value, c.value + 1) or c.value in years(ctx.title)
-        for text in (ctx.passage, ctx.title):
-            named = years(text, ctx.date)
-            if c.value in named:
-                return True
-            if named and dated != c.value:
-                return False
-        return dated == c.value
+        named = years(ctx.passage, ctx.date)
+        if c.value in named:
+            return True
+        if named and dated != c.value:
+            return False
+        named = years(ctx.title, ctx.date)
+        if named:               # a headline that names its year says what the story is about
+            return c.value in named
+        return _reported_year(ctx) == c.value
     if c.kind == "ordinal" and not ctx.on_topic and c.value in ordinals(ctx.sentence):
         # "She was Best New Artist at the 42nd" in a story of another edition is not about the 42nd
         return _decide(c, (ctx.title, ctx.passage)) in (True, None)
     return bool(_decide(c, (ctx.sentence, ctx.passage, ctx.title)))
+
+
+def _reported_year(ctx: Context) -> int | None:
+    """The year the story's undated figures belong to: its date's year, except that a quarter's
+    results are reported after the quarter ends ("fourth-quarter revenue", dated February,
+    is last year's fourth quarter)."""
+    if not ctx.date or not ctx.date[:4].isdigit():
+        return None
+    year = int(ctx.date[:4])
+    month = int(ctx.date[5:7]) if ctx.date[5:7].isdigit() else None
+    named = quarters(ctx.sentence) or quarters(ctx.passage)
+    if month is not None and len(named) == 1 and month < 3 * next(iter(named)):
+        return year - 1
+    return year
 
 
 def failed(q: Query, ctx: Context) -> tuple[Constraint, ...]:

@@ -70,6 +70,32 @@ def test_a_year_in_passing_does_not_make_a_sentence_about_that_year():
     assert not holds(c, aside)
 
 
+def test_history_told_in_passing_keeps_a_sentence_in_its_storys_year():
+    (c,) = parse("Who won the 2019 final?").constraints
+    # "for the first time since 2004" in a story of 2019 still reports the 2019 final
+    assert holds(c, ctx("Ferris won the final for the first time since 2004.", date="2019-05-01"))
+    # a later year in the sentence is not history: the sentence is about that later year
+    assert not holds(c, ctx("Ferris will defend the title in 2020.", date="2019-05-01"))
+    # and in a story of another year, an older year does not make it about the asked one
+    assert not holds(c, ctx("Ferris won the final for the first time since 2004.", date="2021-05-01"))
+
+
+def test_a_headline_naming_its_year_decides_over_the_date():
+    (c,) = parse("What was revenue in 2022?").constraints
+    story = dict(title="Orvane ends 2021 with record sales", date="2022-02-10")
+    assert not holds(c, ctx("Revenue was $1.4 billion.", **story))
+    assert holds(c, ctx("Revenue was $1.4 billion.", title="Orvane sales up", date="2022-02-10"))
+
+
+def test_a_quarter_reported_after_the_new_year_belongs_to_the_year_before():
+    q = parse("What was revenue in the fourth quarter of 2022?")
+    assert failed(q, ctx("Fourth-quarter revenue was $1.3 billion.", date="2023-02-09")) == ()
+    assert {c.kind for c in failed(q, ctx("Fourth-quarter revenue was $1.4 billion.", date="2022-02-10"))} \
+        == {"year"}
+    q = parse("What was revenue in Q3 2023?")   # reported in October of the same year
+    assert failed(q, ctx("Third-quarter revenue was $1.38 billion.", date="2023-10-25")) == ()
+
+
 def test_edition_is_read_from_sentence_then_passage_then_title():
     (c,) = parse("Who hosted the 43rd awards?").constraints
     assert holds(c, ctx("The host was Ann Lee.", "The 43rd awards were held on Sunday. The host was Ann Lee."))
