@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from index.chunking import leans_back, sentences
 from index.text import QUESTION_WORDS, STOPWORDS, fold, stem, tokens, words
 
-from .question import GENERIC_ASKING, Constraint, Context, Query, failed, focus_terms, parse, said_instead
+from .question import GENERIC_ASKING, Constraint, Context, Query, failed, focus_terms, grounded, parse, said_instead
 from .types import Passage
 
 # Words so common in questions about any news story that they carry no evidence.
@@ -188,7 +188,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
     date, age or sum and no unit that may answer holds one; the best unit that may
     answer scores below MIN_ANSWER_SCORE. Summaries are only refused for the first three.
     """
-    q = question if isinstance(question, Query) else parse(question)
+    q = grounded(question if isinstance(question, Query) else parse(question), [p.text for p in passages])
     terms = key_terms(q.text, idf)
     kind = answer_type(q.text)
     candidates: list[tuple[int, int, int, str]] = []   # passage, start, end (passage offsets), text

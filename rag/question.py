@@ -15,7 +15,7 @@ English is written here; nothing about any one folder of news.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from index.text import QUESTION_WORDS, STOPWORDS, fold, stem, words
 
@@ -41,6 +41,8 @@ _SINCE_YEAR = re.compile(r"\bsince (?:(?:early |late |mid-?)?[A-Z][a-z]+ )?(1[89
 _RELATIVE_RE = re.compile(r"\b(" + "|".join(_RELATIVE) + r")\b", re.I)
 # "Corvid 4", "Model 3", "Galaxy S9": a name with a number that picks one of a series
 _NUMBERED_NAME = re.compile(r"\b([A-Z][A-Za-z]{2,})\s+([A-Z]?\d{1,3}[a-z]?)\b(?!\s*(?:%|per|million|billion|st|nd|rd|th)\b)")
+_TYPED_NUMBERED_NAME = re.compile(r"\b([a-z][a-z]{2,})\s+(\d{1,2}[a-z]?)\b(?!\s*(?:%|per|million|billion|st|nd|rd|th|"
+                                  r"[a-z]+s)\b)")
 _CALENDAR = frozenset("""january february march april may june july august september october november december
 monday tuesday wednesday thursday friday saturday sunday""".split())
 _MONTHS = "january february march april may june july august september october november december".split()
@@ -61,6 +63,7 @@ class Constraint:
     kind: str        # "year", "quarter", "half", "ordinal", "name"
     value: object    # 2021, 1, 43, ("corvid", "4")
     text: str        # as the question says it
+    typed: bool = False  # a numbered name typed in lower case: a constraint only if the articles have it
 
     @property
     def number(self):
@@ -161,6 +164,15 @@ def parse(question: str) -> Query:
             continue
         found.append(Constraint("name", (m.group(1).lower(), m.group(2).lower()), m.group()))
         spans.append(m.span())
+    for m in _TYPED_NUMBERED_NAME.finditer(q):
+        # typed in lower case ("the vexa 5"): a candidate, kept only if the articles found
+        # name that word with a number (`grounded`)
+        word = m.group(1).lower()
+        if (word in _MONTHS or word in STOPWORDS or word in QUESTION_WORDS or _YEAR.fullmatch(m.group(2))
+                or any(a <= m.start() < b for a, b in spans)):
+            continue
+        found.append(Constraint("name", (word, m.group(2).lower()), m.group(), typed=True))
+        spans.append(m.span())
 
     def free(m):
         return not any(a <= m.start() < b for a, b in spans)
@@ -204,6 +216,18 @@ class Context:
     title: str
     date: str | None
     on_topic: bool = True    # the sentence holds most of what the question asks about
+
+
+def grounded(q: Query, texts) -> Query:
+    """The query without numbered names typed in lower case that no text names with a number
+    ("top 10" is not a model name unless the articles speak of a "Top 9")."""
+    typed = [c for c in q.constraints if c.typed]
+    if not typed:
+        return q
+    joined = "\n".join(texts)
+    keep = tuple(c for c in q.constraints if not c.typed or re.search(
+        r"\b" + re.escape(c.value[0]) + r"\s+[a-z]?\d{1,3}[a-z]?\b", joined, re.I))
+    return replace(q, constraints=keep)
 
 
 def _values(c: Constraint, text: str) -> set:

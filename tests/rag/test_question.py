@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question import Context, failed, focus_terms, holds, ordinals, parse, said_instead
+from rag.question import Context, failed, focus_terms, grounded, holds, ordinals, parse, said_instead
 
 
 def kinds(question):
@@ -112,6 +112,15 @@ def test_quarter_and_numbered_name():
     (c,) = parse("How much did the Vexa 5 cost?").constraints
     assert not holds(c, ctx("The Vexa 4 costs $299."))
     assert holds(c, ctx("It costs $349.", "The Vexa 5 goes on sale today. It costs $349."))
+
+
+def test_a_numbered_name_typed_in_lower_case_counts_when_the_articles_name_the_series():
+    q = parse("how long does the battery on the vexa 5 last")
+    assert {(c.kind, c.value) for c in q.constraints} == {("name", ("vexa", "5"))}
+    found = ["The Vexa 6 battery lasts 30 hours.", "The Vexa 4 went on sale in July."]
+    assert grounded(q, found).constraints == q.constraints       # a series the folder has: a near miss
+    assert grounded(q, ["The battery lasts 30 hours."]).constraints == ()   # no series: an ordinary phrase
+    assert parse("what were the top 10 films of the year").constraints == ()  # a count of things
 
 
 def test_several_values_of_one_kind_are_alternatives():
