@@ -323,10 +323,13 @@ class Engine:
         if shape != "fact":
             units = pick_many(evidence.units, MANY_UNITS[shape], MANY_MAX_CHARS)
             if shape == "list" and units:
-                grown = continue_list(units[0], passages[units[0].passage], MANY_MAX_CHARS)
-                units = [grown] + [u for u in units[1:] if u.source != grown.source or u.end <= grown.start
-                                   or u.start >= grown.end]
-                units = pick(units, MANY_UNITS[shape], MANY_MAX_CHARS)
+                # the best unit grown by the sentences that carry its list on, kept first
+                best = max(units, key=lambda u: u.score)
+                grown = continue_list(best, passages[best.passage], MANY_MAX_CHARS)
+                rest = [u for u in units if u is not best and (u.source != grown.source or u.end <= grown.start
+                                                                or u.start >= grown.end)]
+                units = pick([grown] + rest, MANY_UNITS[shape], MANY_MAX_CHARS)
+                units.sort(key=lambda u: (u.source != grown.source, u.source, u.start))
             return self._compose([(u.text.strip(), [u]) for u in units], passages, question)
         units = pick(evidence.units, 2, EXTRACTIVE_MAX_CHARS)
         best = units[:1]

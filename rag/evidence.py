@@ -296,15 +296,43 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
     return out(False, f"meaning {best_sim:.2f}, terms {best_cov:.2f}")
 
 
+SAME_STORY = 0.7     # an article whose best unit scores this share of the best one's tells the same story
+NEW_SHARE = 0.3      # a unit with less than this share of words not yet said (or under 3) says it again
+
+
 def pick_many(units: list[Unit], n: int, max_chars: int) -> list[Unit]:
-    """Up to `n` units for a list or a summary: the best of each article first, then the next
-    best, without overlaps, within `max_chars`; returned in score order."""
+    """Up to `n` units for a list or a summary, within `max_chars`: the best article's, and
+    those of articles that score nearly as well (the same story told by another outlet): the
+    best of each such article first, then the best of the rest; never one that repeats what a chosen unit says. Returned with
+    the best article's units first, each article's in reading order."""
     by_source: dict[str, list[Unit]] = {}
     for u in units:
         by_source.setdefault(u.source, []).append(u)
-    rounds = [u for i in range(n) for us in by_source.values() if i < len(us) for u in [us[i]]]
-    chosen = pick(rounds, n, max_chars)
-    return sorted(chosen, key=lambda u: -u.score)
+    if not by_source:
+        return []
+    top = max(us[0].score for us in by_source.values())
+    stories = {src: us for src, us in by_source.items() if us[0].score >= SAME_STORY * top}
+    firsts = [us[0] for us in stories.values()]
+    rounds = firsts + sorted((u for us in stories.values() for u in us[1:]), key=lambda u: -u.score)
+    chosen: list[Unit] = []
+    said: set[str] = set()
+    used = 0
+    for u in rounds:
+        if len(chosen) >= n:
+            break
+        if any(u.source == c.source and u.start < c.end and c.start < u.end for c in chosen):
+            continue
+        content = {w for w in words(fold(u.text)) if w not in STOPWORDS}
+        new = content - said
+        if chosen and (len(new) < 3 or len(new) < NEW_SHARE * len(content)):
+            continue
+        if used + len(u.text) > max_chars:
+            continue
+        chosen.append(u)
+        said |= content
+        used += len(u.text) + 5
+    first = {src: i for i, src in enumerate(dict.fromkeys(u.source for u in chosen))}
+    return sorted(chosen, key=lambda u: (first[u.source], u.start))
 
 
 _ITEMS = re.compile(r"(?:\b[A-Z][\w'-]+.*?){2,}")

@@ -104,3 +104,21 @@ def test_llm_that_finds_nothing_on_middling_evidence_means_a_refusal(tmp_path_fa
     strong = engine.ask("Who won the 2018 Merrow Cup final?")
     assert weak.refused and weak.closest is not None and "LLM" in weak.reason, weak.text
     assert not strong.refused and strong.fallback and "Castleford" in strong.text
+
+
+def test_a_summary_keeps_to_the_story_and_says_nothing_twice():
+    from rag.evidence import Unit, pick_many
+
+    def unit(source, start, text, score):
+        return Unit(0, source, start, start + len(text), text, score, 0.5, False)
+
+    units = sorted([
+        unit("a.txt", 0, "Harlow Town won the Merrow Cup on Saturday, beating Castleford Park 2-1.", 1.0),
+        unit("a.txt", 200, "A crowd of 21,400 watched the final at Denby Road.", 0.5),
+        unit("b.txt", 0, "Harlow Town beat Castleford Park 2-1 on Saturday to win the Merrow Cup.", 0.95),  # again
+        unit("b.txt", 300, "Striker Ola Brandt scored both of Harlow's goals.", 0.6),       # the same story
+        unit("c.txt", 0, "Wexham United won the Merrow Cup for the first time in 2020.", 0.55),  # another story
+    ], key=lambda u: -u.score)
+    chosen = pick_many(units, 4, 580)
+    assert [u.source for u in chosen] == ["a.txt", "a.txt", "b.txt"]      # best story first, in reading order
+    assert "Ola Brandt" in chosen[2].text and all(u.source != "c.txt" for u in chosen)
