@@ -401,7 +401,9 @@ class Engine:
         common = self.corpus.sparse_index().common_terms()
         checked = verify(draft, [u.text for u in units], standalone.question, common) if not failed else None
         kept = [(text, [units[n - 1] for n in ns]) for text, ns in checked.sentences] if checked else []
-        if kept and evidence.answer_type and not any(has_type(text, evidence.answer_type) for text, _ in kept):
+        # (what someone said may be reported in the LLM's own words: only facts of a kind are checked)
+        if kept and evidence.answer_type not in (None, "quote") and \
+                not any(has_type(text, evidence.answer_type) for text, _ in kept):
             kept, why = [], "no kept sentence holds the kind of answer asked for"
         else:
             why = None

@@ -95,12 +95,19 @@ def answer_type(question: str) -> str | None:
         return "name"
     if re.search(r"^\s*(and\s+)?where\b|\bwhere (in|at|did|was|were|is|are|will)\b|\bwhich (city|country|place|venue)\b", q):
         return "place"
+    if _SAYING.search(q):
+        return "quote"
     return None
 
 
 _AGE = re.compile(r"\b\d{1,3}[- ]years?[- ]old\b|\baged \d{1,3}\b|\bage(d)? of \d{1,3}\b|\bborn in\b", re.I)
 _MONEY = re.compile(r"[$\u20ac\u00a3\u20ba]\s?\d|\b\d[\d,.]*\s?(dollars|euros|pounds|lira|roubles|rubles|hryvnias?|"
                     r"usd|eur)\b|\b(million|billion) (dollars|euros)\b", re.I)
+# "What did she say / promise / tell them": the answer is what someone said, quoted or reported
+_SAYING = re.compile(r"\b(what|how) (did|does|do|has|have|had|will|would)\b.{0,60}\b(say|tell|promise|warn|claim|"
+                     r"describe|call|announce|respond|reply|add|write|post)\b", re.I)
+_QUOTED = re.compile(r"[\"\u201c\u201d]|\b(said|says|told|tells|added|warned|promised|wrote|posted|announced|"
+                     r"described|called|replied)\b", re.I)
 STRICT_TYPES = {"age": _AGE, "money": _MONEY}   # asked for and nowhere in the passages: refuse
 
 
@@ -115,6 +122,8 @@ def has_type(text: str, kind: str | None) -> bool:
         return bool(_NAME.search(text))
     if kind == "place":
         return bool(_PLACE.search(text))
+    if kind == "quote":
+        return bool(_QUOTED.search(text))
     return False
 
 

@@ -139,3 +139,14 @@ def test_said_instead_names_what_the_evidence_is_about():
 def test_focus_leaves_out_the_shared_topic_and_the_way_of_asking():
     q = parse("Who refereed the 2018 Shield final?")
     assert focus_terms(q, topic={"shield", "final"}) == {"refere"} or "refer" in "".join(focus_terms(q, {"shield", "final"}))
+
+
+def test_what_someone_said_is_a_kind_of_answer():
+    from rag.evidence import answer_type, has_type
+
+    assert answer_type("What did the mayor promise when she was sworn in?") == "quote"
+    assert answer_type("What did Ann Lee say about the delay?") == "quote"
+    assert answer_type("Who said the delay was worth it?") == "name"        # asks for the speaker
+    assert answer_type("What did the two sides agree on?") is None
+    assert has_type('"This town voted for clean water," Lee said.', "quote")
+    assert not has_type("Lee was sworn in on Wednesday at the town hall.", "quote")
