@@ -198,7 +198,10 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
     answer scores below MIN_ANSWER_SCORE. Summaries are only refused for the first three.
     """
     q = grounded(question if isinstance(question, Query) else parse(question), [p.text for p in passages])
-    terms = key_terms(q.text, idf)
+    # the year asked is matched as a constraint (the article's date may supply it), not
+    # counted as a word the evidence must hold
+    terms = key_terms(q.plain or q.text, idf)
+    all_terms = key_terms(q.text, idf)
     kind = answer_type(q.text)
     candidates: list[tuple[int, int, int, str]] = []   # passage, start, end (passage offsets), text
     best_cov = 0.0
@@ -254,7 +257,8 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         if q.shape == "summary":
             # a news story says what happened first; a summary wants its figures
             score += (W_LEDE if p.start + start < LEDE_CHARS else 0.0) + (W_FIGURE if _NUMBER.search(span) else 0.0)
-        missed = failed(q, Context(span, article[p.source], p.title, p.date, cov >= ON_TOPIC)) if q.constraints else ()
+        on_topic = coverage(span_terms, all_terms) >= ON_TOPIC      # (its years count here)
+        missed = failed(q, Context(span, article[p.source], p.title, p.date, on_topic)) if q.constraints else ()
         if passage_cov[pi] < OFF_SUBJECT * max(passage_cov):
             missed = missed + (OFF_SUBJECT_MARK,)    # from an article about something else
         units.append(Unit(pi, p.source, p.start + start, p.start + end, span, score, cov, typed, missed, sim))

@@ -94,6 +94,7 @@ class Query:
     specific: tuple[str, ...] = field(default=())  # folded content words, constraints taken out
     asked: tuple[str, ...] = field(default=())     # the specific words that are not names
     names: tuple[str, ...] = field(default=())     # folded names the question gives (capitalised inside it)
+    plain: str = ""                                # the question without its years ("who won the final")
 
     def describe(self) -> str:
         return ", ".join(c.describe() for c in self.constraints)
@@ -204,7 +205,8 @@ def parse(question: str) -> Query:
     # adjectives of peoples and regions ("French", "Western") are said many ways: not checked
     named = tuple(dict.fromkeys(n for n in names if n not in _CALENDAR and n not in STOPWORDS and len(n) > 2
                                 and not re.search(r"(an|ans|ish|ese|ern|ch|ic)$", n)))
-    return Query(question, unique, shape, specific, asked, named)
+    plain = " ".join(_YEAR.sub(" ", q).split())
+    return Query(question, unique, shape, specific, asked, named, plain)
 
 
 @dataclass(frozen=True)
