@@ -331,13 +331,7 @@ class Engine:
                 units = pick([grown] + rest, MANY_UNITS[shape], MANY_MAX_CHARS)
                 units.sort(key=lambda u: (u.source != grown.source, u.source, u.start))
             return self._compose([(u.text.strip(), [u]) for u in units], passages, question)
-        units = pick(evidence.units, 2, EXTRACTIVE_MAX_CHARS)
-        best = units[:1]
-        # a second quotation only when it scores nearly as well and holds question terms the first lacks
-        if len(units) > 1 and units[1].score >= 0.85 * units[0].score:
-            first, second = set(tokens(units[0].text)), set(tokens(units[1].text))
-            if any(t in second and t not in first for t in evidence.key_terms):
-                best = units[:2]
+        best = _quoted(evidence)
         return self._compose([(u.text.strip(), [u]) for u in best], passages, question)
 
     def _compose(self, sentences: list[tuple[str, list[Unit]]], passages, question: str):
@@ -399,14 +393,22 @@ class Engine:
         timings["generate"] = _ms(t)
         t = time.perf_counter()
         common = self.corpus.sparse_index().common_terms()
-        checked = verify(draft, [u.text for u in units], standalone.question, common) if not failed else None
+        # each sentence is checked against its source as the article gives it: with its headline
+        # and date, which say the year or edition the sentence leaves out
+        sources = [" ".join(x for x in (u.text, passages[u.passage].title, passages[u.passage].date) if x)
+                   for u in units]
+        checked = verify(draft, sources, standalone.question, common) if not failed else None
         kept = [(text, [units[n - 1] for n in ns]) for text, ns in checked.sentences] if checked else []
         # (what someone said may be reported in the LLM's own words: only facts of a kind are checked)
+        why = None
         if kept and evidence.answer_type not in (None, "quote") and \
                 not any(has_type(text, evidence.answer_type) for text, _ in kept):
             kept, why = [], "no kept sentence holds the kind of answer asked for"
-        else:
-            why = None
+        if kept and any(evidence.addresses(u.text) for u in units) and \
+                not any(evidence.addresses(text) for text, _ in kept):
+            # true to its source but not about what was asked ("who was player of the match"
+            # answered with the final's score): the sources say it, the draft does not
+            kept, why = [], "no kept sentence is about what the question asks"
         checks = tuple(c.as_dict() for c in checked.checks) if checked else ()
         if why and checks:
             checks = checks + ({"text": "", "cites": [], "kept": False, "why": why, "repaired": False},)
@@ -435,6 +437,18 @@ class Engine:
         yield Answer(text=text, refused=False, citations=cites, fallback=fallback, notice=notice, draft=draft,
                      reason=notice if fallback else None,
                      checks=checks, timings_ms=timings, **base)
+
+
+def _quoted(evidence: Evidence) -> list[Unit]:
+    """The units that answer a fact question: the best, and a second only when it scores nearly
+    as well and holds question terms the first lacks."""
+    units = pick(evidence.units, 2, EXTRACTIVE_MAX_CHARS)
+    best = units[:1]
+    if len(units) > 1 and units[1].score >= 0.85 * units[0].score:
+        first, second = set(tokens(units[0].text)), set(tokens(units[1].text))
+        if any(t in second and t not in first for t in evidence.key_terms):
+            best = units[:2]
+    return best
 
 
 def _passage(doc) -> Passage:

@@ -76,6 +76,11 @@ class Evidence:
     near_miss: bool = False      # refused because the evidence is about another year, edition, person
     query: Query | None = None
     compound: bool = False       # a question of several parts: its scores are diluted, weakness proves less
+    focus: frozenset = frozenset()  # the question's specific words (stems): what sets its answer apart
+
+    def addresses(self, text: str) -> bool:
+        """Does `text` hold one of the question's specific words (or, with none, anything)?"""
+        return not self.focus or any(_mentions(set(tokens(text)), t) for t in self.focus)
 
 
 def answer_type(question: str) -> str | None:
@@ -269,7 +274,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
 
     def out(refuse: bool, reason: str, closest: Unit | None = None, near: bool = False) -> Evidence:
         return Evidence(answering, best_cov, kind, terms, refuse, reason, closest if refuse else None, near, q,
-                        len(parts) > 1)
+                        len(parts) > 1, frozenset(focus))
 
     if not terms:
         return out(True, "the question has no terms to look for")

@@ -122,3 +122,38 @@ def test_a_summary_keeps_to_the_story_and_says_nothing_twice():
     chosen = pick_many(units, 4, 580)
     assert [u.source for u in chosen] == ["a.txt", "a.txt", "b.txt"]      # best story first, in reading order
     assert "Ola Brandt" in chosen[2].text and all(u.source != "c.txt" for u in chosen)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("news3")
+    for name, text in ARTICLES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def scripted_engine(folder, tmp_path_factory, embedder, scripted):
+    from rag import Engine, Settings
+
+    store = tmp_path_factory.mktemp("store3") / "chroma"
+    return Engine(Settings(store=f"chroma:{store}", source=str(folder)), embedder=embedder, llm=scripted)
+
+
+def test_the_llm_may_name_the_year_its_source_leaves_to_the_headline_and_date(folder, tmp_path_factory, embedder,
+                                                                               Scripted):
+    """"Ola Brandt scored both goals in the 2017 final." rests on a sentence without the year; the
+    year is the story's (its headline and date): the LLM's sentence is kept, not replaced."""
+    llm = Scripted("Ola Brandt scored both goals in the 2017 final.")
+    a = scripted_engine(folder, tmp_path_factory, embedder, llm).ask("Who scored Harlow's goals in the 2017 final?")
+    assert not a.refused and not a.fallback, (a.text, a.checks)
+    assert "Ola Brandt scored both goals in the 2017 final" in a.text and a.citations[0].source == "cup_2017.txt"
+
+
+def test_a_true_sentence_about_something_else_does_not_answer(folder, tmp_path_factory, embedder, Scripted):
+    """The LLM repeats a supported sentence that is not about what was asked (the coach): it is not
+    kept as the answer; the sentence that is about it is quoted instead."""
+    llm = Scripted("Harlow Town won the Merrow Cup on Saturday, beating Castleford Park 2-1 in the final.")
+    a = scripted_engine(folder, tmp_path_factory, embedder, llm).ask("Who was Harlow's coach at the 2017 final?")
+    assert not a.refused and a.fallback, (a.text, a.checks)
+    assert "Petra Lund" in a.text
+    assert any(c["why"] == "no kept sentence is about what the question asks" for c in a.checks)
