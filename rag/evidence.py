@@ -168,6 +168,7 @@ TOPIC_SHARE = 0.5        # a question word in at least this share of the passage
 LEDE_CHARS = 400         # the opening of an article, where a news story says what happened
 W_LEDE = 0.2
 W_FIGURE = 0.1
+W_ITEMS = 0.3            # a list question's sentence that names several things
 OFF_SUBJECT = 0.6        # an article holding less than this share of the best article's coverage is off subject
 OFF_SUBJECT_MARK = Constraint("subject", None, "the question's subject")
 W_FOCUS = 0.25           # bonus for holding one of the question's specific words
@@ -259,6 +260,10 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         focused = bool(focus) and any(_mentions(span_terms, t) for t in focus)
         score = (0.5 * sim + 0.5 * cov + (0.15 if typed else 0.0) + (W_FOCUS if focused else 0.0)
                  + 0.05 / (1 + pi) - 0.0004 * max(0, len(span) - 250))
+        if q.shape == "list":
+            # a list is answered by sentences that name several things ("A, B and C")
+            # that are close in meaning to the question
+            score += W_ITEMS * min(1.0, max(0.0, sim - 0.3) / 0.3) if enumerates(span) else 0.0
         if q.shape == "summary":
             # a news story says what happened first; a summary wants its figures
             score += (W_LEDE if p.start + start < LEDE_CHARS else 0.0) + (W_FIGURE if _NUMBER.search(span) else 0.0)
@@ -353,20 +358,23 @@ def pick_many(units: list[Unit], n: int, max_chars: int) -> list[Unit]:
     return sorted(chosen, key=lambda u: (first[u.source], u.start))
 
 
-_ITEMS = re.compile(r"(?:\b[A-Z][\w'-]+.*?){2,}")
+def enumerates(text: str) -> bool:
+    """The sentence names several things in a row ("A, B and C"; "also won X and Y")."""
+    names = len(_NAME.findall(text[1:]))
+    return names >= 3 and ", " in text and " and " in text or names >= 2 and bool(re.search(r"\balso\b", text))
 
 
 def continue_list(first: Unit, passage: Passage, max_chars: int) -> Unit:
     """A list often runs on past the sentence that starts it ("...taking four awards. She also
     won A, B and C."): the unit grown by the sentences that follow it in its passage while each
-    names things (two capitalised words or more), within `max_chars`."""
+    names several things in a row (`enumerates`), within `max_chars`."""
     rel_end = first.end - passage.start
     end = rel_end
     for sent in sentences(passage.text):
         if sent.start < rel_end:
             continue
         text = passage.text[sent.start:sent.end]
-        if INJECTION.search(text) or _headline_like(text) or not _ITEMS.search(text[1:]):
+        if INJECTION.search(text) or _headline_like(text) or not enumerates(text):
             break
         if sent.end - (first.start - passage.start) > max_chars:
             break

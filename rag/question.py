@@ -50,7 +50,7 @@ _MONTHS = "january february march april may june july august september october n
 SUMMARY = re.compile(r"^\s*(please\s+)?(summari[sz]e|sum up|give (me )?(a|an) (summary|overview|rundown|recap)|"
                      r"(a |an )?(summary|overview|recap) of)\b|\b(give me an overview|in summary|what happened (at|in|"
                      r"during|with|to)|what (were|are) the (main|key) (points|outcomes|results))\b", re.I)
-LIST = re.compile(r"^\s*(and\s+)?(who (were|are|have been|else)|(which|what) \w+s (were|are|did|do|have|had|won|"
+LIST = re.compile(r"^\s*(and\s+)?(who (were|are|have been|else|(was|is) (in|on|part of|among) (the|their|his|her|its)\b)|(which|what) \w+s (were|are|did|do|have|had|won|"
                   r"took|attended|signed|played)\b|list|name (the|all|every)|what (were|are) the (\w+ )?"
                   r"(demands|terms|conditions|names|members|parties|countries|points|issues|steps|measures|"
                   r"prizes|awards|winners|candidates|results)\b)|\b(who sat on|who (ran|stood|competed) for|"

@@ -150,3 +150,13 @@ def test_what_someone_said_is_a_kind_of_answer():
     assert answer_type("What did the two sides agree on?") is None
     assert has_type('"This town voted for clean water," Lee said.', "quote")
     assert not has_type("Lee was sworn in on Wednesday at the town hall.", "quote")
+
+
+def test_a_list_is_asked_and_named():
+    from rag.evidence import enumerates
+
+    assert parse("Who was in the visiting delegation?").shape == "list"
+    assert parse("Who was in charge of the talks?").shape == "fact"
+    assert enumerates("The team included Ann Lee, Bo Park and Cy Dunn.")
+    assert enumerates("She also won Best Song and Best Video.")
+    assert not enumerates("Ann Lee said the talks in Vienna went well.")
