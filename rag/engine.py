@@ -37,6 +37,7 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 EXTRACTIVE_MAX_CHARS = 380       # answers stay well inside the 400-character budget
 MANY_MAX_CHARS = 580             # lists and summaries may take 600
 MANY_UNITS = {"list": 4, "summary": 3}
+SECOND_SHARE = 0.9               # a second quotation this close to the best is shown too
 FALLBACK_MIN_SCORE = 0.6         # when no LLM sentence survives, weaker evidence than this is refused, not quoted
 _DECLINED = re.compile(r"NOT_FOUND|\b(not|no)\b.{0,30}\b(mention|say|state|provide|contain|information)", re.I)
 POOL_FACTOR = 4                  # passages fetched per passage kept: room to put those matching constraints first
@@ -440,13 +441,16 @@ class Engine:
 
 
 def _quoted(evidence: Evidence) -> list[Unit]:
-    """The units that answer a fact question: the best, and a second only when it scores nearly
-    as well and holds question terms the first lacks."""
+    """The units that answer a fact question: the best, and a second when it scores nearly as
+    well and holds question terms or the kind of answer the first lacks, or when the two are too
+    close to tell apart (SECOND_SHARE): both are shown rather than a guess between them."""
     units = pick(evidence.units, 2, EXTRACTIVE_MAX_CHARS)
     best = units[:1]
     if len(units) > 1 and units[1].score >= 0.85 * units[0].score:
         first, second = set(tokens(units[0].text)), set(tokens(units[1].text))
-        if any(t in second and t not in first for t in evidence.key_terms):
+        if any(t in second and t not in first for t in evidence.key_terms) or \
+                (evidence.answer_type and units[1].has_type and not units[0].has_type) or \
+                units[1].score >= SECOND_SHARE * units[0].score:
             best = units[:2]
     return best
 
