@@ -8,6 +8,7 @@ answer is the best sentences quoted with their citations.
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 import re
 import threading
 import time
@@ -32,6 +33,7 @@ if TYPE_CHECKING:       # langchain loads with the first Engine, not with `impor
 
 _STATE_Q = re.compile(r"^\s*(is|are|has|have|does|do|will)\b|\b(now|currently|current|status|yet|so far|still|"
                       r"latest)\b", re.I)
+_MORE = re.compile(r"\b(else|other|another|more|besides|apart from|as well|also)\b", re.I)   # beyond the last answer
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2060\ufeff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 EXTRACTIVE_MAX_CHARS = 380       # answers stay well inside the 400-character budget
@@ -222,6 +224,8 @@ class Engine:
         index = corpus.sparse_index()
         evidence = gather(query, list(passages), index.idf, corpus.embed_query(fold(standalone.question)),
                           corpus.sentence_vectors, embed_query=corpus.embed_query)
+        if history and _MORE.search(question):
+            evidence = _beyond(evidence, history)
         timings["retrieve"] = _ms(t1)
         yield Retrieved(passages, standalone.question if standalone.rewritten else None)
         base = dict(question=question, passages=passages, llm=self._name_or_extractive(),
@@ -438,6 +442,20 @@ class Engine:
         yield Answer(text=text, refused=False, citations=cites, fallback=fallback, notice=notice, draft=draft,
                      reason=notice if fallback else None,
                      checks=checks, timings_ms=timings, **base)
+
+
+def _beyond(evidence: Evidence, history) -> Evidence:
+    """"What else did she say?": the evidence without what the last answer already quoted."""
+    said = next((text for role, text in reversed(history) if role == "assistant"), "")
+    said = " ".join(fold(strip_markers(said)).split())
+    if not said:
+        return evidence
+    rest = [u for u in evidence.units if " ".join(fold(u.text).split())[:80] not in said]
+    if len(rest) == len(evidence.units):
+        return evidence
+    if not rest:
+        return replace(evidence, units=[], refuse=True, reason="the articles found say nothing beyond the last answer")
+    return replace(evidence, units=rest)
 
 
 def _quoted(evidence: Evidence) -> list[Unit]:

@@ -157,3 +157,13 @@ def test_a_true_sentence_about_something_else_does_not_answer(folder, tmp_path_f
     assert not a.refused and a.fallback, (a.text, a.checks)
     assert "Petra Lund" in a.text
     assert any(c["why"] == "no kept sentence is about what the question asks" for c in a.checks)
+
+
+def test_what_else_is_beyond_the_last_answer(engine):
+    """Asked again with "else", the answer is not the sentence the last answer quoted."""
+    question = "Who scored Harlow's goals in the 2017 Merrow Cup final?"
+    first = engine.ask(question)
+    assert "Ola Brandt" in first.text
+    more = engine.ask("Who else scored Harlow's goals in the 2017 Merrow Cup final?",
+                      [("user", question), ("assistant", first.text)])
+    assert "Ola Brandt" not in more.text, more.text
