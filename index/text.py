@@ -11,9 +11,11 @@ import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
+from typing import Mapping
 
 # Bump when tokens() changes, so cached BM25 indexes built with the old rules are rebuilt.
-TOKENIZER_VERSION = 3
+# 4: the sparse index folds names with spelling variants learnt from its folder (index.names).
+TOKENIZER_VERSION = 4
 
 # Spellings that differ between outlets for the same word (British and American forms,
 # abbreviations, place names written two ways), kept as data in variants.json: folded
@@ -65,14 +67,17 @@ def fold(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def words(text: str) -> list[str]:
-    """Folded words and numbers, in order, variants unified, possessive 's dropped."""
+def words(text: str, learnt: Mapping[str, str] | None = None) -> list[str]:
+    """Folded words and numbers, in order, variants unified, possessive 's dropped. `learnt`:
+    spelling variants of names learnt from a folder (index.names), for text of that folder
+    and questions about it."""
     out = []
     for w in _WORD.findall(fold(text)):
         if w.endswith("'s"):
             w = w[:-2]
         w = w.replace(",", "") if w[0].isdigit() else w
-        out.append(VARIANTS.get(w, w))
+        w = VARIANTS.get(w, w)
+        out.append(learnt.get(w, w) if learnt else w)
     return out
 
 
@@ -88,6 +93,6 @@ def stem(word: str) -> str:
     return _stemmer().stemWord(word)
 
 
-def tokens(text: str, *, keep_stopwords: bool = False) -> list[str]:
-    """Stemmed search terms of `text` (stopwords dropped unless asked)."""
-    return [stem(w) for w in words(text) if keep_stopwords or w not in STOPWORDS]
+def tokens(text: str, *, keep_stopwords: bool = False, learnt: Mapping[str, str] | None = None) -> list[str]:
+    """Stemmed search terms of `text` (stopwords dropped unless asked; `learnt` as in words)."""
+    return [stem(w) for w in words(text, learnt) if keep_stopwords or w not in STOPWORDS]
