@@ -10,20 +10,26 @@ capitalised words are taken for one name written two ways when
   such as g/h or i/y, and a dropped or added vowel cost half an ordinary edit);
 - no article holds both (a writer keeps to one spelling); and
 - they keep the same company: the same name beside them (a first name before a
-  surname, a surname after a first name), seen in articles of each spelling.
+  surname, a surname after a first name), seen in articles of each spelling, and
+  that name stands mostly beside these two (a first name that many surnames follow
+  says little).
 
 Different people with alike names (two first names a letter apart, each with its own
-surname) share no neighbour, so they stay apart. What is learnt is a map from each
-variant to the spelling used most; the sparse index saves it beside BM25 and folds
-chunks and questions with it. Not a spelling corrector: a word found in one spelling
+surname) share no neighbour, so they stay apart; two alike surnames after one first
+name that nothing else follows would not, and no rule here can tell those apart.
+
+What is learnt is a map from each variant to the spelling used most; the sparse index
+saves it with BM25 and folds chunks and questions with it. Each word is read once and
+only names that share a neighbour are compared, so the cost grows with the folder, not
+with the square of its names. Not a spelling corrector: a word found in one spelling
 only is never changed, and nothing here is about meaning.
 """
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from functools import lru_cache
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from .text import STOPWORDS, stem, words
 
@@ -83,8 +89,8 @@ class _Seen:
         self.count: dict[str, int] = defaultdict(int)
         self.inside: set[str] = set()          # capitalised somewhere mid-sentence
         self.lower: set[str] = set()           # written in lower case somewhere: a word, not a name
-        # (name, side, neighbour) -> sources: "left"/"right" capitalised word right beside it
-        self.beside: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+        # (side, neighbour) -> capitalised words with that word right beside them, counted
+        self.beside: dict[tuple[str, str], Counter] = defaultdict(Counter)
 
     def read(self, source: str, text: str):
         toks = list(_TOKEN.finditer(text))
@@ -99,25 +105,24 @@ class _Seen:
                 continue
             self.articles[w].add(source)
             self.count[w] += 1
-            if not _SENTENCE_END.search(text[max(0, t.start() - 3):t.start()]) and t.start() > 0:
+            if t.start() > 0 and not _SENTENCE_END.search(text[max(0, t.start() - 3):t.start()]):
                 self.inside.add(w)
             for j, side in ((i - 1, "left"), (i + 1, "right")):
                 if 0 <= j < len(toks) and caps[j] and folded[j]:
                     gap = text[min(t.end(), toks[j].end()):max(t.start(), toks[j].start())]
                     if gap.strip() == "":       # only spaces between: one name's parts
-                        self.beside[(w, side, folded[j])].add(source)
+                        self.beside[(side, folded[j])][w] += 1
 
     def is_name(self, w: str) -> bool:
         return w in self.inside and w not in self.lower and w not in STOPWORDS
 
-    def neighbours(self, w: str) -> dict[tuple[str, str], set[str]]:
-        return self._by_name.get(w, {})
-
-    def index_neighbours(self):
-        self._by_name: dict[str, dict[tuple[str, str], set[str]]] = defaultdict(dict)
-        for (w, side, n), sources in self.beside.items():
-            if self.is_name(w) and self.is_name(n) and len(n) >= NEIGHBOUR_MIN_LEN:
-                self._by_name[w][(side, n)] = sources
+    def company(self) -> Iterator[list[tuple[str, int]]]:
+        """For each name that stands beside others (on one side), the names beside it and how
+        often, most often first."""
+        for (side, n), partners in sorted(self.beside.items()):
+            if len(n) >= NEIGHBOUR_MIN_LEN and self.is_name(n):
+                yield sorted(((w, c) for w, c in partners.items() if len(w) >= MIN_LEN and self.is_name(w)),
+                             key=lambda wc: (-wc[1], wc[0]))
 
 
 def learn(articles: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -126,19 +131,17 @@ def learn(articles: Iterable[tuple[str, str]]) -> dict[str, str]:
     seen = _Seen()
     for source, text in articles:
         seen.read(source, text)
-    seen.index_neighbours()
-    names = sorted(w for w in seen.articles if len(w) >= MIN_LEN and seen.is_name(w))
-    # candidates share a neighbour: only words that keep the same company are compared
-    by_context: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for w in names:
-        for key in seen.neighbours(w):
-            by_context[key].append(w)
     pairs = set()
-    for key, group in by_context.items():
-        for i, a in enumerate(group):
-            for b in group[i + 1:]:
-                if close(a, b) and not seen.articles[a] & seen.articles[b]:
-                    pairs.add((a, b))
+    for partners in seen.company():
+        # the neighbour must be mostly theirs: a first name many surnames follow says little
+        half = sum(c for _, c in partners) / 2
+        for i, (a, ca) in enumerate(partners):
+            for b, cb in partners[i + 1:]:
+                if ca + cb < half:
+                    break
+                if (a, b) not in pairs and (b, a) not in pairs and close(a, b) \
+                        and not seen.articles[a] & seen.articles[b]:
+                    pairs.add((min(a, b), max(a, b)))
     return _merge(sorted(pairs), seen)
 
 

@@ -112,3 +112,11 @@ def test_the_seeds_variants_retrieve_alike(engine_factory):
     assert index.terms("Sergey Kyslytsya") == index.terms("Serhiy Kyslytsya")
     one, other = sparse_sources(engine, "Sergey"), sparse_sources(engine, "Serhiy")
     assert one == other and len(one) == 3
+
+
+def test_a_neighbour_many_names_share_is_no_evidence():
+    # one first name before many surnames: two alike surnames after it need not be one person
+    folder = {f"{i}.txt": f"Yesterday Daniel {name} spoke to the council.\n"
+              for i, name in enumerate(["Baker", "Barker", "Okafor", "Lindqvist", "Moreau", "Sato"])}
+    assert learn(articles(folder)) == {}
+    assert learn(articles({k: folder[k] for k in ("0.txt", "1.txt")})) == {"barker": "baker"}
