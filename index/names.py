@@ -44,35 +44,38 @@ _TOKEN = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)?", re.UNICODE)
 _SENTENCE_END = re.compile(r"(?:^|[.!?:;\n\u2022*#>\"'\u201c\u201d(\[-])\s*$")
 
 
-def distance(a: str, b: str, limit: float = 2.0) -> float:
+def distance(a: str, b: str, limit: float = 2.0, hard: float = 1.0) -> float:
     """Weighted edit distance: transliteration swaps and soft letters added or dropped cost
-    0.5, any other edit 1 (above `limit` the exact value is not worked out)."""
+    0.5, any other edit `hard` (above `limit` the exact value is not worked out)."""
     if abs(len(a) - len(b)) * 0.5 > limit:
         return limit + 1
+
+    def indel(ch: str) -> float:
+        return 0.5 if ch in _SOFT else hard
+
     prev = [0.0]
     for ch in b:
-        prev.append(prev[-1] + _indel(ch))
+        prev.append(prev[-1] + indel(ch))
     for x in a:
-        cur = [prev[0] + _indel(x)]
+        cur = [prev[0] + indel(x)]
         for j, y in enumerate(b, start=1):
-            sub = 0.0 if x == y else (0.5 if frozenset((x, y)) in _TWINS else 1.0)
-            cur.append(min(prev[j - 1] + sub, prev[j] + _indel(x), cur[j - 1] + _indel(y)))
+            sub = 0.0 if x == y else (0.5 if frozenset((x, y)) in _TWINS else hard)
+            cur.append(min(prev[j - 1] + sub, prev[j] + indel(x), cur[j - 1] + indel(y)))
         if min(cur) > limit:
             return limit + 1
         prev = cur
     return prev[-1]
 
 
-def _indel(ch: str) -> float:
-    return 0.5 if ch in _SOFT else 1.0
-
-
 def close(a: str, b: str) -> bool:
     """Alike enough to be one name in two spellings: same first letter, and at most one edit
-    for names under nine letters, one and a half for longer ones (in half-edits)."""
+    (two half-edits) for names under nine letters, one and a half for longer ones, or for
+    any name whose spellings differ by transliteration's half-edits alone (Sergei/Serhiy)."""
     if a == b or a[0] != b[0] or min(len(a), len(b)) < MIN_LEN or stem(a) == stem(b):
         return False     # one stem: a plural or other ending, which stemming already joins
-    return distance(a, b) <= (1.0 if min(len(a), len(b)) < 9 else 1.5)
+    if distance(a, b) <= (1.0 if min(len(a), len(b)) < 9 else 1.5):
+        return True
+    return distance(a, b, limit=1.5, hard=9.0) <= 1.5
 
 
 @lru_cache(maxsize=65536)
@@ -125,13 +128,24 @@ class _Seen:
                              key=lambda wc: (-wc[1], wc[0]))
 
 
+    def two_word_names(self) -> list[tuple[str, str]]:
+        """Names written as two capitalised words side by side (a first name and a surname)."""
+        return sorted((w, n) for (side, n), partners in self.beside.items()
+                      if side == "right" and len(n) >= MIN_LEN and self.is_name(n)
+                      for w in partners if len(w) >= MIN_LEN and self.is_name(w))
+
+
 def learn(articles: Iterable[tuple[str, str]]) -> dict[str, str]:
     """{variant: the spelling to index it under}, folded (text.words) forms, from
     (source, text) pairs: several pairs may share a source (the chunks of one article)."""
     seen = _Seen()
     for source, text in articles:
         seen.read(source, text)
-    pairs = set()
+    pairs: set[tuple[str, str]] = set()
+
+    def join(a: str, b: str) -> bool:
+        return close(a, b) and not seen.articles[a] & seen.articles[b]
+
     for partners in seen.company():
         # the neighbour must be mostly theirs: a first name many surnames follow says little
         half = sum(c for _, c in partners) / 2
@@ -139,10 +153,29 @@ def learn(articles: Iterable[tuple[str, str]]) -> dict[str, str]:
             for b, cb in partners[i + 1:]:
                 if ca + cb < half:
                     break
-                if (a, b) not in pairs and (b, a) not in pairs and close(a, b) \
-                        and not seen.articles[a] & seen.articles[b]:
+                if (min(a, b), max(a, b)) not in pairs and join(a, b):
                     pairs.add((min(a, b), max(a, b)))
+    # a two-word name spelt otherwise in both words (one outlet's transliteration of a first
+    # name and a surname, another's): both words alike at once is the shared company
+    by_shape: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    for first, second in seen.two_word_names():
+        by_shape[(_skeleton(first), _skeleton(second))].append((first, second))
+    for group in by_shape.values():
+        for i, (a1, a2) in enumerate(group):
+            for b1, b2 in group[i + 1:]:
+                if a1 != b1 and a2 != b2 and join(a1, b1) and join(a2, b2):
+                    pairs.update({(min(a1, b1), max(a1, b1)), (min(a2, b2), max(a2, b2))})
     return _merge(sorted(pairs), seen)
+
+
+_SKELETON = str.maketrans({"g": "h", "c": "k", "q": "k", "w": "v", "z": "s", "x": "k"})
+
+
+def _skeleton(w: str) -> str:
+    """The letters a transliteration keeps (soft letters dropped, twins made one, doubles
+    single): names with one skeleton are the ones worth comparing letter by letter."""
+    rest = "".join(ch for ch in w[1:].translate(_SKELETON) if ch not in _SOFT)
+    return w[0] + re.sub(r"(.)\1+", r"\1", rest)
 
 
 def _merge(pairs: list[tuple[str, str]], seen: _Seen) -> dict[str, str]:

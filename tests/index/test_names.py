@@ -4,10 +4,14 @@ names of different people are not. Then, end to end on a real store: a question 
 finds the passages spelled the other way, on an invented folder and on the seeds."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from index.names import close, distance, learn
 from index.text import words
+
+ROOT = Path(__file__).resolve().parents[2]
 
 # An invented folder: one port director written two ways by two outlets, one minister's first
 # name written two ways, and alike names that are not one person.
@@ -48,6 +52,8 @@ def test_close_wants_the_same_first_letter_and_a_long_enough_name():
     assert not close("mark", "mary")                     # too short to tell
     assert not close("carrick", "garrick")               # another first letter
     assert not close("lights", "light")                  # one stem: an ending, not a spelling
+    assert close("sergei", "serhy")                      # three half-edits, none an ordinary one
+    assert close("andrew", "andrea")                     # one ordinary edit: alike, the context decides
 
 
 def test_variants_that_keep_the_same_company_are_joined():
@@ -67,6 +73,22 @@ def test_the_spelling_used_most_is_kept_and_the_map_is_stable():
                                       "said the north quay needs repairs.\n"}
     assert learn(articles(folder))[words("Kraviets")[0]] == words("Kravetz")[0]
     assert learn(articles(folder)) == learn(reversed(articles(folder)))
+
+
+def test_a_name_spelt_otherwise_in_both_words_is_joined():
+    folder = {"a.txt": "Yesterday Sergei Kislitsya spoke.\n", "b.txt": "Then Serhiy Kyslytsya answered.\n",
+              "c.txt": "Then Selma Kostova and Olena Kislova answered.\n"}
+    assert learn(articles(folder)) == {"kyslytsya": "kislitsya", "serhy": "sergei"}
+
+
+def test_no_false_variants_in_the_shipped_folders():
+    from index.articles import read_folder
+
+    def learnt(folder: Path) -> dict:
+        return learn((a.source, a.text) for a in read_folder(folder)[0])
+
+    assert learnt(ROOT / "seeds") == {"sergey": "serhy"}
+    assert learnt(ROOT / "evals" / "corpora" / "confusable") == {}      # its alike names are other people
 
 
 def test_no_company_in_common_no_variant():
