@@ -127,7 +127,6 @@ class _Seen:
                 yield sorted(((w, c) for w, c in partners.items() if len(w) >= MIN_LEN and self.is_name(w)),
                              key=lambda wc: (-wc[1], wc[0]))
 
-
     def two_word_names(self) -> list[tuple[str, str]]:
         """Names written as two capitalised words side by side (a first name and a surname)."""
         return sorted((w, n) for (side, n), partners in self.beside.items()
