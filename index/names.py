@@ -80,7 +80,7 @@ def close(a: str, b: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def _folded(token: str) -> str:
-    w = words(token)
+    w = words(token, {})     # the fixed rules only, whatever spellings are in force
     return w[0] if len(w) == 1 else ""
 
 
