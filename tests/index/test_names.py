@@ -123,6 +123,9 @@ def test_a_question_spelled_one_way_finds_passages_spelled_the_other(invented_en
     index = invented_engine.corpus.sparse_index()
     assert index.terms("Kraviets") == index.terms("Kravetz")
     assert index.canonical(index.terms("Mikhail")[0]) == index.canonical(index.terms("Mykhailo")[0])
+    with invented_engine.corpus.spellings():        # what the answering steps can put in force
+        assert words("Kraviets's boat") == words("Kravetz's boat")
+    assert words("Kraviets") != words("Kravetz")
     passages = invented_engine.retriever.invoke("Who is Bohdan Kraviets?")
     assert {"a_port.txt", "b_port.txt"} <= {p.metadata["source"] for p in passages}
 
