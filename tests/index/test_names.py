@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from index.names import close, distance, learn
-from index.text import words
+from index.text import TOKENIZER_VERSION, words
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -145,3 +145,19 @@ def test_a_neighbour_many_names_share_is_no_evidence():
               for i, name in enumerate(["Baker", "Barker", "Okafor", "Lindqvist", "Moreau", "Sato"])}
     assert learn(articles(folder)) == {}
     assert learn(articles({k: folder[k] for k in ("0.txt", "1.txt")})) == {"barker": "baker"}
+
+
+def test_a_bm25_saved_before_names_were_learnt_is_rebuilt(invented_engine):
+    import pickle
+
+    from index import sparse
+
+    store = invented_engine.store
+    old = sparse.load(store, None)
+    old.tokenizer, old.variants = 3, {}          # as tokenizer version 3 saved it: no learnt names
+    path = store.cache_file(None, "bm25")
+    path.write_bytes(pickle.dumps(old))
+    assert pickle.loads(path.read_bytes()).variants == {}
+    fresh = sparse.load(store, None)
+    assert fresh.tokenizer == TOKENIZER_VERSION and fresh.variants == learn(articles(FOLDER))
+    assert pickle.loads(path.read_bytes()).variants == fresh.variants     # and saved again
