@@ -5,7 +5,9 @@ on disk under the store's version stamp (the store's `cache_file` says where). T
 indexer builds it at the end of each run (`prebuild`), so readers only load it; a
 reader that finds no file for the current version (another cache folder, a run that
 was killed) builds it once and saves it. Terms are stemmed and spelling variants
-unified (text.tokens), so two spellings of a name find each other.
+unified (text.tokens), so two spellings of a name find each other: the variants any
+folder has by rule or list, and those of names learnt from this folder's own articles
+when BM25 is built (index.names), kept with it and applied to chunks and queries alike.
 """
 from __future__ import annotations
 
@@ -13,11 +15,12 @@ import math
 import os
 import pickle
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import names
 from .store import Store, StoredChunk
-from .text import TOKENIZER_VERSION, tokens
+from .text import TOKENIZER_VERSION, stem, tokens
 
 
 @dataclass
@@ -27,6 +30,7 @@ class SparseIndex:
     df: Counter                 # stemmed term -> number of chunks holding it
     model: object               # bm25s.BM25
     tokenizer: int = TOKENIZER_VERSION
+    variants: dict[str, str] = field(default_factory=dict)   # learnt name spellings: folded word -> its form
 
     @property
     def n(self) -> int:
@@ -42,9 +46,22 @@ class SparseIndex:
     def idf(self, term: str) -> float:
         return math.log(1 + (self.n - self.df.get(term, 0) + 0.5) / (self.df.get(term, 0) + 0.5))
 
+    def terms(self, text: str) -> list[str]:
+        """Stemmed terms of `text` as this index holds them: text.tokens with this folder's
+        learnt name spellings unified (for matching a question's terms against passages)."""
+        return tokens(text, learnt=self.variants)
+
+    def canonical(self, term: str) -> str:
+        """The term (stemmed, as text.tokens gives it) this index holds for `term`: itself,
+        unless it is a learnt variant spelling of a name."""
+        memo = self.__dict__.get("_stems")
+        if memo is None:
+            memo = self.__dict__["_stems"] = {stem(v): stem(c) for v, c in self.variants.items()}
+        return memo.get(term, term)
+
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """(chunk position, BM25 score) best first; only chunks sharing a term."""
-        q = [t for t in tokens(query) if t in self.df]
+        q = [t for t in self.terms(query) if t in self.df]
         if not q or not self.chunks:
             return []
         docs, scores = self.model.retrieve([q], k=min(k, self.n), show_progress=False, n_threads=1)
@@ -54,14 +71,15 @@ class SparseIndex:
 def build(chunks: list[StoredChunk], version: str) -> SparseIndex:
     import bm25s
 
-    corpus = [tokens(c.text) for c in chunks]
+    variants = names.learn((c.meta.get("source", c.id), c.text) for c in chunks)
+    corpus = [tokens(c.text, learnt=variants) for c in chunks]
     df: Counter = Counter()
     for toks in corpus:
         df.update(set(toks))
     model = bm25s.BM25()
     if chunks:
         model.index([t or ["\u2205"] for t in corpus], show_progress=False)
-    return SparseIndex(version, chunks, df, model)
+    return SparseIndex(version, chunks, df, model, variants=variants)
 
 
 def _path(store: Store, cache_dir) -> Path | None:

@@ -2,18 +2,24 @@
 
 `fold` makes two spellings of one thing compare equal (case, accents, curly
 quotes, the transliteration variants news outlets disagree on); `tokens` turns
-text into stemmed search terms. Not a language model: small, explicit rules.
+text into stemmed search terms. Not a language model: small, explicit rules, and
+the name spellings learnt from a folder (index.names) where a caller hands them in
+or puts them in force for a block (`spellings`).
 """
 from __future__ import annotations
 
 import json
 import re
 import unicodedata
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
+from typing import Mapping
 
 # Bump when tokens() changes, so cached BM25 indexes built with the old rules are rebuilt.
-TOKENIZER_VERSION = 3
+# 4: the sparse index folds names with spelling variants learnt from its folder (index.names).
+TOKENIZER_VERSION = 4
 
 # Spellings that differ between outlets for the same word (British and American forms,
 # abbreviations, place names written two ways), kept as data in variants.json: folded
@@ -55,24 +61,53 @@ _LETTERS = re.compile(r"[^\W\d_]+", re.UNICODE)
 _WORD = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+(?:['\u2019][^\W\d_]+)?", re.UNICODE)
 
 
-def fold(text: str) -> str:
-    """Lower-case, accent-free, straight-quoted text with variant spellings unified."""
+# The name spellings learnt from the folder being read (index.names: folded word -> the form
+# to use), in force for one answer: set by `spellings`, read by fold/words/tokens when they
+# are not handed a map. Empty outside such a block, so that text from nowhere in particular
+# folds by the fixed rules alone.
+_LEARNT: ContextVar[Mapping[str, str]] = ContextVar("newsrag_learnt_spellings", default={})
+
+
+@contextmanager
+def spellings(learnt: Mapping[str, str]):
+    """Within the block (this thread or task only), text folds with `learnt` too: a question
+    and the passages it is checked against meet on one spelling of each name."""
+    token = _LEARNT.set(learnt)
+    try:
+        yield
+    finally:
+        _LEARNT.reset(token)
+
+
+def fold(text: str, learnt: Mapping[str, str] | None = None) -> str:
+    """Lower-case, accent-free, straight-quoted text with variant spellings unified (`learnt`:
+    a folder's learnt name spellings; by default those in force, see `spellings`)."""
+    learnt = _LEARNT.get() if learnt is None else learnt
     text = unicodedata.normalize("NFKD", text.translate(_QUOTES))
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
     # dotless i and friends survive NFKD; map the ones some alphabets use
     text = text.replace("\u0131", "i")
-    text = _LETTERS.sub(lambda m: VARIANTS.get(m.group(), _translit(m.group())), text)
+    text = _LETTERS.sub(lambda m: _unify(m.group(), learnt), text)
     return re.sub(r"\s+", " ", text).strip()
 
 
-def words(text: str) -> list[str]:
-    """Folded words and numbers, in order, variants unified, possessive 's dropped."""
+def _unify(word: str, learnt: Mapping[str, str]) -> str:
+    word = VARIANTS.get(word, _translit(word))
+    return learnt.get(word, word) if learnt else word
+
+
+def words(text: str, learnt: Mapping[str, str] | None = None) -> list[str]:
+    """Folded words and numbers, in order, variants unified, possessive 's dropped. `learnt`:
+    spelling variants of names learnt from a folder (index.names), for text of that folder
+    and questions about it; by default those in force (`spellings`)."""
+    learnt = _LEARNT.get() if learnt is None else learnt
     out = []
-    for w in _WORD.findall(fold(text)):
+    for w in _WORD.findall(fold(text, learnt)):
         if w.endswith("'s"):
             w = w[:-2]
         w = w.replace(",", "") if w[0].isdigit() else w
-        out.append(VARIANTS.get(w, w))
+        w = VARIANTS.get(w, w)
+        out.append(learnt.get(w, w) if learnt else w)
     return out
 
 
@@ -88,6 +123,6 @@ def stem(word: str) -> str:
     return _stemmer().stemWord(word)
 
 
-def tokens(text: str, *, keep_stopwords: bool = False) -> list[str]:
-    """Stemmed search terms of `text` (stopwords dropped unless asked)."""
-    return [stem(w) for w in words(text) if keep_stopwords or w not in STOPWORDS]
+def tokens(text: str, *, keep_stopwords: bool = False, learnt: Mapping[str, str] | None = None) -> list[str]:
+    """Stemmed search terms of `text` (stopwords dropped unless asked; `learnt` as in words)."""
+    return [stem(w) for w in words(text, learnt) if keep_stopwords or w not in STOPWORDS]

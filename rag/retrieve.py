@@ -23,7 +23,7 @@ from langchain_core.embeddings import Embeddings
 
 from index import sparse
 from index.store import Store, StoredChunk
-from index.text import fold
+from index.text import fold, spellings
 
 RRF_K = 60                      # reciprocal rank fusion's constant (Cormack et al.): damps the top ranks
 LEG_DEPTH = 20                  # candidates per leg: fusion needs more than k to reorder
@@ -103,6 +103,12 @@ class Corpus:
             if self._sparse is None:
                 self._sparse = sparse.load(self.store, self.cache_dir, self._version)
             return self._sparse
+
+    def spellings(self):
+        """A block in which text folds with the name spellings learnt from this corpus's folder
+        (index.text.spellings), so a question and the passages it is checked against meet on
+        one spelling of each name. Not entered by retrieval itself: BM25 applies them anyway."""
+        return spellings(self.sparse_index().variants)
 
     def follow_writer(self) -> bool:
         """Reload when an indexer changed the store; True when it did. One read of the store's

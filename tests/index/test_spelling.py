@@ -14,3 +14,17 @@ def test_short_words_keep_their_endings():
 
 def test_british_and_american_forms_meet():
     assert tokens("defence programme") == tokens("defense program")
+
+
+def test_learnt_spellings_apply_only_where_in_force():
+    from index.text import fold, spellings
+
+    learnt = {"kraviets": "kravetz"}
+    assert words("Bohdan Kraviets's boat") == ["bohdan", "kraviets", "boat"]
+    with spellings(learnt):
+        assert words("Bohdan Kraviets's boat") == ["bohdan", "kravetz", "boat"]
+        assert fold("Kraviets said") == "kravetz said"
+        assert tokens("Kraviets") == tokens("Kravetz")
+        assert words("Kraviets", {}) == ["kraviets"]       # a map handed in wins
+    assert fold("Kraviets said") == "kraviets said"
+    assert tokens("Kraviets", learnt=learnt) == tokens("Kravetz")
