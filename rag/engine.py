@@ -199,7 +199,19 @@ class Engine:
 
     def events(self, question: str, history=None) -> Iterator[Retrieved | str | Answer]:
         """As `stream`, with a `Retrieved` (the passages found) as soon as retrieval is done,
-        so a page can show sources while the LLM writes."""
+        so a page can show sources while the LLM writes. The question and the passages are read
+        with the name spellings learnt from the folder (Corpus.spellings), entered for each step
+        of the work and left before each event is handed out."""
+        inner = self._events(self._checked(question), history)     # a bad question fails before any work
+        while True:
+            with self.corpus.spellings():
+                try:
+                    event = next(inner)
+                except StopIteration:
+                    return
+            yield event
+
+    def _events(self, question: str, history=None) -> Iterator[Retrieved | str | Answer]:
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         question = self._checked(question)

@@ -167,3 +167,24 @@ def test_what_else_is_beyond_the_last_answer(engine):
     more = engine.ask("Who else scored Harlow's goals in the 2017 Merrow Cup final?",
                       [("user", question), ("assistant", first.text)])
     assert "Ola Brandt" not in more.text, more.text
+
+
+def test_a_name_spelt_the_other_way_is_answered_alike(tmp_path_factory, embedder):
+    """The folder spells one man two ways in two stories; a question in either spelling is
+    answered from the story that uses the other (the spellings are learnt from the folder)."""
+    from rag import Engine, Settings
+
+    folder = tmp_path_factory.mktemp("spell")
+    (folder / "swap.txt").write_text(
+        "date 2024-03-02 Prisoners come home after Vienna deal\n\n"
+        "Deputy minister Serhiy Kovalchuk welcomed the exchange, calling it a good end to a hard day.\n\n"
+        "Buses carried the freed men to a hospital near the border.\n", encoding="utf-8")
+    (folder / "talks.txt").write_text(
+        "date 2024-02-20 Talks open in Vienna\n\n"
+        "Sergey Kovalchuk, the deputy minister, led the delegation that arrived in Vienna on Monday.\n\n"
+        "The talks are expected to last two days.\n", encoding="utf-8")
+    store = tmp_path_factory.mktemp("spell-store") / "chroma"
+    engine = Engine(Settings(llm="extractive", store=f"chroma:{store}", source=str(folder)), embedder=embedder)
+    for name in ("Sergey", "Serhiy"):
+        a = engine.ask(f"How did {name} Kovalchuk react to the exchange?")
+        assert not a.refused and "good end to a hard day" in a.text, (name, a.text, a.reason)
