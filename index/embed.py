@@ -353,6 +353,7 @@ class MiniLM(Embeddings):
     def warm_up(self):
         with self._lock:
             if self._runner is None:
+                os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")     # our batches run in parallel already
                 model_dir = packaged_model_path()
                 self._tokenizer = _tokenizer(model_dir)
                 runner = self._load(model_dir)
