@@ -163,7 +163,7 @@ def format_table(report: dict) -> str:
             ["store", "embed p50", "embed p95", "chroma p50", "chroma p95", "bm25 p50", "bm25 p95"], rows))
     e = report.get("embedder") or {}
     if e:
-        parts.append(f"Embedding model alone: {_fmt(e.get('docs_per_s'), 'chunks/s')} embedded; query p50 "
+        parts.append(f"Embedding model alone ({e.get('runtime') or 'torch'}): {_fmt(e.get('docs_per_s'), 'chunks/s')} embedded; query p50 "
                      f"{_fmt((e.get('query_ms') or {}).get('p50'), 'ms')} with torch's {e.get('torch_threads')} threads, "
                      f"{_fmt((e.get('query_ms_1_thread') or {}).get('p50'), 'ms')} with 1 thread")
     idx = report.get("indexing") or {}

@@ -76,13 +76,16 @@ def forget_sentences(engine):
 
 def embedder_figures(embedder, texts: list[str], queries: list[str]) -> dict:
     """The embedding model on its own: documents per second, and query latency with
-    torch's default intra-op threads and with one (the difference is large on a busy CPU)."""
+    torch's default intra-op threads and with one (the difference is large on a busy CPU).
+    `runtime` is what MiniLM runs in ("onnx" or "torch"); torch's thread count changes
+    nothing for the onnx one, whose queries always run on one thread."""
     import torch
 
     with Stopwatch() as docs:
         embedder.embed_documents(texts)
     threads = torch.get_num_threads()
-    out = {"docs": len(texts), "docs_per_s": round(len(texts) / docs.s, 1), "torch_threads": threads}
+    out = {"docs": len(texts), "docs_per_s": round(len(texts) / docs.s, 1), "torch_threads": threads,
+           "runtime": getattr(embedder, "runtime", None)}
     for key, n in (("query_ms", threads), ("query_ms_1_thread", 1)):
         torch.set_num_threads(n)
         try:

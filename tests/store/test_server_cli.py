@@ -72,7 +72,9 @@ def test_collection_variable_selects_the_server_collection(indexed):
     client = chromadb.HttpClient(host=host, port=int(port), settings=ChromaSettings(anonymized_telemetry=False))
     col = client.get_collection(ALT)
     assert col.count() == client.get_collection("newsrag").count() > 50
-    assert col.metadata["embedding_model"] == "all-MiniLM-L6-v2"
+    from index.embed import DOCUMENTS_INT8
+
+    assert col.metadata["embedding_model"] == DOCUMENTS_INT8     # documents by the int8 copy (index/embed.py)
     assert col.metadata["newsrag_source"] == str(SEEDS.resolve())
 
 
