@@ -121,13 +121,32 @@ class Engine:
             s = self.settings
             if self.store.exists():
                 wanted = expected_manifest(None, self.embedder, s.chunk_size, s.chunk_overlap)
-                check_manifest(self.store.manifest(), wanted, self.store)
+                found = self.store.manifest()
+                if self._rebuildable(found, wanted):
+                    # newsrag's own index of the folder, built by an older embedder: made again
+                    # from the folder it was built from, not refused (nothing of the user's is lost)
+                    index_folder(s.source_path(), self.store, self.embedder, size=s.chunk_size,
+                                 overlap=s.chunk_overlap, rebuild=True, progress=False, wait=INDEX_WAIT_S)
+                else:
+                    check_manifest(found, wanted, self.store)
             elif self.store.indexes_on_first_use:
                 index_folder(s.source_path(), self.store, self.embedder, size=s.chunk_size,
                              overlap=s.chunk_overlap, progress=False, wait=INDEX_WAIT_S)
             else:
                 self.store.open()       # raises the store's own StoreError, saying how to index it
             self._index_checked = True
+
+    def _rebuildable(self, found: dict, wanted: dict) -> bool:
+        """The store is one this engine builds on first use, from this settings' folder (still
+        there), and differs from what it wants only in the embedding model."""
+        from pathlib import Path
+
+        if not self.store.indexes_on_first_use or found.get("embedding_model") == wanted["embedding_model"]:
+            return False
+        if any(found.get(k) != wanted[k] for k in ("chunk_size", "chunk_overlap", "schema") if k in found):
+            return False
+        folder = self.settings.source_path()
+        return Path(folder).is_dir() and found.get("newsrag_source") == str(Path(folder).resolve())
 
     def warm_up(self) -> "Engine":
         """Load the store, BM25, the embedder and the LLM now rather than on the first question."""

@@ -188,3 +188,35 @@ def test_a_name_spelt_the_other_way_is_answered_alike(tmp_path_factory, embedder
     for name in ("Sergey", "Serhiy"):
         a = engine.ask(f"How did {name} Kovalchuk react to the exchange?")
         assert not a.refused and "good end to a hard day" in a.text, (name, a.text, a.reason)
+
+
+def test_an_index_built_by_an_older_embedder_is_made_again_from_its_folder(folder, tmp_path_factory, embedder):
+    """The engine's own store of a folder, written with another embedding model (an older
+    newsrag), is rebuilt from that folder on first use instead of refused; a store of another
+    folder, or one the engine does not build, is still refused with how to fix it."""
+    from langchain_core.embeddings import Embeddings
+
+    from index.errors import StoreMismatch
+    from rag import Engine, Settings
+
+    class Older(Embeddings):
+        name = "older-model"
+
+        def embed_documents(self, texts):
+            return embedder.embed_documents(texts)
+
+        def embed_query(self, text):
+            return embedder.embed_query(text)
+
+    store = tmp_path_factory.mktemp("older") / "chroma"
+    settings = Settings(llm="extractive", store=f"chroma:{store}", source=str(folder))
+    Engine(settings, embedder=Older()).ensure_index()
+    engine = Engine(settings, embedder=embedder)
+    a = engine.ask("Who won the 2018 Merrow Cup final?")
+    assert "Castleford" in a.text and engine.store.manifest()["embedding_model"] == embedder.name
+
+    other = tmp_path_factory.mktemp("elsewhere")
+    (other / "note.txt").write_text("date 2024-01-01 A note\n\nNothing happened today at all.\n", encoding="utf-8")
+    moved = Settings(llm="extractive", store=f"chroma:{store}", source=str(other))
+    with pytest.raises(StoreMismatch, match="--rebuild"):
+        Engine(moved, embedder=Older()).ensure_index()
