@@ -15,7 +15,7 @@ import time
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Iterator
 
-from index.text import fold, tokens
+from index.text import fold, tokens, words
 
 from . import prompts
 from .condense import Standalone, accept_rewrite, by_rules, normalize_history
@@ -431,9 +431,14 @@ class Engine:
         common = self.corpus.sparse_index().common_terms()
         # each sentence is checked against its source as the article gives it: with its headline
         # and date, which say the year or edition the sentence leaves out
-        sources = [" ".join(x for x in (u.text, passages[u.passage].title, passages[u.passage].date) if x)
-                   for u in units]
-        checked = verify(draft, sources, standalone.question, common) if not failed else None
+        # the headline and date may supply only what picks the story (the question's names,
+        # years, editions), never what the story says
+        q = evidence.query
+        picks = set(words(fold(" ".join([*q.names, *(c.text for c in q.constraints)])))) if q else set()
+        contexts = [" ".join(w for w in words(fold(f"{passages[u.passage].title} {passages[u.passage].date or ''}"))
+                             if w in picks) for u in units]
+        checked = verify(draft, [u.text for u in units], standalone.question, common, contexts) \
+            if not failed else None
         kept = [(text, [units[n - 1] for n in ns]) for text, ns in checked.sentences] if checked else []
         # (what someone said may be reported in the LLM's own words: only facts of a kind are checked)
         why = None

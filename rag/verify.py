@@ -75,10 +75,15 @@ def facts(sentence: str) -> tuple[list[str], set[str], list[str]]:
     return names, _numbers(body), [q for q in _QUOTED.findall(body)]
 
 
-def supports(source: str, sentence: str, question: str, common: frozenset = frozenset()) -> tuple[bool, str]:
+def supports(source: str, sentence: str, question: str, common: frozenset = frozenset(),
+             context: str = "") -> tuple[bool, str]:
     """Does `source` support `sentence`? (ok, reason). `common`: stemmed words so frequent in
-    the corpus ("talks", "delegation") that echoing them from the question asserts nothing."""
+    the corpus ("talks", "delegation") that echoing them from the question asserts nothing.
+    `context`: what the article says around the source (its headline and date), which may
+    supply a name, year or edition the sentence leaves out; relations and denials are read in
+    the source alone."""
     body = _ANY_MARK.sub("", sentence).strip()
+    stated, source = source, f"{source} {context}".strip()
     if INJECTION.search(body):
         return False, "looks like an instruction, not an answer"
     src_fold = fold(source)
@@ -109,17 +114,24 @@ def supports(source: str, sentence: str, question: str, common: frozenset = froz
         return False, f"its word {echoed[0]!r} comes from the question, not the cited source"
     if len(unsupported) > (1 if len(content) >= 5 else 0):
         return False, f"its words {unsupported[:3]} are not in the cited source"
-    if _NEG.search(body) and not _NEG.search(source):
+    if _NEG.search(body) and not _NEG.search(stated):
         return False, "it denies something the cited source does not deny"
-    swapped = conflict(source, body)
+    swapped = conflict(stated, body)
     if swapped:
         return False, swapped
     return True, "supported"
 
 
-def verify(draft: str, sources: list[str], question: str, common: frozenset = frozenset()) -> Verified:
-    """Check each sentence of `draft` against `sources` (the LLM's [1]..[n], 1-based)."""
+def verify(draft: str, sources: list[str], question: str, common: frozenset = frozenset(),
+           contexts: list[str] | None = None) -> Verified:
+    """Check each sentence of `draft` against `sources` (the LLM's [1]..[n], 1-based);
+    `contexts[i]` is the headline and date of source i's article (see `supports`)."""
     out = Verified()
+    contexts = contexts or [""] * len(sources)
+
+    def check(n: int, body: str) -> tuple[bool, str]:
+        return supports(sources[n - 1], body, question, common, contexts[n - 1])
+
     for sentence in split_sentences(draft):
         cites = [int(n) for n in _ANY_MARK.findall(sentence)]
         body = _ANY_MARK.sub("", sentence).strip()
@@ -135,11 +147,11 @@ def verify(draft: str, sources: list[str], question: str, common: frozenset = fr
             out.checks.append(Check(body, cites, False, "cites a source that does not exist"))
             continue
         if valid:
-            results = [(n, *supports(sources[n - 1], body, question, common)) for n in valid]
+            results = [(n, *check(n, body)) for n in valid]
             good = [n for n, ok, _ in results if ok]
             if not good:
                 # the LLM may have cited the wrong number: accept another source that supports it in full
-                alt = [n for n in range(1, len(sources) + 1) if n not in valid and supports(sources[n - 1], body, question, common)[0]]
+                alt = [n for n in range(1, len(sources) + 1) if n not in valid and check(n, body)[0]]
                 if alt:
                     out.sentences.append((body, alt[:1]))
                     out.checks.append(Check(body, cites, True, "supported by another source", repaired=True))
@@ -149,7 +161,7 @@ def verify(draft: str, sources: list[str], question: str, common: frozenset = fr
             out.sentences.append((body, good))
             out.checks.append(Check(body, cites, True, "supported"))
             continue
-        alt = [n for n in range(1, len(sources) + 1) if supports(sources[n - 1], body, question, common)[0]]
+        alt = [n for n in range(1, len(sources) + 1) if check(n, body)[0]]
         if alt:
             out.sentences.append((body, alt[:1]))
             out.checks.append(Check(body, cites, True, "no marker; supported by a source", repaired=True))

@@ -60,7 +60,10 @@ def engine(spec, tmp_path, embedder=None, **kw):
 
 
 def test_other_embedding_model_is_refused_with_the_fix(tmp_path, no_newsrag_env):
+    """Refused when the engine cannot make it again: the folder it was built from is gone (the
+    engine's own store of a folder that is there is rebuilt instead: tests/rag/test_answers.py)."""
     spec = build(tmp_path, OtherEmbedder())
+    shutil.move(tmp_path / "articles", tmp_path / "moved")
     e = engine(spec, tmp_path, embedder=NeverSearched())     # refused before anything is searched
     with pytest.raises(NewsragError, match=r"embedding_model.*newsrag index --rebuild"):
         e.ask(QUESTION)
