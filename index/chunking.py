@@ -16,7 +16,7 @@ from .articles import Article
 
 _DATE_MARK = re.compile(r"^\s*date\s+\d{4}-\d{2}-\d{2}\s+")
 _END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s+[\"'\u201c\u2018(\[]?[A-Z0-9\u0130\u00c0-\u024f])")
-_ABBREV = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Lt|Col|Maj|Capt|Sgt|St|Jr|Sr|No|vs|etc|Inc|Ltd|Co|Corp|Gov|Sen|Rep|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)|\b[A-Z]|\b(?:[A-Z]\.)+[A-Z])\.$")
+ABBREVIATION = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Lt|Col|Maj|Capt|Sgt|St|Jr|Sr|No|vs|etc|Inc|Ltd|Co|Corp|Gov|Sen|Rep|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)|\b[A-Z]|\b(?:[A-Z]\.)+[A-Z])\.$")
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def sentences(text: str, start: int = 0, end: int | None = None) -> list[Sentenc
         body = para.group()
         cut = 0
         for m in _END.finditer(body):
-            if _ABBREV.search(body[: m.start() + 1]):
+            if ABBREVIATION.search(body[: m.start() + 1]):
                 continue
             out.append(Sentence(p0 + cut, p0 + m.end()))
             cut = m.end()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from index.chunking import ABBREVIATION
 from index.text import STOPWORDS, fold, stem, tokens, words
 
 from .evidence import INJECTION, _NUMBER
@@ -53,8 +54,15 @@ class Verified:
 
 
 def split_sentences(draft: str) -> list[str]:
+    """The draft's sentences; never split after an abbreviation ("retired Lt. Gen. Keith Kellogg")."""
     draft = draft.strip()
-    return [s.strip() for s in _SENT.split(draft) if s.strip()] if draft else []
+    out: list[str] = []
+    for piece in (s.strip() for s in _SENT.split(draft) if s.strip()) if draft else ():
+        if out and ABBREVIATION.search(_ANY_MARK.sub("", out[-1]).rstrip()):
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
+    return out
 
 
 def _numbers(text: str) -> set[str]:

@@ -68,3 +68,10 @@ def test_cited_source_must_be_about_the_numbers_the_question_names():
     v = verify("390 prisoners returned [1].", ["On May 23, 390 prisoners returned."],
                "How many prisoners returned on May 23?")
     assert v.sentences == [("390 prisoners returned.", [1])]
+
+
+def test_a_draft_is_not_split_after_an_abbreviation():
+    from rag.verify import split_sentences
+
+    assert split_sentences("The team was led by retired Lt. Gen. Keith Kellogg, the envoy [1]. He spoke.") == \
+        ["The team was led by retired Lt. Gen. Keith Kellogg, the envoy [1].", "He spoke."]
