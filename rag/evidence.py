@@ -359,9 +359,17 @@ def pick_many(units: list[Unit], n: int, max_chars: int) -> list[Unit]:
 
 
 def enumerates(text: str) -> bool:
-    """The sentence names several things in a row ("A, B and C"; "also won X and Y")."""
-    names = len(_NAME.findall(text[1:]))
-    return names >= 3 and ", " in text and " and " in text or names >= 2 and bool(re.search(r"\balso\b", text))
+    """The sentence names several things in a row: three or more short comma- or "and"-separated
+    parts that each hold a capitalised word ("… named as Deputy Minister A, Deputy Minister B
+    and C"), or two with "also" ("She also won X and Y")."""
+    parts = [p.split() for p in re.split(r",\s*(?:and\s+)?|\s+and\s+", text.strip())]
+    run = best = 0
+    for i, words_ in enumerate(parts):
+        seg = words_[1:][-6:] if i == 0 else words_      # a list may start at the end of the first part
+        named = (i == 0 or len(words_) <= 6) and any(w[:1].isupper() for w in seg)
+        run = run + 1 if named else 0
+        best = max(best, run)
+    return best >= 3 or best >= 2 and bool(re.search(r"\balso\b", text))
 
 
 def continue_list(first: Unit, passage: Passage, max_chars: int) -> Unit:
