@@ -171,6 +171,10 @@ def run(args, settings) -> int:
         raise NewsragError("--out goes with --from-feedback FILE")
     if args.compare:
         a, b = (_read_json(p) for p in args.compare)
+        for path, report in zip(args.compare, (a, b)):
+            if "per_question" not in report:
+                raise NewsragError(f"{path} is not a newsrag eval report (no per_question): "
+                                   "compare two files written by `newsrag eval --report`")
         print(compare_reports(a, b))
         return 0
     from rag import Engine

@@ -192,7 +192,7 @@ def _failures(row: Mapping[str, Any], k: int) -> list[str]:
 
 def metric_values(report: Mapping[str, Any]) -> dict[str, float | None]:
     """The report's headline metrics by name, latency flattened to `latency_ms.p50` / `.p95`."""
-    names = [name.format(k=report["k"]) for name in RATE_METRICS]
+    names = [name.format(k=report.get("k", 5)) for name in RATE_METRICS]
     values: dict[str, float | None] = {name: report.get(name) for name in names}
     latency = report.get("latency_ms") or {}
     for name in LATENCY_METRICS:
@@ -226,7 +226,7 @@ def _header(report: Mapping[str, Any]) -> str:
     counts = ""
     if "n_answerable" in report:
         counts = f" ({report['n_answerable']} answerable, {report['n_unanswerable']} unanswerable)"
-    return f"llm={report['llm']}  k={report['k']}  {report['n']} questions{counts}"
+    return f"llm={report.get('llm', '?')}  k={report.get('k', '?')}  {report.get('n', '?')} questions{counts}"
 
 
 def _stages_line(report: Mapping[str, Any]) -> str:

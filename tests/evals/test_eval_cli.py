@@ -133,3 +133,15 @@ def test_scratch_store_is_keyed_by_the_resolved_folder(tmp_path, monkeypatch):
     assert not _wants_scratch_store(Namespace(source=None, store=None), settings)
     monkeypatch.setenv("NEWSRAG_STORE", "chroma:/somewhere")
     assert not _wants_scratch_store(Namespace(source="news", store=None), Settings())
+
+
+def test_compare_says_when_a_file_is_not_a_report_and_reads_old_reports(tmp_path):
+    bad = _json(tmp_path / "bad.json", {"answer_accuracy": 0.5})
+    old = _json(tmp_path / "old.json", {"n": 2, "answer_accuracy": 0.5, "per_question": []})    # no k, no llm
+    new = _json(tmp_path / "new.json", {"n": 2, "k": 5, "llm": "extractive", "answer_accuracy": 1.0,
+                                        "per_question": []})
+    out = newsrag("eval", "--compare", str(bad), str(new), cache=tmp_path / "cache")
+    assert out.returncode != 0 and "not a newsrag eval report" in out.stderr and "Traceback" not in out.stderr
+    out = newsrag("eval", "--compare", str(old), str(new), cache=tmp_path / "cache")
+    assert out.returncode == 0, out.stderr
+    assert "answer_accuracy" in out.stdout and "k=?" in out.stdout
