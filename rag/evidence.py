@@ -91,7 +91,9 @@ def answer_type(question: str) -> str | None:
     if re.search(r"\bhow much\b.*\b(cost|costs|pay|paid|spend|spent|price|worth|budget)\b|"
                  r"\b(cost|price|budget)\b.*\bhow much\b", q):
         return "money"
-    if re.search(r"\bhow (many|much)\b|\bwhat (number|percentage|share|proportion|portion)\b|\bhow large\b|"
+    if re.search(r"\bwhat (percentage|share|proportion|portion|per ?cent)\b|\bhow many (per ?cent|percent)", q):
+        return "percent"
+    if re.search(r"\bhow (many|much)\b|\bwhat number\b|\bhow large\b|"
                  r"\bhow long\b", q):
         return "number"
     if re.search(r"(^|[,;]\s*|\b(and|so|but|since|until)\s+)when\b|\b(what|which) (date|day|time|year|month)\b", q):
@@ -113,7 +115,8 @@ _SAYING = re.compile(r"\b(what|how) (did|does|do|has|have|had|will|would)\b.{0,6
                      r"describe|call|announce|respond|reply|add|write|post)\b", re.I)
 _QUOTED = re.compile(r"[\"\u201c\u201d]|\b(said|says|told|tells|added|warned|promised|wrote|posted|announced|"
                      r"described|called|replied)\b", re.I)
-STRICT_TYPES = {"age": _AGE, "money": _MONEY}   # asked for and nowhere in the passages: refuse
+_PERCENT = re.compile(r"\d\s?%|\b(per ?cent|percent|percentage points?)\b|\b(half|a third|a quarter|two thirds)\b", re.I)
+STRICT_TYPES = {"age": _AGE, "money": _MONEY, "percent": _PERCENT}   # asked for and nowhere in the passages: refuse
 
 
 def has_type(text: str, kind: str | None) -> bool:
@@ -175,7 +178,7 @@ W_FOCUS = 0.25           # bonus for holding one of the question's specific word
 MEANING_ALONE = 0.62     # a unit this close in meaning answers even without the question's specific words
 MIN_ANSWER_SCORE = 0.5   # below this the best unit that may answer is too weak to be presented as one (measured on both gold sets)
 ON_TOPIC = 0.5           # a sentence holding this share of the question's terms is about its subject
-REQUIRED_TYPES = ("number", "date", "age", "money")   # asked for and in no unit that may answer: refuse
+REQUIRED_TYPES = ("number", "date", "age", "money", "percent")   # asked for and in no unit that may answer: refuse
 
 
 _CLAUSES = re.compile(r"\?\s+|[,;]\s*(?:and|but|also|plus)\s+|\.\s+")
@@ -303,13 +306,17 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         # a question of several parts ("Who led X, and which folder do you use?") is answered
         # for the part that asks nothing the passages lack
         whole_part_plain = any(not (focus & part) for part in parts)
-        if focus and not whole_part_plain and not any(u.meaning >= MEANING_ALONE for u in answering):
+        # a share, a sum or an age asked for and stated answers words like "share", "cost", "old"
+        typed_answer = kind in STRICT_TYPES and any(u.has_type for u in answering)
+        if focus and not whole_part_plain and not typed_answer and \
+                not any(u.meaning >= MEANING_ALONE for u in answering):
             if not any(_mentions(set(tokens(u.text)), t) for u in answering for t in focus):
                 shown = [w for w in q.asked if stem(w) in focus]
                 return out(True, f"the passages found don't mention {' or '.join(shown[:3]) or 'what is asked'}",
                            answering[0] if answering else None)
         if kind in REQUIRED_TYPES and not any(u.has_type for u in answering):
-            what = {"number": "a number", "date": "a date", "age": "an age", "money": "a sum of money"}[kind]
+            what = {"number": "a number", "date": "a date", "age": "an age", "money": "a sum of money",
+                    "percent": "a share"}[kind]
             return out(True, f"asks for {what}; no passage found states one", answering[0] if answering else None)
         # (the score of a question of several parts is diluted by the parts a sentence does not answer)
         if answering and answering[0].score < MIN_ANSWER_SCORE and len(parts) == 1:
