@@ -323,6 +323,10 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             return out(True, f"the best passage matches weakly (score {answering[0].score:.2f})", answering[0])
     if not answering:
         return out(True, "no passage may answer", units[0] if units else None)
+    if kind in REQUIRED_TYPES and kind != "date" and q.shape == "fact":
+        # "how many", "how much", "how old": a sentence that states one answers before one that
+        # does not (not for dates: "no date has been set" answers "when will they meet?")
+        answering[:] = [u for u in answering if u.has_type] + [u for u in answering if not u.has_type]
     return out(False, f"meaning {best_sim:.2f}, terms {best_cov:.2f}")
 
 
