@@ -178,6 +178,7 @@ W_FOCUS = 0.25           # bonus for holding one of the question's specific word
 MEANING_ALONE = 0.62     # a unit this close in meaning answers even without the question's specific words
 MIN_ANSWER_SCORE = 0.5   # below this the best unit that may answer is too weak to be presented as one (measured on both gold sets)
 ON_TOPIC = 0.5           # a sentence holding this share of the question's terms is about its subject
+TYPED_SHARE = 0.6        # a sentence stating the kind of answer asked for, this close to the best, may answer
 REQUIRED_TYPES = ("number", "date", "age", "money", "percent")   # asked for and in no unit that may answer: refuse
 
 
@@ -314,7 +315,8 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
                 shown = [w for w in q.asked if stem(w) in focus]
                 return out(True, f"the passages found don't mention {' or '.join(shown[:3]) or 'what is asked'}",
                            answering[0] if answering else None)
-        if kind in REQUIRED_TYPES and not any(u.has_type for u in answering):
+        if kind in REQUIRED_TYPES and not any(u.has_type and u.score >= TYPED_SHARE * answering[0].score
+                                              for u in answering):
             what = {"number": "a number", "date": "a date", "age": "an age", "money": "a sum of money",
                     "percent": "a share"}[kind]
             return out(True, f"asks for {what}; no passage found states one", answering[0] if answering else None)
@@ -326,7 +328,9 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
     if kind in REQUIRED_TYPES and kind != "date" and q.shape == "fact":
         # "how many", "how much", "how old": a sentence that states one answers before one that
         # does not (not for dates: "no date has been set" answers "when will they meet?")
-        answering[:] = [u for u in answering if u.has_type] + [u for u in answering if not u.has_type]
+        top = answering[0].score
+        typed = [u for u in answering if u.has_type and u.score >= TYPED_SHARE * top]
+        answering[:] = typed + [u for u in answering if u not in typed]
     return out(False, f"meaning {best_sim:.2f}, terms {best_cov:.2f}")
 
 
