@@ -107,3 +107,13 @@ def test_symlink_outside_folder_is_not_followed(tmp_path):
     articles, skipped = read_folder(folder)
     assert [a.source for a in articles] == ["ok.txt"]
     assert any(s.source == "link.txt" and "outside" in s.reason for s in skipped)
+
+
+def test_a_quotation_or_a_role_leans_on_the_sentence_naming_the_speaker():
+    from index.chunking import leans_back
+
+    assert leans_back("\u201cOne road leads to peace, the other to ruin.")          # who spoke is said before
+    assert leans_back('"We need a ceasefire," the envoy added.')
+    assert leans_back('"We need a ceasefire - the killing has to stop," Orvane\'s special envoy added.')
+    assert not leans_back('"We need a ceasefire," Ann Lee said.')
+    assert not leans_back("Ann Lee chaired the meeting in the old palace.")
