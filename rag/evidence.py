@@ -93,8 +93,9 @@ def answer_type(question: str) -> str | None:
         return "money"
     if re.search(r"\bwhat (percentage|share|proportion|portion|per ?cent)\b|\bhow many (per ?cent|percent)", q):
         return "percent"
-    if re.search(r"\bhow (many|much)\b|\bwhat number\b|\bhow large\b|"
-                 r"\bhow long\b", q):
+    if re.search(r"\bhow long\b(?! ago)|\bfor how many (minutes|hours|days|weeks|months|years)\b", q):
+        return "duration"
+    if re.search(r"\bhow (many|much)\b|\bwhat number\b|\bhow large\b", q):
         return "number"
     if re.search(r"(^|[,;]\s*|\b(and|so|but|since|until)\s+)when\b|\b(what|which) (date|day|time|year|month)\b", q):
         return "date"
@@ -116,7 +117,10 @@ _SAYING = re.compile(r"\b(what|how) (did|does|do|has|have|had|will|would)\b.{0,6
 _QUOTED = re.compile(r"[\"\u201c\u201d]|\b(said|says|told|tells|added|warned|promised|wrote|posted|announced|"
                      r"described|called|replied)\b", re.I)
 _PERCENT = re.compile(r"\d\s?%|\b(per ?cent|percent|percentage points?)\b|\b(half|a third|a quarter|two thirds)\b", re.I)
-STRICT_TYPES = {"age": _AGE, "money": _MONEY, "percent": _PERCENT}   # asked for and nowhere in the passages: refuse
+_DURATION = re.compile(r"\b(\d[\d,.]*|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                       r"several|a few|half an?)[- ](full )?(seconds?|minutes?|hours?|days?|weeks?|months?|years?|"
+                       r"decades?)\b|\b(overnight|all day|all night)\b", re.I)
+STRICT_TYPES = {"age": _AGE, "money": _MONEY, "percent": _PERCENT, "duration": _DURATION}   # asked for and nowhere in the passages: refuse
 
 
 def has_type(text: str, kind: str | None) -> bool:
@@ -179,7 +183,7 @@ MEANING_ALONE = 0.62     # a unit this close in meaning answers even without the
 MIN_ANSWER_SCORE = 0.5   # below this the best unit that may answer is too weak to be presented as one (measured on both gold sets)
 ON_TOPIC = 0.5           # a sentence holding this share of the question's terms is about its subject
 TYPED_SHARE = 0.6        # a sentence stating the kind of answer asked for, this close to the best, may answer
-REQUIRED_TYPES = ("number", "date", "age", "money", "percent")   # asked for and in no unit that may answer: refuse
+REQUIRED_TYPES = ("number", "date", "age", "money", "percent", "duration")   # asked for and in no unit that may answer: refuse
 
 
 _CLAUSES = re.compile(r"\?\s+|[,;]\s*(?:and|but|also|plus)\s+|\.\s+")
@@ -318,7 +322,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         if kind in REQUIRED_TYPES and not any(u.has_type and u.score >= TYPED_SHARE * answering[0].score
                                               for u in answering):
             what = {"number": "a number", "date": "a date", "age": "an age", "money": "a sum of money",
-                    "percent": "a share"}[kind]
+                    "percent": "a share", "duration": "how long"}[kind]
             return out(True, f"asks for {what}; no passage found states one", answering[0] if answering else None)
         # (the score of a question of several parts is diluted by the parts a sentence does not answer)
         if answering and answering[0].score < MIN_ANSWER_SCORE and len(parts) == 1:

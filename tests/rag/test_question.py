@@ -170,3 +170,11 @@ def test_a_share_is_asked_and_stated():
     assert has_type("Lee took 38.9% of the vote.", "percent")
     assert has_type("Turnout was 58 per cent.", "percent")
     assert not has_type("Lee won 12,400 votes.", "percent")
+
+
+def test_how_long_asks_for_a_duration():
+    from rag.evidence import answer_type, has_type
+
+    assert answer_type("How long did the talks last?") == "duration"
+    assert has_type("The officials met for less than two hours.", "duration")
+    assert not has_type("The two sides met in the palace.", "duration")     # "two" alone is no duration
