@@ -4,17 +4,10 @@ engine without `events` still answers through `stream`. A real engine over the s
 with a scripted LLM (the test is about orchestration: what the page shows, in which order)."""
 from __future__ import annotations
 
-import socket
-
 import pytest
 
+from bench.servers import free_port
 from ui import render
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

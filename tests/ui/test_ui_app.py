@@ -3,19 +3,12 @@ driven through gradio_client, plus the render functions and the serve guard on t
 from __future__ import annotations
 
 import re
-import socket
-
 import pytest
 
 from index.errors import NewsragError
 from rag.types import Answer, Citation, Passage
+from bench.servers import free_port
 from ui import render
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import statistics
 from pathlib import Path
 
 import pytest
+
+from bench.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -40,12 +41,6 @@ TIMER_JS = """() => {
     if (s.token === undefined && document.querySelector('#nr-chat').innerText.includes('\\u258d')) s.token = now;
   }).observe(document.body, {subtree: true, childList: true, characterData: true});
 }"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
