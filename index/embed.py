@@ -188,7 +188,6 @@ def export_onnx(model_dir: str, target: Path) -> Path:
     """Export the packaged encoder to `target` (fp32 ONNX), atomically: written beside it under
     a temporary name, loaded in onnxruntime and checked against torch on probe texts, then
     renamed. Raises when the export fails or its vectors differ; nothing is left behind."""
-    import numpy as np
     import torch
 
     source = _Torch(model_dir)
@@ -203,7 +202,7 @@ def export_onnx(model_dir: str, target: Path) -> Path:
                              token_type_ids=token_type_ids)[0]
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp = _beside(target)
     ids = torch.ones((2, 16), dtype=torch.long)
     mask = torch.ones_like(ids)
     mask[1, 9:] = 0                      # a padded row, so the mask's path is traced
@@ -216,13 +215,7 @@ def export_onnx(model_dir: str, target: Path) -> Path:
                               output_names=["last_hidden_state"], opset_version=OPSET, dynamo=False,
                               dynamic_axes={n: axes for n in ("input_ids", "attention_mask", "token_type_ids",
                                                               "last_hidden_state")})
-        tokenizer = _tokenizer(model_dir)
-        ids_np, mask_np = _pad([e.ids for e in tokenizer.encode_batch(list(PROBES))])
-        want = _pool(source.hidden(ids_np, mask_np), mask_np)
-        got = _pool(_Onnx(tmp).hidden(ids_np, mask_np), mask_np)
-        cosine = float(np.min(np.sum(want * got, axis=1)))
-        if cosine < CHECK_COSINE:
-            raise RuntimeError(f"the exported model's vectors differ from torch's (cosine {cosine:.6f})")
+        _check_probes(source, _Onnx(tmp), model_dir, CHECK_COSINE, "the exported model's vectors differ from torch's")
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
@@ -232,32 +225,42 @@ def export_onnx(model_dir: str, target: Path) -> Path:
 def quantize_documents_model(fp32: Path, target: Path, model_dir: str) -> Path:
     """The int8 copy of the fp32 export for documents (see the module docstring), made
     atomically like the export and checked against it on the probe texts."""
-    import numpy as np
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     keep = [n.name for n in onnx.load(str(fp32)).graph.node if n.op_type == "MatMul" and FFN_OUTPUT.search(n.name)]
     if len(keep) != LAYERS:
         raise RuntimeError(f"found {len(keep)} feed-forward output MatMuls in {fp32}, expected {LAYERS}")
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp = _beside(target)
     previous = logging.root.manager.disable
     logging.disable(logging.WARNING)        # quantize_dynamic's advice to pre-process, on the root logger
     try:
         quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8, per_channel=True,
                          op_types_to_quantize=["MatMul"], nodes_to_exclude=keep)
         logging.disable(previous)
-        tokenizer = _tokenizer(model_dir)
-        ids, mask = _pad([e.ids for e in tokenizer.encode_batch(list(PROBES))])
-        want = _pool(_Onnx(fp32).hidden(ids, mask), mask)
-        got = _pool(_Onnx(tmp).hidden(ids, mask), mask)
-        cosine = float(np.min(np.sum(want * got, axis=1)))
-        if cosine < CHECK_COSINE_INT8:
-            raise RuntimeError(f"the int8 copy's vectors differ from fp32's (cosine {cosine:.4f})")
+        _check_probes(_Onnx(fp32), _Onnx(tmp), model_dir, CHECK_COSINE_INT8, "the int8 copy's vectors differ from fp32's")
         os.replace(tmp, target)
     finally:
         logging.disable(previous)
         tmp.unlink(missing_ok=True)
     return target
+
+
+def _beside(target: Path) -> Path:
+    """A temporary name beside `target`, private to this process and thread."""
+    return target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+
+
+def _check_probes(reference, candidate, model_dir: str, minimum: float, differ: str) -> None:
+    """Raise unless `candidate`'s pooled vectors of the probe texts are within `minimum` cosine
+    of `reference`'s (each has `hidden(ids, mask)`)."""
+    import numpy as np
+
+    ids, mask = _pad([e.ids for e in _tokenizer(model_dir).encode_batch(list(PROBES))])
+    want, got = _pool(reference.hidden(ids, mask), mask), _pool(candidate.hidden(ids, mask), mask)
+    cosine = float(np.min(np.sum(want * got, axis=1)))
+    if cosine < minimum:
+        raise RuntimeError(f"{differ} (cosine {cosine:.6f})")
 
 
 def _tokenizer(model_dir: str):
