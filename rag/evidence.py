@@ -13,7 +13,7 @@ Not here: calling an LLM or checking what it wrote (verify.py).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from index.chunking import leans_back, sentences
 from index.text import QUESTION_WORDS, STOPWORDS, fold, stem, tokens, words
@@ -183,6 +183,8 @@ MEANING_ALONE = 0.62     # a unit this close in meaning answers even without the
 MIN_ANSWER_SCORE = 0.5   # below this the best unit that may answer is too weak to be presented as one (measured on both gold sets)
 ON_TOPIC = 0.5           # a sentence holding this share of the question's terms is about its subject
 TYPED_SHARE = 0.6        # a sentence stating the kind of answer asked for, this close to the best, may answer
+ASKED_FOR = {"number": "a number", "date": "a date", "age": "an age", "money": "a sum of money",
+             "percent": "a share", "duration": "how long"}
 REQUIRED_TYPES = ("number", "date", "age", "money", "percent", "duration")   # asked for and in no unit that may answer: refuse
 
 
@@ -300,13 +302,16 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
     if best_sim + best_cov < refuse_below:
         return out(True, f"off the articles' topics (meaning {best_sim:.2f} + terms {best_cov:.2f})")
     if not answering and units and q.constraints:
-        closest = units[0] if units else None
-        miss = next((c for c in (closest.failed if closest else ()) if c.kind != "subject"), q.constraints[0])
-        instead = said_instead(miss, Context(closest.text, passages[closest.passage].text,
-                                             passages[closest.passage].title, passages[closest.passage].date)) \
-            if closest else None
+        closest = units[0]
+        where = passages[closest.passage]
+        miss = next((c for c in closest.failed if c.kind != "subject"), q.constraints[0])
+        instead = said_instead(miss, Context(closest.text, where.text, where.title, where.date))
         why = f"no passage is about {miss.describe()}" + (f"; the closest is about {instead}" if instead else "")
         return out(True, why, closest, near=True)
+    # sentences that state the number, sum, share, age, duration or date asked for, close enough
+    # to the best to answer it
+    stated = [u for u in answering if u.has_type and u.score >= TYPED_SHARE * answering[0].score] \
+        if kind in REQUIRED_TYPES else []
     if q.shape != "summary":
         # a question of several parts ("Who led X, and which folder do you use?") is answered
         # for the part that asks nothing the passages lack
@@ -319,11 +324,9 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
                 shown = [w for w in q.asked if stem(w) in focus]
                 return out(True, f"the passages found don't mention {' or '.join(shown[:3]) or 'what is asked'}",
                            answering[0] if answering else None)
-        if kind in REQUIRED_TYPES and not any(u.has_type and u.score >= TYPED_SHARE * answering[0].score
-                                              for u in answering):
-            what = {"number": "a number", "date": "a date", "age": "an age", "money": "a sum of money",
-                    "percent": "a share", "duration": "how long"}[kind]
-            return out(True, f"asks for {what}; no passage found states one", answering[0] if answering else None)
+        if kind in REQUIRED_TYPES and not stated:
+            return out(True, f"asks for {ASKED_FOR[kind]}; no passage found states one",
+                       answering[0] if answering else None)
         # (the score of a question of several parts is diluted by the parts a sentence does not answer)
         if answering and answering[0].score < MIN_ANSWER_SCORE and len(parts) == 1:
             return out(True, f"the best passage matches weakly (score {answering[0].score:.2f})", answering[0])
@@ -332,9 +335,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
     if kind in REQUIRED_TYPES and kind != "date" and q.shape == "fact":
         # "how many", "how much", "how old": a sentence that states one answers before one that
         # does not (not for dates: "no date has been set" answers "when will they meet?")
-        top = answering[0].score
-        typed = [u for u in answering if u.has_type and u.score >= TYPED_SHARE * top]
-        answering[:] = typed + [u for u in answering if u not in typed]
+        answering[:] = stated + [u for u in answering if u not in stated]
     return out(False, f"meaning {best_sim:.2f}, terms {best_cov:.2f}")
 
 
@@ -356,23 +357,7 @@ def pick_many(units: list[Unit], n: int, max_chars: int) -> list[Unit]:
     stories = {src: us for src, us in by_source.items() if us[0].score >= SAME_STORY * top}
     firsts = [us[0] for us in stories.values()]
     rounds = firsts + sorted((u for us in stories.values() for u in us[1:]), key=lambda u: -u.score)
-    chosen: list[Unit] = []
-    said: set[str] = set()
-    used = 0
-    for u in rounds:
-        if len(chosen) >= n:
-            break
-        if any(u.source == c.source and u.start < c.end and c.start < u.end for c in chosen):
-            continue
-        content = {w for w in words(fold(u.text)) if w not in STOPWORDS}
-        new = content - said
-        if chosen and (len(new) < 3 or len(new) < NEW_SHARE * len(content)):
-            continue
-        if used + len(u.text) > max_chars:
-            continue
-        chosen.append(u)
-        said |= content
-        used += len(u.text) + 5
+    chosen = pick(rounds, n, max_chars, say_new=True)
     first = {src: i for i, src in enumerate(dict.fromkeys(u.source for u in chosen))}
     return sorted(chosen, key=lambda u: (first[u.source], u.start))
 
@@ -408,14 +393,15 @@ def continue_list(first: Unit, passage: Passage, max_chars: int) -> Unit:
         end = sent.end
     if end == rel_end:
         return first
-    text = passage.text[first.start - passage.start:end]
-    return Unit(first.passage, first.source, first.start, passage.start + end, text, first.score, first.coverage,
-                first.has_type, first.failed, first.meaning)
+    return replace(first, end=passage.start + end, text=passage.text[first.start - passage.start:end])
 
 
-def pick(units: list[Unit], n: int, max_chars: int | None = None) -> list[Unit]:
-    """The best `n` units that do not overlap, best first, within `max_chars` in all."""
+def pick(units: list[Unit], n: int, max_chars: int | None = None, *, say_new: bool = False) -> list[Unit]:
+    """The best `n` units that do not overlap, best first, within `max_chars` in all; with
+    `say_new`, none that repeats what those chosen say (fewer than 3 new words, or under
+    NEW_SHARE of its words)."""
     chosen: list[Unit] = []
+    said: set[str] = set()
     used = 0
     for u in units:
         if len(chosen) >= n:
@@ -424,6 +410,12 @@ def pick(units: list[Unit], n: int, max_chars: int | None = None) -> list[Unit]:
             continue
         if max_chars is not None and used + len(u.text) > max_chars:
             continue
+        if say_new:
+            content = {w for w in words(fold(u.text)) if w not in STOPWORDS}
+            new = content - said
+            if chosen and (len(new) < 3 or len(new) < NEW_SHARE * len(content)):
+                continue
+            said |= content
         chosen.append(u)
         used += len(u.text) + 5
     return chosen
