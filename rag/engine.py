@@ -120,15 +120,15 @@ class Engine:
                 return
             s = self.settings
             if self.store.exists():
-                wanted = expected_manifest(None, self.embedder, s.chunk_size, s.chunk_overlap)
                 found = self.store.manifest()
-                if self._rebuildable(found, wanted):
+                if self._rebuildable(found):
                     # newsrag's own index of the folder, built by an older embedder: made again
                     # from the folder it was built from, not refused (nothing of the user's is lost)
                     index_folder(s.source_path(), self.store, self.embedder, size=s.chunk_size,
                                  overlap=s.chunk_overlap, rebuild=True, progress=False, wait=INDEX_WAIT_S)
                 else:
-                    check_manifest(found, wanted, self.store)
+                    check_manifest(found, expected_manifest(None, self.embedder, s.chunk_size, s.chunk_overlap),
+                                   self.store)
             elif self.store.indexes_on_first_use:
                 index_folder(s.source_path(), self.store, self.embedder, size=s.chunk_size,
                              overlap=s.chunk_overlap, progress=False, wait=INDEX_WAIT_S)
@@ -136,17 +136,27 @@ class Engine:
                 self.store.open()       # raises the store's own StoreError, saying how to index it
             self._index_checked = True
 
-    def _rebuildable(self, found: dict, wanted: dict) -> bool:
+    def _rebuildable(self, found: dict) -> bool:
         """The store is one this engine builds on first use, from this settings' folder (still
-        there), and differs from what it wants only in the embedding model."""
+        there), and the manifest check finds nothing amiss but the embedding model."""
         from pathlib import Path
 
-        if not self.store.indexes_on_first_use or found.get("embedding_model") == wanted["embedding_model"]:
+        from index.errors import StoreMismatch
+        from index.indexer import check_manifest, expected_manifest
+
+        s = self.settings
+        folder = s.source_path()
+        if not self.store.indexes_on_first_use or not Path(folder).is_dir():
             return False
-        if any(found.get(k) != wanted[k] for k in ("chunk_size", "chunk_overlap", "schema") if k in found):
+        pinned = expected_manifest(folder, self.embedder, s.chunk_size, s.chunk_overlap)
+        if found.get("embedding_model") == pinned["embedding_model"] or \
+                found.get("newsrag_source") != pinned["newsrag_source"]:
             return False
-        folder = self.settings.source_path()
-        return Path(folder).is_dir() and found.get("newsrag_source") == str(Path(folder).resolve())
+        try:
+            check_manifest({**found, "embedding_model": pinned["embedding_model"]}, pinned, self.store)
+        except StoreMismatch:
+            return False
+        return True
 
     def warm_up(self) -> "Engine":
         """Load the store, BM25, the embedder and the LLM now rather than on the first question."""
@@ -222,8 +232,9 @@ class Engine:
         with the name spellings learnt from the folder (Corpus.spellings), entered for each step
         of the work and left before each event is handed out."""
         inner = self._events(self._checked(question), history)     # a bad question fails before any work
+        corpus = self.corpus
         while True:
-            with self.corpus.spellings():
+            with corpus.spellings():
                 try:
                     event = next(inner)
                 except StopIteration:
@@ -231,9 +242,9 @@ class Engine:
             yield event
 
     def _events(self, question: str, history=None) -> Iterator[Retrieved | str | Answer]:
+        """`events`' work, for a question already `_checked`."""
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
-        question = self._checked(question)
         history = normalize_history(history)
         if is_instruction(question):
             yield Answer(question, prompts.REFUSAL_INSTRUCTION, True, (), (), llm=self._name_or_extractive(),
@@ -429,14 +440,7 @@ class Engine:
         timings["generate"] = _ms(t)
         t = time.perf_counter()
         common = self.corpus.sparse_index().common_terms()
-        # each sentence is checked against its source as the article gives it: with its headline
-        # and date, which say the year or edition the sentence leaves out
-        # the headline and date may supply only what picks the story (the question's names,
-        # years, editions), never what the story says
-        q = evidence.query
-        picks = set(words(fold(" ".join([*q.names, *(c.text for c in q.constraints)])))) if q else set()
-        contexts = [" ".join(w for w in words(fold(f"{passages[u.passage].title} {passages[u.passage].date or ''}"))
-                             if w in picks) for u in units]
+        contexts = [_story_words(evidence.query, passages[u.passage]) for u in units]
         checked = verify(draft, [u.text for u in units], standalone.question, common, contexts) \
             if not failed else None
         kept = [(text, [units[n - 1] for n in ns]) for text, ns in checked.sentences] if checked else []
@@ -480,13 +484,23 @@ class Engine:
                      checks=checks, timings_ms=timings, **base)
 
 
+def _story_words(query: Query | None, p: Passage) -> str:
+    """What a source's headline and date may add when its sentence is verified: only the words
+    that pick the story (the question's names, years, editions: "the 2017 final" when the
+    sentence says "the final"), never what the story says."""
+    if query is None:
+        return ""
+    picks = set(words(fold(" ".join([*query.names, *(c.text for c in query.constraints)]))))
+    return " ".join(w for w in words(fold(f"{p.title} {p.date or ''}")) if w in picks)
+
+
 def _beyond(evidence: Evidence, history) -> Evidence:
     """"What else did she say?": the evidence without what the last answer already quoted."""
     said = next((text for role, text in reversed(history) if role == "assistant"), "")
-    said = " ".join(fold(strip_markers(said)).split())
+    said = fold(strip_markers(said))
     if not said:
         return evidence
-    rest = [u for u in evidence.units if " ".join(fold(u.text).split())[:80] not in said]
+    rest = [u for u in evidence.units if fold(u.text)[:80] not in said]
     if len(rest) == len(evidence.units):
         return evidence
     if not rest:

@@ -151,6 +151,10 @@ def parse(question: str) -> Query:
     q = question
     found: list[Constraint] = []
     spans: list[tuple[int, int]] = []
+
+    def free(m):        # not inside a constraint already read
+        return not any(a <= m.start() < b for a, b in spans)
+
     for m in _QUARTER.finditer(q):
         found.append(Constraint("quarter", next(iter(quarters(m.group()))), m.group()))
         spans.append(m.span())
@@ -169,15 +173,11 @@ def parse(question: str) -> Query:
         # typed in lower case ("the vexa 5"): a candidate, kept only if the articles found
         # name that word with a number (`grounded`)
         word = m.group(1).lower()
-        if (word in _MONTHS or word in STOPWORDS or word in QUESTION_WORDS or _YEAR.fullmatch(m.group(2))
-                or any(a <= m.start() < b for a, b in spans)):
+        if word in _MONTHS or word in STOPWORDS or word in QUESTION_WORDS or _YEAR.fullmatch(m.group(2)) \
+                or not free(m):
             continue
         found.append(Constraint("name", (word, m.group(2).lower()), m.group(), typed=True))
         spans.append(m.span())
-
-    def free(m):
-        return not any(a <= m.start() < b for a, b in spans)
-
     for m in _NUM_ORD.finditer(q):
         if free(m):
             found.append(Constraint("ordinal", int(m.group(1)), m.group()))
@@ -227,9 +227,7 @@ def grounded(q: Query, texts) -> Query:
     if not typed:
         return q
     joined = "\n".join(texts)
-    keep = tuple(c for c in q.constraints if not c.typed or re.search(
-        r"\b" + re.escape(c.value[0]) + r"\s+[a-z]?\d{1,3}[a-z]?\b", joined, re.I))
-    return replace(q, constraints=keep)
+    return replace(q, constraints=tuple(c for c in q.constraints if not c.typed or _values(c, joined)))
 
 
 def _values(c: Constraint, text: str) -> set:

@@ -91,25 +91,25 @@ def supports(source: str, sentence: str, question: str, common: frozenset = froz
     supply a name, year or edition the sentence leaves out; relations and denials are read in
     the source alone."""
     body = _ANY_MARK.sub("", sentence).strip()
-    stated, source = source, f"{source} {context}".strip()
+    article = f"{source} {context}".strip()     # what the words, names and numbers are looked up in
     if INJECTION.search(body):
         return False, "looks like an instruction, not an answer"
-    src_fold = fold(source)
-    src_words = set(words(source))
+    src_fold = fold(article)
+    src_words = set(words(article))
     src_stems = {stem(w) for w in src_words}
     names, numbers, quotes = facts(body)
     for name in names:
         w = words(name)
         if w and not all(x in src_words or stem(x) in src_stems for x in w):
             return False, f"name {name!r} is not in the cited source"
-    missing = numbers - _numbers(source)
+    missing = numbers - _numbers(article)
     if missing:
         return False, f"number {sorted(missing)[0]!r} is not in the cited source"
     for q in quotes:
         if fold(q) not in src_fold:
             return False, f"quoted words {q[:40]!r} are not in the cited source"
     asked = set(tokens(question))
-    missing_numbers = _numbers(" ".join(w for w in words(question) if w.isdigit())) - _numbers(source)
+    missing_numbers = _numbers(" ".join(w for w in words(question) if w.isdigit())) - _numbers(article)
     if missing_numbers:
         return False, f"the cited source is not about {sorted(missing_numbers)[0]!r}, which the question names"
     content = list(dict.fromkeys(t for t in tokens(body) if not t.isdigit()))
@@ -122,9 +122,9 @@ def supports(source: str, sentence: str, question: str, common: frozenset = froz
         return False, f"its word {echoed[0]!r} comes from the question, not the cited source"
     if len(unsupported) > (1 if len(content) >= 5 else 0):
         return False, f"its words {unsupported[:3]} are not in the cited source"
-    if _NEG.search(body) and not _NEG.search(stated):
+    if _NEG.search(body) and not _NEG.search(source):
         return False, "it denies something the cited source does not deny"
-    swapped = conflict(stated, body)
+    swapped = conflict(source, body)
     if swapped:
         return False, swapped
     return True, "supported"
