@@ -246,6 +246,18 @@ def quantize_documents_model(fp32: Path, target: Path, model_dir: str) -> Path:
     return target
 
 
+def _cached_session(path: Path, make) -> _Onnx:
+    """A session over the cached model at `path`; one that is missing, or cut short or
+    corrupted, is made again by `make()` (which returns the path it wrote)."""
+    if path.exists():
+        try:
+            return _Onnx(path)
+        except Exception as exc:
+            log.warning("the cached model %s does not load (%s); making it again", path, exc)
+            path.unlink(missing_ok=True)
+    return _Onnx(make())
+
+
 def _beside(target: Path) -> Path:
     """A temporary name beside `target`, private to this process and thread."""
     return target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
@@ -387,14 +399,9 @@ class MiniLM(Embeddings):
             return runner
         with self._lock:
             if self._docs_runner is None:
-                try:
-                    self._docs_runner = _Onnx(self._int8_path)
-                except Exception as exc:
-                    log.warning("the cached int8 model %s does not load (%s); making it again", self._int8_path, exc)
-                    self._int8_path.unlink(missing_ok=True)
-                    model_dir = packaged_model_path()
-                    self._docs_runner = _Onnx(quantize_documents_model(self.onnx_path(model_dir), self._int8_path,
-                                                                       model_dir))
+                model_dir = packaged_model_path()
+                self._docs_runner = _cached_session(self._int8_path, lambda: quantize_documents_model(
+                    self.onnx_path(model_dir), self._int8_path, model_dir))
             return self._docs_runner
 
     def _load(self, model_dir: str):
@@ -402,13 +409,7 @@ class MiniLM(Embeddings):
             return _Torch(model_dir)
         path = self.onnx_path(model_dir)
         try:
-            if path.exists():
-                try:
-                    return _Onnx(path)
-                except Exception as exc:      # cut short or corrupted: made again below
-                    log.warning("the cached ONNX export %s does not load (%s); exporting it again", path, exc)
-                    path.unlink(missing_ok=True)
-            return _Onnx(export_onnx(model_dir, path))
+            return _cached_session(path, lambda: export_onnx(model_dir, path))
         except Exception as exc:
             if self.backend == "onnx":
                 raise
