@@ -34,6 +34,8 @@ _NUM_ORD = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th)\b", re.I)
 _WORD_ORD = re.compile(r"\b(?:(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[- ])?(" +
                        "|".join(ORDINAL_WORDS) + r")\b|\b(" + "|".join(_TENS_ORD) + r")\b", re.I)
 _QUARTER = re.compile(r"\bq([1-4])\b|\b([1-4])q\b|\b(first|second|third|fourth|1st|2nd|3rd|4th)[- ]quarter\b", re.I)
+_MONTH_QUARTER = re.compile(r"\b(?:(?:january|april|july|october)\s*[-\u2013]\s*|three months (?:to|ended|ending) )"
+                            r"(march|june|september|december)\b", re.I)
 _HALF = re.compile(r"\b(h[12])\b|\b(first|second)[- ]half\b", re.I)
 _RELATIVE = {"this year": 0, "last year": -1, "next year": 1, "a year earlier": -1, "a year ago": -1,
              "previous year": -1, "the year before": -1, "a year later": 1, "current year": 0}
@@ -120,7 +122,9 @@ def ordinals(text: str) -> set[int]:
 
 
 def quarters(text: str) -> set[int]:
-    out = set()
+    """Every calendar quarter the text names: "Q4", "fourth-quarter", "the October-December
+    quarter", "the three months to December"."""
+    out = {_MONTHS.index(m.group(1).lower()) // 3 + 1 for m in _MONTH_QUARTER.finditer(text)}
     for m in _QUARTER.finditer(text):
         g = m.group(1) or m.group(2) or m.group(3)
         out.add(int(g) if g.isdigit() else {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2,
@@ -268,7 +272,7 @@ def holds(c: Constraint, ctx: Context) -> bool:
                 # "won for the first time since 1998" in a story of the asked year is history
                 # told in passing: the sentence still reports the story's own year
                 since = {int(y) for y in _SINCE_YEAR.findall(ctx.sentence)}
-                return dated == c.value and in_sentence <= since
+                return c.value in (dated, _reported_year(ctx)) and in_sentence <= since
             return ctx.on_topic or dated in (c.value, c.value + 1) or c.value in years(ctx.title)
         named = years(ctx.passage, ctx.date)
         if c.value in named:

@@ -94,6 +94,10 @@ def test_a_quarter_reported_after_the_new_year_belongs_to_the_year_before():
         == {"year"}
     q = parse("What was revenue in Q3 2023?")   # reported in October of the same year
     assert failed(q, ctx("Third-quarter revenue was $1.38 billion.", date="2023-10-25")) == ()
+    # history told in passing is read against the year the story reports, not its date's
+    q = parse("What was the loss in the fourth quarter of 2022?")
+    assert failed(q, ctx("It reported a fourth-quarter loss, its first since 2016.", date="2023-02-09")) == ()
+    assert failed(q, ctx("It reported a fourth-quarter loss, its first since 2016.", date="2024-02-09")) != ()
 
 
 def test_edition_is_read_from_sentence_then_passage_then_title():
@@ -109,6 +113,10 @@ def test_quarter_and_numbered_name():
     assert failed(q, ctx("Second-quarter revenue rose to $1.2 billion.", date="2023-08-01")) == ()
     assert {c.kind for c in failed(q, ctx("First-quarter revenue rose to $1.1 billion.", date="2023-05-01"))} \
         == {"quarter"}
+    # a quarter named by its months is that quarter
+    assert failed(q, ctx("Revenue for the April-June quarter was $1.2 billion.", date="2023-08-01")) == ()
+    assert failed(q, ctx("In the three months to June, revenue rose 4%.", date="2023-08-01")) == ()
+    assert failed(q, ctx("Revenue for the January-March quarter fell.", date="2023-05-01")) != ()
     (c,) = parse("How much did the Vexa 5 cost?").constraints
     assert not holds(c, ctx("The Vexa 4 costs $299."))
     assert holds(c, ctx("It costs $349.", "The Vexa 5 goes on sale today. It costs $349."))
