@@ -19,7 +19,8 @@ from index.text import fold, tokens, words
 
 from . import prompts
 from .condense import Standalone, accept_rewrite, by_rules, normalize_history
-from .evidence import Evidence, Unit, continue_list, gather, has_type, is_instruction, pick, pick_many
+from .evidence import (REQUIRED_TYPES, TYPED_SHARE, Evidence, Unit, continue_list, gather, has_type, is_instruction,
+                       pick, pick_many)
 from .markers import strip_markers
 from .question import Context, Query, failed, parse, said_instead
 from .errors import LLMError, NewsragError
@@ -514,7 +515,9 @@ def _quoted(evidence: Evidence) -> list[Unit]:
     close to tell apart (SECOND_SHARE): both are shown rather than a guess between them."""
     units = pick(evidence.units, 2, EXTRACTIVE_MAX_CHARS)
     best = units[:1]
-    if len(units) > 1 and units[1].score >= 0.85 * units[0].score:
+    # a sentence stating the number asked for may answer at TYPED_SHARE of the best (gather)
+    stated = evidence.answer_type in REQUIRED_TYPES and len(units) > 1 and units[1].has_type
+    if len(units) > 1 and units[1].score >= (TYPED_SHARE if stated else 0.85) * units[0].score:
         first, second = set(tokens(units[0].text)), set(tokens(units[1].text))
         if any(t in second and t not in first for t in evidence.key_terms) or \
                 (evidence.answer_type and units[1].has_type and not units[0].has_type) or \

@@ -25,6 +25,10 @@ ARTICLES = {
     "results_q2.txt": ("date 2023-08-09 Dornell Foods second-quarter profit falls\n\n"
                        "Dornell Foods reported second-quarter revenue of $395 million on Wednesday.\n\nNet profit "
                        "for the second quarter fell to $22 million. Mara Quist blamed higher energy costs.\n"),
+    "results_q4.txt": ("date 2024-02-08 Dornell Foods swings to loss, to close Tarvey plant\n\n"
+                       "Dornell Foods reported a fourth-quarter net loss of $9 million on Thursday and said it "
+                       "would close its Tarvey plant.\n\n"
+                       "Revenue for the October-December quarter was $402 million.\n"),
 }
 
 
@@ -45,6 +49,8 @@ def engine(tmp_path_factory, embedder):
     ("How big was the crowd at the 2017 Merrow Cup final?", "21,400"),
     ("What was Dornell Foods' net profit in the second quarter of 2023?", "22 million"),
     ("What was Dornell's net profit in Q1 2023?", "31 million"),
+    # the sentence naming the quarter states a loss; the revenue asked for is in the next one
+    ("How much revenue did Dornell Foods make in the fourth quarter of 2023?", "402 million"),
 ])
 def test_the_year_or_quarter_asked_picks_the_story(engine, question, expected):
     a = engine.ask(question)
@@ -55,7 +61,7 @@ def test_the_year_or_quarter_asked_picks_the_story(engine, question, expected):
 
 @pytest.mark.parametrize("question, asked, other", [
     ("Who won the 2019 Merrow Cup final?", "2019", ("2017", "2018", "2020")),
-    ("What was Dornell Foods' net profit in the third quarter of 2023?", "Q3", ("Q1", "Q2")),
+    ("What was Dornell Foods' net profit in the third quarter of 2023?", "Q3", ("Q1", "Q2", "Q4")),
 ])
 def test_a_near_miss_is_refused_with_the_closest_passage_and_why(engine, question, asked, other):
     a = engine.ask(question)
