@@ -8,11 +8,11 @@ answer is the best sentences quoted with their citations.
 from __future__ import annotations
 
 import copy
-from dataclasses import replace
 import re
 import threading
 import time
 from collections import OrderedDict
+from dataclasses import replace
 from typing import TYPE_CHECKING, Iterator
 
 from index.text import fold, tokens, words
@@ -513,6 +513,9 @@ def _quoted(evidence: Evidence) -> list[Unit]:
     """The units that answer a fact question: the best, and a second when it scores nearly as
     well and holds question terms or the kind of answer the first lacks, or when the two are too
     close to tell apart (SECOND_SHARE): both are shown rather than a guess between them."""
+    if evidence.compared:
+        # a comparison: the best unit about each thing compared, in the question's order
+        return pick(evidence.units[:evidence.compared], evidence.compared, EXTRACTIVE_MAX_CHARS)
     units = pick(evidence.units, 2, EXTRACTIVE_MAX_CHARS)
     best = units[:1]
     # a sentence stating the number asked for may answer at TYPED_SHARE of the best (gather)

@@ -18,7 +18,8 @@ from dataclasses import dataclass, replace
 from index.chunking import leans_back, sentences
 from index.text import QUESTION_WORDS, STOPWORDS, fold, stem, tokens, words
 
-from .question import GENERIC_ASKING, Constraint, Context, Query, failed, focus_terms, grounded, parse, said_instead
+from .question import (GENERIC_ASKING, Constraint, Context, Query, failed, focus_terms, grounded, holds, parse,
+                       said_instead, sides)
 from .types import Passage
 
 # Words so common in questions about any news story that they carry no evidence.
@@ -62,6 +63,7 @@ class Unit:
     has_type: bool        # holds the kind of thing asked for
     failed: tuple = ()    # the question's constraints it does not match (another year, edition...)
     meaning: float = 0.0  # cosine of the unit and the question
+    sides: tuple = ()     # which of the things the question compares it is about (rag.question.sides)
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class Evidence:
     query: Query | None = None
     compound: bool = False       # a question of several parts: its scores are diluted, weakness proves less
     focus: frozenset = frozenset()  # the question's specific words (stems): what sets its answer apart
+    compared: int = 0           # a comparison: its first `compared` units answer for each thing compared
 
     def addresses(self, text: str) -> bool:
         """Does `text` hold one of the question's specific words (or, with none, anything)?"""
@@ -219,6 +222,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
     terms = key_terms(q.plain or q.text, idf)
     all_terms = key_terms(q.text, idf)
     kind = answer_type(q.text)
+    compared = sides(q)
     candidates: list[tuple[int, int, int, str]] = []   # passage, start, end (passage offsets), text
     best_cov = 0.0
     seen_in: dict[str, int] = {}
@@ -261,6 +265,14 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
     else:
         sims = [0.0] * len(candidates)
         whole = 0.0
+    # the coverage an article about the subject reaches; in a comparison, each thing compared
+    # is told in its own articles, which may word it differently ("crowd", "fans attended")
+    subject_cov = [max(passage_cov)] * len(passages)
+    if compared:
+        told = [{i for i, side in enumerate(compared)
+                 if all(holds(c, Context("", article[p.source], p.title, p.date)) for c in side)} for p in passages]
+        subject_cov = [max((c for c, t in zip(passage_cov, told) if t & told[pi]), default=subject_cov[pi])
+                       for pi in range(len(passages))]
     units: list[Unit] = []
     for (pi, start, end, span), sim in zip(candidates, sims):
         p = passages[pi]
@@ -278,18 +290,20 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             # a news story says what happened first; a summary wants its figures
             score += (W_LEDE if p.start + start < LEDE_CHARS else 0.0) + (W_FIGURE if _NUMBER.search(span) else 0.0)
         on_topic = coverage(span_terms, all_terms) >= ON_TOPIC      # (its years count here)
-        missed = failed(q, Context(span, article[p.source], p.title, p.date, on_topic)) if q.constraints else ()
-        if passage_cov[pi] < OFF_SUBJECT * max(passage_cov):
+        ctx = Context(span, article[p.source], p.title, p.date, on_topic)
+        missed = failed(q, ctx) if q.constraints else ()
+        if passage_cov[pi] < OFF_SUBJECT * subject_cov[pi]:
             missed = missed + (OFF_SUBJECT_MARK,)    # from an article about something else
-        units.append(Unit(pi, p.source, p.start + start, p.start + end, span, score, cov, typed, missed, sim))
+        about = tuple(i for i, side in enumerate(compared) if all(holds(c, ctx) for c in side))
+        units.append(Unit(pi, p.source, p.start + start, p.start + end, span, score, cov, typed, missed, sim, about))
     units.sort(key=lambda u: -u.score)
     answering = [u for u in units if not u.failed]
     best_sim = whole     # the off-topic test reads the whole question's meaning
     parts = [set(map(stem, words(fold(c)))) for c in _CLAUSES.split(q.text) if words(c)] or [set()]
 
-    def out(refuse: bool, reason: str, closest: Unit | None = None, near: bool = False) -> Evidence:
+    def out(refuse: bool, reason: str, closest: Unit | None = None, near: bool = False, compared: int = 0):
         return Evidence(answering, best_cov, kind, terms, refuse, reason, closest if refuse else None, near, q,
-                        len(parts) > 1, frozenset(focus))
+                        len(parts) > 1, frozenset(focus), compared)
 
     if not terms:
         return out(True, "the question has no terms to look for")
@@ -336,6 +350,13 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         # "how many", "how much", "how old": a sentence that states one answers before one that
         # does not (not for dates: "no date has been set" answers "when will they meet?")
         answering[:] = stated + [u for u in answering if u not in stated]
+    if compared and q.shape == "fact":
+        # "how did X in 2022 compare with 2014?": the best unit about each thing compared leads
+        firsts = [next((u for u in answering if i in u.sides), None) for i in range(len(compared))]
+        firsts = list(dict.fromkeys(u for u in firsts if u is not None))
+        if len(firsts) > 1:
+            answering[:] = firsts + [u for u in answering if u not in firsts]
+            return out(False, f"meaning {best_sim:.2f}, terms {best_cov:.2f}", compared=len(firsts))
     return out(False, f"meaning {best_sim:.2f}, terms {best_cov:.2f}")
 
 

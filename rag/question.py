@@ -316,6 +316,19 @@ def failed(q: Query, ctx: Context) -> tuple[Constraint, ...]:
     return tuple(missed)
 
 
+def sides(q: Query) -> list[tuple[Constraint, ...]]:
+    """The things a question compares, when it names two or more values of a kind ("Q4 2021 …
+    Q3 2023", "the Corvid 6 … the Corvid 3", "in 2022 … with 2014"): the i-th value of each such
+    kind, in the question's order; none when it names one of each, or kinds disagree in number."""
+    kinds: dict[str, list[Constraint]] = {}
+    for c in q.constraints:
+        kinds.setdefault(c.kind, []).append(c)
+    several = [cs for cs in kinds.values() if len(cs) > 1]
+    if not several or len({len(cs) for cs in several}) > 1:
+        return []
+    return list(zip(*several))
+
+
 def said_instead(c: Constraint, ctx: Context) -> str | None:
     """What the closest evidence is about instead, in the constraint's own terms ("2018", "Q2")."""
     for text in (ctx.sentence, ctx.passage, ctx.title):

@@ -82,6 +82,14 @@ def test_on_topic_questions_the_articles_do_not_answer_are_refused(engine, quest
     assert a.reason
 
 
+def test_a_comparison_is_answered_for_each_thing_compared(engine):
+    a = engine.ask("How did the crowd at the 2017 Merrow Cup final compare with 2020?")
+    assert not a.refused, a.reason
+    assert "21,400" in a.text and "19,800" in a.text
+    assert a.text.index("21,400") < a.text.index("19,800")       # in the question's order
+    assert {c.source for c in a.citations} == {"cup_2017.txt", "cup_2020.txt"}
+
+
 def test_a_summary_quotes_several_sentences_with_citations(engine):
     a = engine.ask("Summarise the 2018 Merrow Cup final.")
     assert not a.refused

@@ -186,3 +186,15 @@ def test_how_long_asks_for_a_duration():
     assert answer_type("How long did the talks last?") == "duration"
     assert has_type("The officials met for less than two hours.", "duration")
     assert not has_type("The two sides met in the palace.", "duration")     # "two" alone is no duration
+
+
+def test_the_things_a_question_compares_pair_its_values_in_order():
+    from rag.question import sides
+
+    pairs = sides(parse("How did net profit in Q4 2021 compare with Q3 2023?"))
+    assert [tuple((c.kind, c.value) for c in side) for side in pairs] == \
+        [(("quarter", 4), ("year", 2021)), (("quarter", 3), ("year", 2023))]
+    assert len(sides(parse("Was the crowd bigger in 2017 or in 2022?"))) == 2
+    assert sides(parse("What was revenue in Q2 2023?")) == []            # one of each: nothing compared
+    assert sides(parse("Who won in 2017 and 2018, in the third round?")) != []
+    assert sides(parse("Compare Q1 and Q2 of 2021 with 2022 and 2023 and 2024")) == []   # counts disagree
