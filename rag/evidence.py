@@ -191,6 +191,13 @@ ASKED_FOR = {"number": "a number", "date": "a date", "age": "an age", "money": "
 REQUIRED_TYPES = ("number", "date", "age", "money", "percent", "duration")   # asked for and in no unit that may answer: refuse
 
 
+# "The company did not say how many units it sold": a sentence saying that what is asked was
+# not given; the words after it say what was withheld
+WITHHELD = re.compile(r"\b(?:did not|didn't|declined to|would not|wouldn't|refused to|has not|have not|hasn't|"
+                      r"haven't|does not|doesn't|was not|were not)\s+(?:yet\s+)?(?:been\s+)?(?:say|disclose|"
+                      r"disclosed|reveal|revealed|publish|published|give|given|provide|provided|specify|specified|"
+                      r"release|released|announce|announced)\b([^.;]{0,80})", re.I)
+_ASKS_ABOUT_SAYING = re.compile(r"\b(?:say|said|tell|told|disclos\w*|reveal\w*|announc\w*|publish\w*)\b", re.I)
 _CLAUSES = re.compile(r"\?\s+|[,;]\s*(?:and|but|also|plus)\s+|\.\s+")
 
 
@@ -346,6 +353,14 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             return out(True, f"the best passage matches weakly (score {answering[0].score:.2f})", answering[0])
     if not answering:
         return out(True, "no passage may answer", units[0] if units else None)
+    if q.shape == "fact" and not _ASKS_ABOUT_SAYING.search(q.text):
+        # the best evidence (what would be quoted) says that what is asked was not given:
+        # the articles don't say it
+        for u in answering[:2]:
+            withheld = WITHHELD.search(u.text)
+            if withheld and set(tokens(withheld.group(1))) & set(terms):
+                said = " ".join(withheld.group(0).split())
+                return out(True, f"the passage found says it was not given (\"{said}\")", u)
     if kind in REQUIRED_TYPES and kind != "date" and q.shape == "fact":
         # "how many", "how much", "how old": a sentence that states one answers before one that
         # does not (not for dates: "no date has been set" answers "when will they meet?")

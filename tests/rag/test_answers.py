@@ -24,7 +24,9 @@ ARTICLES = {
                        "Quist said demand for frozen meals held up.\n"),
     "results_q2.txt": ("date 2023-08-09 Dornell Foods second-quarter profit falls\n\n"
                        "Dornell Foods reported second-quarter revenue of $395 million on Wednesday.\n\nNet profit "
-                       "for the second quarter fell to $22 million. Mara Quist blamed higher energy costs.\n"),
+                       "for the second quarter fell to $22 million. Mara Quist blamed higher energy costs.\n\n"
+                       "Dornell said it would cut jobs at its Rell bakery, which employs 340 people, but did not say "
+                       "how many jobs would go.\n"),
     "results_q4.txt": ("date 2024-02-08 Dornell Foods swings to loss, to close Tarvey plant\n\n"
                        "Dornell Foods reported a fourth-quarter net loss of $9 million on Thursday and said it "
                        "would close its Tarvey plant.\n\n"
@@ -95,6 +97,14 @@ def test_a_summary_quotes_several_sentences_with_citations(engine):
     assert not a.refused
     assert "Castleford" in a.text and len(a.text) <= 600
     assert a.text.count("[") >= 2
+
+
+def test_evidence_saying_the_answer_was_not_given_is_a_refusal(engine):
+    a = engine.ask("How many jobs will Dornell Foods cut at the Rell bakery?")
+    assert a.refused and "not given" in a.reason, a.text
+    assert a.closest is not None and a.closest.source == "results_q2.txt"
+    # a sentence withholding something else does not stop the answer asked for
+    assert "22 million" in engine.ask("What was Dornell Foods' net profit in the second quarter of 2023?").text
 
 
 def test_a_person_the_articles_never_name_is_not_answered_for(engine):
