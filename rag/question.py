@@ -204,7 +204,9 @@ def parse(question: str) -> Query:
     specific = tuple(w for w in words(fold(rest)) if w not in STOPWORDS and w not in QUESTION_WORDS and len(w) > 1)
     # names say whose story it is, not what is asked of it
     rest = rest.strip()
-    names = list(dict.fromkeys(fold(m.group()).strip("'") for m in re.finditer(r"(?<=[\s,'\"(])[A-Z][\w-]*", rest)))
+    # (read as words are read everywhere: "SLV-204" is the words "slv" and "204")
+    names = list(dict.fromkeys(w for m in re.finditer(r"(?<=[\s,'\"(])[A-Z][\w-]*", rest)
+                               for w in words(fold(m.group())) if not w.isdigit()))
     asked = tuple(w for w in specific if w not in set(names))
     # adjectives of peoples and regions ("French", "Western") are said many ways: not checked
     named = tuple(dict.fromkeys(n for n in names if n not in _CALENDAR and n not in STOPWORDS and len(n) > 2

@@ -198,3 +198,12 @@ def test_the_things_a_question_compares_pair_its_values_in_order():
     assert sides(parse("What was revenue in Q2 2023?")) == []            # one of each: nothing compared
     assert sides(parse("Who won in 2017 and 2018, in the third round?")) != []
     assert sides(parse("Compare Q1 and Q2 of 2021 with 2022 and 2023 and 2024")) == []   # counts disagree
+
+
+def test_names_are_read_as_words_are_read_in_the_passages():
+    from index.text import fold, words
+
+    q = parse("How effective was SLV-204 in people aged 80 and over?")
+    # the passages' words hold "slv" and "204", never "slv-204": a name must be findable there
+    assert set(q.names) <= set(words(fold("SLV-204 protected 82.6% of volunteers.")))
+    assert "slv" in q.names and "slv" not in q.asked
