@@ -13,7 +13,9 @@ GOLD = ROOT / "evals" / "gold.jsonl"
 SEEDS = ROOT / "seeds"
 CONFUSABLE_GOLD = ROOT / "evals" / "gold-confusable.jsonl"
 CONFUSABLE = ROOT / "evals" / "corpora" / "confusable"
-SETS = {"seeds": (GOLD, SEEDS), "confusable": (CONFUSABLE_GOLD, CONFUSABLE)}
+HELDOUT_GOLD = ROOT / "evals" / "gold-heldout.jsonl"
+HELDOUT = ROOT / "evals" / "corpora" / "heldout"
+SETS = {"seeds": (GOLD, SEEDS), "confusable": (CONFUSABLE_GOLD, CONFUSABLE), "heldout": (HELDOUT_GOLD, HELDOUT)}
 
 
 @pytest.fixture(scope="module")
