@@ -181,6 +181,21 @@ W_FIGURE = 0.1
 W_ITEMS = 0.3            # a list question's sentence that names several things
 OFF_SUBJECT = 0.6        # an article holding less than this share of the best article's coverage is off subject
 OFF_SUBJECT_MARK = Constraint("subject", None, "the question's subject")
+OTHER_SPEAKER_MARK = Constraint("subject", None, "the person asked about")
+# who speaks in a sentence: a name right before a verb of saying ('…," Brask said'), or after
+# "said" ('…," said Hedda Brask'); pronouns ("She said") name no one
+_NAME_RUN = r"[A-Z][\w'\u2019-]+(?:\s+[A-Z][\w'\u2019-]+)*"
+_SPEAKER = re.compile(rf"({_NAME_RUN})\s+(?:said|says|told|tells|added|adds|warned|wrote|replied|promised)\b|"
+                      rf"\bsaid\s+({_NAME_RUN})")
+
+
+def speakers(text: str) -> set[str]:
+    """The words of the names said to speak in `text` (folded), pronouns and sentence-initial
+    function words left out."""
+    out: set[str] = set()
+    for m in _SPEAKER.finditer(text):
+        out |= {w for w in words(fold(m.group(1) or m.group(2))) if w not in STOPWORDS}
+    return out
 W_FOCUS = 0.25           # bonus for holding one of the question's specific words
 MEANING_ALONE = 0.62     # a unit this close in meaning answers even without the question's specific words
 MIN_ANSWER_SCORE = 0.5   # below this the best unit that may answer is too weak to be presented as one (measured on both gold sets)
@@ -301,6 +316,11 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         missed = failed(q, ctx) if q.constraints else ()
         if passage_cov[pi] < OFF_SUBJECT * subject_cov[pi]:
             missed = missed + (OFF_SUBJECT_MARK,)    # from an article about something else
+        if kind == "quote" and q.names:
+            # "what did X say?" is not answered by someone else's words
+            spoke = speakers(span)
+            if spoke and not spoke & set(q.names):
+                missed = missed + (OTHER_SPEAKER_MARK,)
         about = tuple(i for i, side in enumerate(compared) if all(holds(c, ctx) for c in side))
         units.append(Unit(pi, p.source, p.start + start, p.start + end, span, score, cov, typed, missed, sim, about))
     units.sort(key=lambda u: -u.score)
@@ -345,6 +365,9 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
                 shown = [w for w in q.asked if stem(w) in focus]
                 return out(True, f"the passages found don't mention {' or '.join(shown[:3]) or 'what is asked'}",
                            answering[0] if answering else None)
+        if kind == "quote" and q.names and not any(u.has_type for u in answering):
+            shown = [n.title() for n in q.names[:2]]
+            return out(True, f"no passage found quotes {' or '.join(shown)}", answering[0] if answering else None)
         if kind in REQUIRED_TYPES and not stated:
             return out(True, f"asks for {ASKED_FOR[kind]}; no passage found states one",
                        answering[0] if answering else None)

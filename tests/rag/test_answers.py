@@ -107,6 +107,23 @@ def test_evidence_saying_the_answer_was_not_given_is_a_refusal(engine):
     assert "22 million" in engine.ask("What was Dornell Foods' net profit in the second quarter of 2023?").text
 
 
+def test_what_a_person_said_is_not_answered_with_someone_elses_words(engine):
+    said = engine.ask("What did Petra Lund say after the 2017 Merrow Cup final?")
+    assert not said.refused and "patient" in said.text, said.reason
+    # Lena Vos is named, but never quoted: the coach's words are not hers
+    a = engine.ask("What did Lena Vos say after the 2018 Merrow Cup final?")
+    assert a.refused and "quotes" in a.reason, a.text
+
+
+def test_speakers_are_the_names_beside_a_verb_of_saying():
+    from rag.evidence import speakers
+
+    assert speakers('"We were patient," Harlow coach Petra Lund said.') >= {"petra", "lund"}
+    assert speakers('"We were patient," said Petra Lund.') == {"petra", "lund"}
+    assert speakers("She said the team was patient.") == set()
+    assert speakers("Lena Vos lifted the trophy.") == set()
+
+
 def test_a_person_the_articles_never_name_is_not_answered_for(engine):
     a = engine.ask("What did Hanna Brill say about the 2018 Merrow Cup final?")
     assert a.refused and "Brill" in a.reason
