@@ -276,11 +276,19 @@ def holds(c: Constraint, ctx: Context) -> bool:
                 since = {int(y) for y in _SINCE_YEAR.findall(ctx.sentence)}
                 return c.value in (dated, _reported_year(ctx)) and in_sentence <= since
             return ctx.on_topic or dated in (c.value, c.value + 1) or c.value in years(ctx.title)
-        named = years(ctx.passage, ctx.date)
-        if c.value in named:
-            return True
-        if named and dated != c.value:
-            return False
+        if dated is not None and ctx.sentence.strip():
+            # in a dated story, a sentence without a year speaks of the year its paragraph last
+            # named before it ("In the 2018 final... The crowd was 33,900"), else of the story's
+            # own year: "The 14th edition will be held in 2024" after it does not make it 2024's
+            frame = _frame_year(ctx)
+            if frame is not None:
+                return frame == c.value
+        else:       # an undated story, or a passage as a whole (does it speak of that year?)
+            named = years(ctx.passage, ctx.date)
+            if c.value in named:
+                return True
+            if named and dated != c.value:
+                return False
         named = years(ctx.title, ctx.date)
         if named:               # a headline that names its year says what the story is about
             return c.value in named
@@ -289,6 +297,17 @@ def holds(c: Constraint, ctx: Context) -> bool:
         # "She was Best New Artist at the 42nd" in a story of another edition is not about the 42nd
         return _decide(c, (ctx.title, ctx.passage)) in (True, None)
     return bool(_decide(c, (ctx.sentence, ctx.passage, ctx.title)))
+
+
+def _frame_year(ctx: Context) -> int | None:
+    """The last year named explicitly before the sentence in its paragraph (history told in
+    passing, "since 1998", left out); None when the sentence is not found or none is named."""
+    at = ctx.passage.find(ctx.sentence.strip()[:60]) if ctx.sentence.strip() else -1
+    if at < 0:
+        return None
+    paragraph = ctx.passage[:at].rsplit("\n\n", 1)[-1]
+    named = _YEAR.findall(_SINCE_YEAR.sub("since", paragraph))
+    return int(named[-1]) if named else None
 
 
 def _reported_year(ctx: Context) -> int | None:

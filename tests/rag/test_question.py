@@ -207,3 +207,18 @@ def test_names_are_read_as_words_are_read_in_the_passages():
     # the passages' words hold "slv" and "204", never "slv-204": a name must be findable there
     assert set(q.names) <= set(words(fold("SLV-204 protected 82.6% of volunteers.")))
     assert "slv" in q.names and "slv" not in q.asked
+
+
+def test_a_sentence_without_a_year_speaks_of_its_paragraphs_year_or_its_storys():
+    (c,) = parse("How many runners finished the 2024 marathon?").constraints
+    story = ("Vantreel won the 13th marathon on Sunday.\n\n"
+             "Runners raised 1.6 million euros for charity. The 14th edition will be held in April 2024.")
+    # a year named after the sentence (the next edition) does not make it that year's
+    assert not holds(c, ctx("Runners raised 1.6 million euros for charity.", story, date="2023-04-23"))
+    (c,) = parse("How many people attended the 2018 final?").constraints
+    profile = "He was a striker then.\n\nIn the 2018 final he scored twice. The crowd was 33,900."
+    # a paragraph that names its year before the sentence speaks of that year
+    assert holds(c, ctx("The crowd was 33,900.", profile, date="2023-05-01"))
+    assert not holds(c, ctx("He was a striker then.", profile, date="2023-05-01"))
+    # with no year in its paragraph, the story's own year
+    assert holds(c, ctx("The crowd was 33,900.", "The crowd was 33,900.", date="2018-05-27"))
