@@ -83,11 +83,10 @@ def facts(sentence: str) -> tuple[list[str], set[str], list[str]]:
     return names, _numbers(body), [q for q in _QUOTED.findall(body)]
 
 
-def supports(source: str, sentence: str, question: str, common: frozenset = frozenset(),
-             context: str = "") -> tuple[bool, str]:
-    """Does `source` support `sentence`? (ok, reason). `common`: stemmed words so frequent in
-    the corpus ("talks", "delegation") that echoing them from the question asserts nothing.
-    `context`: what the article says around the source (its headline and date), which may
+def supports(source: str, sentence: str, question: str, context: str = "") -> tuple[bool, str]:
+    """Does `source` support `sentence`? (ok, reason). Every word of the question it repeats
+    must be in the source, however common in the folder: "Y won the final" asked "who won the
+    final?" claims the winning (the source may only say Y scored). `context`: what the article says around the source (its headline and date), which may
     supply a name, year or edition the sentence leaves out; relations and denials are read in
     the source alone."""
     body = _ANY_MARK.sub("", sentence).strip()
@@ -113,7 +112,7 @@ def supports(source: str, sentence: str, question: str, common: frozenset = froz
     if missing_numbers:
         return False, f"the cited source is not about {sorted(missing_numbers)[0]!r}, which the question names"
     content = list(dict.fromkeys(t for t in tokens(body) if not t.isdigit()))
-    unsupported = [t for t in content if t not in src_stems and not (t in asked and t in common)]
+    unsupported = [t for t in content if t not in src_stems]
     # A word taken from the question but absent from the source is how a premise turns
     # into a claim ("the two sides signed a ceasefire"): never allowed. One word of the
     # model's own (a paraphrase) is tolerated in a longer sentence.
@@ -130,15 +129,31 @@ def supports(source: str, sentence: str, question: str, common: frozenset = froz
     return True, "supported"
 
 
-def verify(draft: str, sources: list[str], question: str, common: frozenset = frozenset(),
-           contexts: list[str] | None = None) -> Verified:
+_MONTH = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
+_MONTH_DAY = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})\b(?!,?\s*\d{{3}})|\b(\d{{1,2}})\s+{_MONTH}\b")
+
+
+def in_source_form(sentence: str, source: str) -> str:
+    """`sentence` with its dates written as the source writes them ("October 2" where the
+    source says "2 October"): a reader checking the quote, or a search for it, finds it."""
+    def day_month(m: re.Match) -> tuple[str, str]:
+        return (m.group(2), m.group(1)) if m.group(1) else (m.group(3), m.group(4))
+
+    written = {day_month(m): m.group() for m in _MONTH_DAY.finditer(source)}
+
+    def swap(m: re.Match) -> str:
+        return written.get(day_month(m), m.group())
+    return _MONTH_DAY.sub(swap, sentence)
+
+
+def verify(draft: str, sources: list[str], question: str, contexts: list[str] | None = None) -> Verified:
     """Check each sentence of `draft` against `sources` (the LLM's [1]..[n], 1-based);
     `contexts[i]` is the headline and date of source i's article (see `supports`)."""
     out = Verified()
     contexts = contexts or [""] * len(sources)
 
     def check(n: int, body: str) -> tuple[bool, str]:
-        return supports(sources[n - 1], body, question, common, contexts[n - 1])
+        return supports(sources[n - 1], body, question, contexts[n - 1])
 
     for sentence in split_sentences(draft):
         cites = [int(n) for n in _ANY_MARK.findall(sentence)]
@@ -161,16 +176,19 @@ def verify(draft: str, sources: list[str], question: str, common: frozenset = fr
                 # the LLM may have cited the wrong number: accept another source that supports it in full
                 alt = [n for n in range(1, len(sources) + 1) if n not in valid and check(n, body)[0]]
                 if alt:
+                    body = in_source_form(body, sources[alt[0] - 1])
                     out.sentences.append((body, alt[:1]))
                     out.checks.append(Check(body, cites, True, "supported by another source", repaired=True))
                 else:
                     out.checks.append(Check(body, cites, False, results[0][2]))
                 continue
+            body = in_source_form(body, sources[good[0] - 1])
             out.sentences.append((body, good))
             out.checks.append(Check(body, cites, True, "supported"))
             continue
         alt = [n for n in range(1, len(sources) + 1) if check(n, body)[0]]
         if alt:
+            body = in_source_form(body, sources[alt[0] - 1])
             out.sentences.append((body, alt[:1]))
             out.checks.append(Check(body, cites, True, "no marker; supported by a source", repaired=True))
         else:

@@ -75,3 +75,17 @@ def test_a_draft_is_not_split_after_an_abbreviation():
 
     assert split_sentences("The team was led by retired Lt. Gen. Keith Kellogg, the envoy [1]. He spoke.") == \
         ["The team was led by retired Lt. Gen. Keith Kellogg, the envoy [1].", "He spoke."]
+
+
+def test_the_verb_the_question_asks_about_must_be_in_the_source():
+    """"Who won the Shield?": a draft that puts the question's own verb beside a name the source
+    never says it of ("Erinweld won") is dropped, however common the verb is in the folder."""
+    source = ["Tomas Erinweld does not keep a recording of the 2017 Calder Shield final at home."]
+    v = verify("Tomas Erinweld won the Calder Shield in 2017 [1].", source, "Who won the Calder Shield in 2017?")
+    assert v.sentences == [] and "'won'" in v.checks[0].why
+
+
+def test_a_kept_sentence_writes_dates_as_its_source_does():
+    source = ["Vantrell sold 120,000 Corvid 3 translators after the device went on sale on 2 October."]
+    v = verify("The Corvid 3 went on sale on October 2 [1].", source, "When did the Corvid 3 go on sale?")
+    assert v.sentences == [("The Corvid 3 went on sale on 2 October.", [1])]
