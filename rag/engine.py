@@ -19,8 +19,8 @@ from index.text import fold, tokens, words
 
 from . import prompts
 from .condense import Standalone, accept_rewrite, by_rules, normalize_history
-from .evidence import (REQUIRED_TYPES, TYPED_SHARE, Evidence, Unit, continue_list, gather, has_type, is_instruction,
-                       pick, pick_many)
+from .evidence import (REQUIRED_TYPES, STRICT_TYPES, TYPED_SHARE, Evidence, Unit, continue_list, gather, has_type,
+                       is_instruction, pick, pick_many)
 from .markers import strip_markers
 from .question import Context, Query, failed, parse, said_instead
 from .errors import LLMError, NewsragError
@@ -440,9 +440,8 @@ class Engine:
             failed, notice = True, prompts.NOTICE_LLM_FAILED.format(why=f"could not start ({exc})")
         timings["generate"] = _ms(t)
         t = time.perf_counter()
-        common = self.corpus.sparse_index().common_terms()
         contexts = [_story_words(evidence.query, passages[u.passage]) for u in units]
-        checked = verify(draft, [u.text for u in units], standalone.question, common, contexts) \
+        checked = verify(draft, [u.text for u in units], standalone.question, contexts) \
             if not failed else None
         kept = [(text, [units[n - 1] for n in ns]) for text, ns in checked.sentences] if checked else []
         # (what someone said may be reported in the LLM's own words: only facts of a kind are checked)
@@ -464,7 +463,8 @@ class Engine:
             if checked.dropped:
                 notice = prompts.NOTICE_PARTIAL.format(dropped=checked.dropped)
             fallback = False
-        elif not failed and not evidence.compound and evidence.units[0].score < FALLBACK_MIN_SCORE:
+        elif not failed and not evidence.compound and not evidence.compared and not _states_strict(evidence) and \
+                evidence.units[0].score < FALLBACK_MIN_SCORE:
             # the model found nothing it could stand behind and the evidence is middling: an
             # honest refusal with the closest passage, not a quotation presented as the answer
             why = ("the LLM said the sources do not answer" if _DECLINED.search(draft)
@@ -483,6 +483,12 @@ class Engine:
         yield Answer(text=text, refused=False, citations=cites, fallback=fallback, notice=notice, draft=draft,
                      reason=notice if fallback else None,
                      checks=checks, timings_ms=timings, **base)
+
+
+def _states_strict(evidence: Evidence) -> bool:
+    """The best evidence states the sum, share, age or duration asked for: strong enough to
+    quote when the LLM finds nothing."""
+    return evidence.answer_type in STRICT_TYPES and bool(evidence.units) and evidence.units[0].has_type
 
 
 def _story_words(query: Query | None, p: Passage) -> str:

@@ -147,6 +147,22 @@ def test_llm_that_finds_nothing_on_middling_evidence_means_a_refusal(tmp_path_fa
     assert not strong.refused and strong.fallback and "Castleford" in strong.text
 
 
+def test_strong_evidence_is_quoted_when_the_llm_finds_nothing(tmp_path_factory, embedder, Scripted):
+    """A comparison whose two sides were both found, or a share asked for and stated, is quoted
+    (fallback) when the LLM's draft says the sources do not answer."""
+    from rag import Engine, Settings
+
+    folder = tmp_path_factory.mktemp("news3")
+    for name, text in ARTICLES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    store = tmp_path_factory.mktemp("store3") / "chroma"
+    engine = Engine(Settings(store=f"chroma:{store}", source=str(folder)), embedder=embedder,
+                    llm=Scripted("The sources do not mention this."))
+    a = engine.ask("How did the crowd at the 2017 Merrow Cup final compare with 2020?")
+    assert not a.refused and a.fallback, a.reason
+    assert "21,400" in a.text and "19,800" in a.text
+
+
 def test_a_summary_keeps_to_the_story_and_says_nothing_twice():
     from rag.evidence import Unit, pick_many
 
