@@ -36,6 +36,13 @@ class SparseIndex:
     def n(self) -> int:
         return len(self.chunks)
 
+    def common_terms(self, share: float = 0.1) -> frozenset:
+        """Terms found in at least `share` of the chunks: the corpus's topic words."""
+        memo = self.__dict__.setdefault("_common", {})    # per share: callers ask for more than one
+        if share not in memo:
+            memo[share] = frozenset(t for t, n in self.df.items() if n >= share * self.n)
+        return memo[share]
+
     def idf(self, term: str) -> float:
         return math.log(1 + (self.n - self.df.get(term, 0) + 0.5) / (self.df.get(term, 0) + 0.5))
 

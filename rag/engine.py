@@ -440,8 +440,9 @@ class Engine:
             failed, notice = True, prompts.NOTICE_LLM_FAILED.format(why=f"could not start ({exc})")
         timings["generate"] = _ms(t)
         t = time.perf_counter()
+        common = self.corpus.sparse_index().common_terms()
         contexts = [_story_words(evidence.query, passages[u.passage]) for u in units]
-        checked = verify(draft, [u.text for u in units], standalone.question, contexts) \
+        checked = verify(draft, [u.text for u in units], standalone.question, common, contexts) \
             if not failed else None
         kept = [(text, [units[n - 1] for n in ns]) for text, ns in checked.sentences] if checked else []
         # (what someone said may be reported in the LLM's own words: only facts of a kind are checked)

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from index.chunking import ABBREVIATION
-from index.text import STOPWORDS, fold, stem, tokens, words
+from index.text import QUESTION_WORDS, STOPWORDS, fold, stem, tokens, words
 
 from .evidence import INJECTION, _NUMBER
 from .markers import MARKER as _ANY_MARK
@@ -26,6 +26,7 @@ _NEG = re.compile(r"\b(not|no|never|none|nobody|nothing|neither|nor|without|refu
                   r"wasn't|weren't|isn't|aren't|won't|cannot|can't)\b|n't\b", re.I)
 _REFUSAL = re.compile(r"NOT_FOUND|\b(do(es)? not|don't|doesn't) (say|mention|provide|specify|contain)|"
                       r"\bno (information|mention)\b|\bnot (mentioned|specified|provided|stated)\b", re.I)
+QUESTION_STEMS = frozenset(stem(w) for w in QUESTION_WORDS)
 _NUMWORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
              "eight": "8", "nine": "9", "ten": "10", "thousand": "1000", "hundred": "100"}
 
@@ -83,10 +84,13 @@ def facts(sentence: str) -> tuple[list[str], set[str], list[str]]:
     return names, _numbers(body), [q for q in _QUOTED.findall(body)]
 
 
-def supports(source: str, sentence: str, question: str, context: str = "") -> tuple[bool, str]:
-    """Does `source` support `sentence`? (ok, reason). Every word of the question it repeats
-    must be in the source, however common in the folder: "Y won the final" asked "who won the
-    final?" claims the winning (the source may only say Y scored). `context`: what the article says around the source (its headline and date), which may
+def supports(source: str, sentence: str, question: str, common: frozenset = frozenset(),
+             context: str = "") -> tuple[bool, str]:
+    """Does `source` support `sentence`? (ok, reason). `common`: stemmed words so frequent in
+    the corpus ("talks", "final") that echoing them from the question asserts nothing; but the
+    question's first word of content, what it asks about ("who *won* the final?"), must be in
+    the source however common: "Y won" from a source where Y only scored is a new claim.
+    `context`: what the article says around the source (its headline and date), which may
     supply a name, year or edition the sentence leaves out; relations and denials are read in
     the source alone."""
     body = _ANY_MARK.sub("", sentence).strip()
@@ -112,7 +116,8 @@ def supports(source: str, sentence: str, question: str, context: str = "") -> tu
     if missing_numbers:
         return False, f"the cited source is not about {sorted(missing_numbers)[0]!r}, which the question names"
     content = list(dict.fromkeys(t for t in tokens(body) if not t.isdigit()))
-    unsupported = [t for t in content if t not in src_stems]
+    asked_first = next(iter(t for t in tokens(question) if t not in QUESTION_STEMS), None)
+    unsupported = [t for t in content if t not in src_stems and not (t in asked and t in common and t != asked_first)]
     # A word taken from the question but absent from the source is how a premise turns
     # into a claim ("the two sides signed a ceasefire"): never allowed. One word of the
     # model's own (a paraphrase) is tolerated in a longer sentence.
@@ -146,14 +151,15 @@ def in_source_form(sentence: str, source: str) -> str:
     return _MONTH_DAY.sub(swap, sentence)
 
 
-def verify(draft: str, sources: list[str], question: str, contexts: list[str] | None = None) -> Verified:
+def verify(draft: str, sources: list[str], question: str, common: frozenset = frozenset(),
+           contexts: list[str] | None = None) -> Verified:
     """Check each sentence of `draft` against `sources` (the LLM's [1]..[n], 1-based);
     `contexts[i]` is the headline and date of source i's article (see `supports`)."""
     out = Verified()
     contexts = contexts or [""] * len(sources)
 
     def check(n: int, body: str) -> tuple[bool, str]:
-        return supports(sources[n - 1], body, question, contexts[n - 1])
+        return supports(sources[n - 1], body, question, common, contexts[n - 1])
 
     for sentence in split_sentences(draft):
         cites = [int(n) for n in _ANY_MARK.findall(sentence)]

@@ -129,36 +129,33 @@ def test_a_person_the_articles_never_name_is_not_answered_for(engine):
     assert a.refused and "Brill" in a.reason
 
 
-def test_llm_that_finds_nothing_on_middling_evidence_means_a_refusal(tmp_path_factory, embedder, Scripted):
-    """The LLM's verdict is a refusal signal: when nothing it writes survives verification and
-    the evidence is only moderately close, the engine refuses with the closest passage rather
-    than quoting it as the answer; on strong evidence it quotes (fallback)."""
+@pytest.fixture(scope="module")
+def declining(tmp_path_factory, embedder, Scripted):
+    """The same folder, answered by an LLM that always says the sources do not answer."""
     from rag import Engine, Settings
 
     folder = tmp_path_factory.mktemp("news2")
     for name, text in ARTICLES.items():
         (folder / name).write_text(text, encoding="utf-8")
     store = tmp_path_factory.mktemp("store2") / "chroma"
-    engine = Engine(Settings(store=f"chroma:{store}", source=str(folder)), embedder=embedder,
-                    llm=Scripted("The sources do not mention this."))
-    weak = engine.ask("Why did Wexham win the 2020 final?")     # evidence in the middling band
-    strong = engine.ask("Who won the 2018 Merrow Cup final?")
+    return Engine(Settings(store=f"chroma:{store}", source=str(folder)), embedder=embedder,
+                  llm=Scripted("The sources do not mention this."))
+
+
+def test_llm_that_finds_nothing_on_middling_evidence_means_a_refusal(declining):
+    """The LLM's verdict is a refusal signal: when nothing it writes survives verification and
+    the evidence is only moderately close, the engine refuses with the closest passage rather
+    than quoting it as the answer; on strong evidence it quotes (fallback)."""
+    weak = declining.ask("Why did Wexham win the 2020 final?")     # evidence in the middling band
+    strong = declining.ask("Who won the 2018 Merrow Cup final?")
     assert weak.refused and weak.closest is not None and "LLM" in weak.reason, weak.text
     assert not strong.refused and strong.fallback and "Castleford" in strong.text
 
 
-def test_strong_evidence_is_quoted_when_the_llm_finds_nothing(tmp_path_factory, embedder, Scripted):
-    """A comparison whose two sides were both found, or a share asked for and stated, is quoted
-    (fallback) when the LLM's draft says the sources do not answer."""
-    from rag import Engine, Settings
-
-    folder = tmp_path_factory.mktemp("news3")
-    for name, text in ARTICLES.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    store = tmp_path_factory.mktemp("store3") / "chroma"
-    engine = Engine(Settings(store=f"chroma:{store}", source=str(folder)), embedder=embedder,
-                    llm=Scripted("The sources do not mention this."))
-    a = engine.ask("How did the crowd at the 2017 Merrow Cup final compare with 2020?")
+def test_strong_evidence_is_quoted_when_the_llm_finds_nothing(declining):
+    """A comparison whose two sides were both found (or a sum, share, age or duration asked
+    for and stated) is quoted (fallback) when the LLM's draft says the sources do not answer."""
+    a = declining.ask("How did the crowd at the 2017 Merrow Cup final compare with 2020?")
     assert not a.refused and a.fallback, a.reason
     assert "21,400" in a.text and "19,800" in a.text
 
