@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from index.chunking import ABBREVIATION
+from index.chunking import ABBREVIATION, sentences
 from index.text import QUESTION_WORDS, STOPWORDS, fold, stem, tokens, words
 
 from .evidence import INJECTION, _NUMBER
@@ -26,6 +26,7 @@ _NEG = re.compile(r"\b(not|no|never|none|nobody|nothing|neither|nor|without|refu
                   r"wasn't|weren't|isn't|aren't|won't|cannot|can't)\b|n't\b", re.I)
 _REFUSAL = re.compile(r"NOT_FOUND|\b(do(es)? not|don't|doesn't) (say|mention|provide|specify|contain)|"
                       r"\bno (information|mention)\b|\bnot (mentioned|specified|provided|stated)\b", re.I)
+ONE_SENTENCE_SHARE = 0.75   # of a sentence's words found in its source, the share one source sentence must hold
 QUESTION_STEMS = frozenset(stem(w) for w in QUESTION_WORDS)
 _NUMWORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
              "eight": "8", "nine": "9", "ten": "10", "thousand": "1000", "hundred": "100"}
@@ -100,6 +101,7 @@ def supports(source: str, sentence: str, question: str, common: frozenset = froz
     src_fold = fold(article)
     src_words = set(words(article))
     src_stems = {stem(w) for w in src_words}
+    context_stems = set(tokens(context)) - set(tokens(source))
     names, numbers, quotes = facts(body)
     for name in names:
         w = words(name)
@@ -126,6 +128,14 @@ def supports(source: str, sentence: str, question: str, common: frozenset = froz
         return False, f"its word {echoed[0]!r} comes from the question, not the cited source"
     if len(unsupported) > (1 if len(content) >= 5 else 0):
         return False, f"its words {unsupported[:3]} are not in the cited source"
+    # what the sentence says must be said in one sentence of the source: words gathered from
+    # two ("Greta Hollins, 34, a nurse…" + "…cars crossed…") make a claim neither makes
+    # ("34 cars crossed")
+    said = [t for t in dict.fromkeys(tokens(body)) if t in src_stems and t not in context_stems]   # numbers too
+    if len(said) >= 3:
+        held = max(len(set(said) & set(tokens(source[x.start:x.end]))) for x in sentences(source))
+        if held < ONE_SENTENCE_SHARE * len(said):
+            return False, f"its words come from different sentences of the source ({held} of {len(said)} in one)"
     if _NEG.search(body) and not _NEG.search(source):
         return False, "it denies something the cited source does not deny"
     swapped = conflict(source, body)

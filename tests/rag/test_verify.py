@@ -94,3 +94,12 @@ def test_a_kept_sentence_writes_dates_as_its_source_does():
     source = ["Vantrell sold 120,000 Corvid 3 translators after the device went on sale on 2 October."]
     v = verify("The Corvid 3 went on sale on October 2 [1].", source, "When did the Corvid 3 go on sale?")
     assert v.sentences == [("The Corvid 3 went on sale on 2 October.", [1])]
+
+
+def test_words_gathered_from_two_sentences_of_a_source_make_no_claim():
+    source = ["Among the passengers was Greta Hollins, 34, a nurse who used the train. "
+              "The road deck opened to cars at noon."]
+    v = verify("34 cars used the road deck at noon [1].", source, "How many cars used the bridge on the first day?")
+    assert v.sentences == [] and "different sentences" in v.checks[0].why
+    v = verify("The road deck opened to cars at noon [1].", source, "When did the road deck open to cars?")
+    assert v.sentences == [("The road deck opened to cars at noon.", [1])]
