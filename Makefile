@@ -41,8 +41,16 @@ test: install browser
 	  --report .newsrag/eval-confusable-extractive.json --thresholds evals/thresholds-confusable-extractive.json
 	$(NEWSRAG) eval --gold evals/gold-confusable.jsonl --source evals/corpora/confusable --llm local \
 	  --report .newsrag/eval-confusable-local.json --thresholds evals/thresholds-confusable.json
+	$(NEWSRAG) eval --gold evals/gold-heldout.jsonl --source evals/corpora/heldout --llm extractive \
+	  --report .newsrag/eval-heldout-extractive.json --thresholds evals/thresholds-heldout-extractive.json
+	$(NEWSRAG) eval --gold evals/gold-heldout.jsonl --source evals/corpora/heldout --llm local \
+	  --report .newsrag/eval-heldout-local.json --thresholds evals/thresholds-heldout.json
+	$(NEWSRAG) eval --gold evals/gold-heldout2.jsonl --source evals/corpora/heldout2 --llm extractive \
+	  --report .newsrag/eval-heldout2-extractive.json --thresholds evals/thresholds-heldout2-extractive.json
+	$(NEWSRAG) eval --gold evals/gold-heldout2.jsonl --source evals/corpora/heldout2 --llm local \
+	  --report .newsrag/eval-heldout2-local.json --thresholds evals/thresholds-heldout2.json
 
-# Both gold sets with both modes; a missed threshold is reported and the next run goes on (`make test` stops).
+# Every gold set in both modes; a missed threshold is reported and the next run goes on (`make test` stops).
 eval: install
 	-$(NEWSRAG) eval --llm extractive --report .newsrag/eval-seeds-extractive.json --thresholds evals/thresholds-extractive.json
 	-$(NEWSRAG) eval --llm local --report .newsrag/eval-seeds-local.json --thresholds evals/thresholds.json
@@ -50,6 +58,14 @@ eval: install
 	  --report .newsrag/eval-confusable-extractive.json --thresholds evals/thresholds-confusable-extractive.json
 	-$(NEWSRAG) eval --gold evals/gold-confusable.jsonl --source evals/corpora/confusable --llm local \
 	  --report .newsrag/eval-confusable-local.json --thresholds evals/thresholds-confusable.json
+	-$(NEWSRAG) eval --gold evals/gold-heldout.jsonl --source evals/corpora/heldout --llm extractive \
+	  --report .newsrag/eval-heldout-extractive.json --thresholds evals/thresholds-heldout-extractive.json
+	-$(NEWSRAG) eval --gold evals/gold-heldout.jsonl --source evals/corpora/heldout --llm local \
+	  --report .newsrag/eval-heldout-local.json --thresholds evals/thresholds-heldout.json
+	-$(NEWSRAG) eval --gold evals/gold-heldout2.jsonl --source evals/corpora/heldout2 --llm extractive \
+	  --report .newsrag/eval-heldout2-extractive.json --thresholds evals/thresholds-heldout2-extractive.json
+	-$(NEWSRAG) eval --gold evals/gold-heldout2.jsonl --source evals/corpora/heldout2 --llm local \
+	  --report .newsrag/eval-heldout2-local.json --thresholds evals/thresholds-heldout2.json
 
 bench: install
 	$(NEWSRAG) bench --report .newsrag/bench.json

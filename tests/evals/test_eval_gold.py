@@ -15,7 +15,10 @@ CONFUSABLE_GOLD = ROOT / "evals" / "gold-confusable.jsonl"
 CONFUSABLE = ROOT / "evals" / "corpora" / "confusable"
 HELDOUT_GOLD = ROOT / "evals" / "gold-heldout.jsonl"
 HELDOUT = ROOT / "evals" / "corpora" / "heldout"
-SETS = {"seeds": (GOLD, SEEDS), "confusable": (CONFUSABLE_GOLD, CONFUSABLE), "heldout": (HELDOUT_GOLD, HELDOUT)}
+HELDOUT2_GOLD = ROOT / "evals" / "gold-heldout2.jsonl"
+HELDOUT2 = ROOT / "evals" / "corpora" / "heldout2"
+SETS = {"seeds": (GOLD, SEEDS), "confusable": (CONFUSABLE_GOLD, CONFUSABLE), "heldout": (HELDOUT_GOLD, HELDOUT),
+        "heldout2": (HELDOUT2_GOLD, HELDOUT2)}
 
 
 @pytest.fixture(scope="module")
