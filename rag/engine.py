@@ -318,7 +318,7 @@ class Engine:
                 quote = " ".join(u.text.split())
                 miss = next((c for c in u.failed if c.kind != "subject"), evidence.query.constraints[0])
                 instead = said_instead(miss, Context(u.text, p.text, p.title, p.date)) or "something else"
-                text = prompts.REFUSAL_NEAR_MISS.format(asked=evidence.query.describe(), instead=instead,
+                text = prompts.REFUSAL_NEAR_MISS.format(asked=evidence.query.describe(p.text), instead=instead,
                                                         quote=quote[:300], date=f" ({p.date})" if p.date else "")
         return Answer(text=text, refused=True, citations=(), timings_ms=timings, reason=evidence.reason,
                       closest=closest, **base)

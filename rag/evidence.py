@@ -347,7 +347,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         where = passages[closest.passage]
         miss = next((c for c in closest.failed if c.kind != "subject"), q.constraints[0])
         instead = said_instead(miss, Context(closest.text, where.text, where.title, where.date))
-        why = f"no passage is about {miss.describe()}" + (f"; the closest is about {instead}" if instead else "")
+        why = f"no passage is about {miss.describe(where.text)}" + (f"; the closest is about {instead}" if instead else "")
         return out(True, why, closest, near=True)
     # sentences that state the number, sum, share, age, duration or date asked for, close enough
     # to the best to answer it

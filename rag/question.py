@@ -72,8 +72,10 @@ class Constraint:
         """The value compared with what evidence names (a numbered name's number)."""
         return self.value[1] if self.kind == "name" else self.value
 
-    def shown(self, value) -> str:
-        """A value of this constraint's kind as the user reads it: Q2, H1, 43rd, Corvid 4, 2019."""
+    def shown(self, value, written: str = "") -> str:
+        """A value of this constraint's kind as the user reads it: Q2, H1, 43rd, Corvid 4, 2019
+        (a numbered name spelt as `written`, the articles' text, spells it: "corvid 5" typed,
+        "Corvid 5" shown)."""
         if self.kind == "quarter":
             return f"Q{value}"
         if self.kind == "half":
@@ -81,11 +83,13 @@ class Constraint:
         if self.kind == "ordinal":
             return _ordinal(value)
         if self.kind == "name":
-            return f"{self.text.split()[0]} {value}"
+            word = self.text.split()[0]
+            m = re.search(rf"\b({re.escape(word)})\s+[A-Za-z]?\d", written, re.I) if written else None
+            return f"{m.group(1) if m else word} {value}"
         return str(value)
 
-    def describe(self) -> str:
-        return self.text if self.kind == "name" else self.shown(self.value)
+    def describe(self, written: str = "") -> str:
+        return self.shown(self.number, written) if self.kind == "name" else self.shown(self.value)
 
 
 @dataclass(frozen=True)
@@ -98,8 +102,8 @@ class Query:
     names: tuple[str, ...] = field(default=())     # folded names the question gives (capitalised inside it)
     plain: str = ""                                # the question without its years ("who won the final")
 
-    def describe(self) -> str:
-        return ", ".join(c.describe() for c in self.constraints)
+    def describe(self, written: str = "") -> str:
+        return ", ".join(c.describe(written) for c in self.constraints)
 
 
 def _ordinal(n: int) -> str:
@@ -357,7 +361,7 @@ def said_instead(c: Constraint, ctx: Context) -> str | None:
         if not named and c.kind == "year" and text is ctx.title and ctx.date:
             named = {int(ctx.date[:4])}
         if named:
-            return " and ".join(c.shown(v) for v in sorted(named)[:2])
+            return " and ".join(c.shown(v, text) for v in sorted(named)[:2])
     return None
 
 

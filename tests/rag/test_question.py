@@ -222,3 +222,10 @@ def test_a_sentence_without_a_year_speaks_of_its_paragraphs_year_or_its_storys()
     assert not holds(c, ctx("He was a striker then.", profile, date="2023-05-01"))
     # with no year in its paragraph, the story's own year
     assert holds(c, ctx("The crowd was 33,900.", "The crowd was 33,900.", date="2018-05-27"))
+
+
+def test_a_numbered_name_typed_in_lower_case_is_shown_as_the_articles_spell_it():
+    (c,) = parse("how long does the battery on the vexa 5 last").constraints
+    assert c.describe("The Vexa 6 battery lasts 30 hours.") == "Vexa 5"
+    assert c.describe() == "vexa 5"
+    assert said_instead(c, ctx("The Vexa 6 battery lasts 30 hours.")) == "Vexa 6"
