@@ -105,6 +105,19 @@ _THAT = re.compile(r"\b(?:that|this)\b(?=\s+(?:is|was|does|did|do|mean|means|mea
                    re.I)
 _OTHER = re.compile(r"\bthe other (side|one|delegation|team|party|candidate|club|company)\b", re.I)
 _ONE = re.compile(r"\bthe ([a-z]+) (ones?)\b", re.I)
+# "it" that stands for no thing: the weather or the time ("how hot was it", "was it raining")
+_WEATHER_WORDS = r"(hot|cold|warm|cool|wet|dry|windy|sunny|rainy|raining|snowing|humid|stormy|cloudy|foggy|icy|dark|late)"
+_WEATHER_IT = re.compile(rf"\bhow\s+{_WEATHER_WORDS}\s+(was|is|will be|had it been|did it get)\s+it$", re.I)
+_WEATHER_IT_AFTER = re.compile(rf"\s+(was|is|got|get|gets|became)?\s*(very\s+|so\s+|too\s+)?{_WEATHER_WORDS}\b", re.I)
+
+
+def _dummy_it(text: str, m: re.Match | None = None) -> bool:
+    """Does "it" (the match `m`, else the first in `text`) stand for the weather or the time
+    rather than a thing ("how hot was it", "was it raining")?"""
+    m = m or re.search(r"\bit\b", text, re.I)
+    return m is not None and bool(_WEATHER_IT.search(text[:m.end()]) or _WEATHER_IT_AFTER.match(text[m.end():]))
+
+
 _SAID_THAT = re.compile(r"\b(said|say|says|saying|mean|meant|means|told)\s+(that|this|it)\s*[?.!]?$", re.I)
 _LEAD = re.compile(r"^\s*(?:and|but|so|then|ok|okay|also)?\s*(?:what|how)\s+about\s+|^\s*(?:and|but|so|then)\b\s*",
                    re.I)
@@ -511,6 +524,10 @@ class Conversation:
         put += more
         text, more, ambiguous = self._pronouns(text, there=not relative)
         put += more
+        if _dummy_it(q):
+            # "how hot was it that year?" is about the weather of what was being talked about
+            put.append(" ".join(w for w in re.findall(r"[\w'\u2019-]+", last.resolved)
+                                if fold(w) not in STOPWORDS | QUESTION_WORDS))
         if ambiguous:
             a, b = ambiguous[0], ambiguous[1]
             return Standalone(q, q, False, "rules", ambiguous=tuple(ambiguous),
@@ -671,6 +688,8 @@ class Conversation:
             if p.lower() == "it" and re.search(r"\b(said|say|says|told|tell|mean|meant)\s+$", text[:m.start()],
                                                re.I):
                 continue                                  # "when he said it": what was said
+            if p.lower() == "it" and _dummy_it(text, m):
+                continue                                  # "how hot was it": the weather, no one thing
             wanted = _wanted(p, text)
             key = wanted[0]
             if key not in done:

@@ -63,6 +63,15 @@ def test_it_is_the_event_and_there_the_place():
     assert "Kestner Park" in st.question
 
 
+def test_it_of_the_weather_stands_for_no_thing():
+    """"how hot was it?" asks about the weather of what was talked about: "it" is not replaced
+    by the final, and the conversation's words go into the search."""
+    for question in ("how hot was it that day?", "was it raining?"):
+        st = by_rules(question, FINAL)
+        assert "Harbour Cup" not in st.question and "Harbour Cup" in st.search, (st.question, st.search)
+    assert "Harbour Cup final" in by_rules("Where was it played?", FINAL).question
+
+
 def test_they_is_the_group():
     st = by_rules("who scored their goals?", FINAL)
     assert st.question == "who scored Ostrava Wanderers' goals?"
