@@ -46,7 +46,7 @@ manager host founder leader commander negotiator head striker goalkeeper keeper 
 singer winner candidate referee official
 """.split())
 _EVENT_NOUNS = frozenset("""
-talks meeting meetings match game final semifinal summit ceremony conference election vote referendum race
+talks meeting meetings match game final semifinal summit ceremony conference election vote referendum race marathon
 festival awards award edition season tournament cup shield championship league concert show session negotiations
 exchange swap deal agreement ceasefire war invasion visit trip call interview debate hearing trial launch
 release merger takeover strike opening count protest attack quarter campaign inauguration premiere screening
@@ -64,7 +64,8 @@ ground theatre theater centre center street island region
 _PLACE_HEADS = frozenset("palace arena park hall stadium square street centre center airport island city bay "
                          "bridge tower house castle cathedral theatre theater ground grounds".split())
 _EVENT_HEADS = frozenset("festival awards summit cup shield championship championships games election conference "
-                         "final olympics prize trophy ceremony open league series forum".split())
+                         "final olympics prize trophy ceremony open league series forum marathon race tour rally "
+                         "regatta derby classic triathlon gala fair expo congress convention exhibition".split())
 _ORG_HEADS = frozenset("union party council committee ministry agency bank group company corporation inc ltd "
                        "plc fc club association federation institute university office".split())
 _NOT_HEADS = frozenset("one other same first second third last next following previous former latter "

@@ -72,6 +72,11 @@ def test_it_of_the_weather_stands_for_no_thing():
     assert "Harbour Cup final" in by_rules("Where was it played?", FINAL).question
 
 
+def test_a_named_race_or_marathon_is_an_event():
+    found = {e.text: e.kind for e in entities("Who won the 2023 Harlow Marathon?", 0)}
+    assert found.get("the 2023 Harlow Marathon") == EVENT, found
+
+
 def test_they_is_the_group():
     st = by_rules("who scored their goals?", FINAL)
     assert st.question == "who scored Ostrava Wanderers' goals?"
