@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from index.chunking import ABBREVIATION, sentences
 from index.text import QUESTION_WORDS, STOPWORDS, fold, stem, tokens, words
 
-from .evidence import INJECTION, _NUMBER
+from .evidence import INJECTION, MONTHS, _NUMBER
 from .markers import MARKER as _ANY_MARK
 from .roles import conflict
 _SENT = re.compile(r"(?<=[.!?])(?:\s*\[\d{1,2}\])*\s+(?=[A-Z\"'\u201c])")
@@ -144,7 +144,7 @@ def supports(source: str, sentence: str, question: str, common: frozenset = froz
     return True, "supported"
 
 
-_MONTH = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
+_MONTH = "(" + "|".join(m.capitalize() for m in MONTHS) + ")"
 _MONTH_DAY = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})\b(?!,?\s*\d{{3}})|\b(\d{{1,2}})\s+{_MONTH}\b")
 
 
@@ -171,6 +171,11 @@ def verify(draft: str, sources: list[str], question: str, common: frozenset = fr
     def check(n: int, body: str) -> tuple[bool, str]:
         return supports(sources[n - 1], body, question, common, contexts[n - 1])
 
+    def keep(body: str, cites: list[int], by: list[int], why: str, repaired: bool = False) -> None:
+        body = in_source_form(body, sources[by[0] - 1])
+        out.sentences.append((body, by))
+        out.checks.append(Check(body, cites, True, why, repaired=repaired))
+
     for sentence in split_sentences(draft):
         cites = [int(n) for n in _ANY_MARK.findall(sentence)]
         body = _ANY_MARK.sub("", sentence).strip()
@@ -192,21 +197,15 @@ def verify(draft: str, sources: list[str], question: str, common: frozenset = fr
                 # the LLM may have cited the wrong number: accept another source that supports it in full
                 alt = [n for n in range(1, len(sources) + 1) if n not in valid and check(n, body)[0]]
                 if alt:
-                    body = in_source_form(body, sources[alt[0] - 1])
-                    out.sentences.append((body, alt[:1]))
-                    out.checks.append(Check(body, cites, True, "supported by another source", repaired=True))
+                    keep(body, cites, alt[:1], "supported by another source", repaired=True)
                 else:
                     out.checks.append(Check(body, cites, False, results[0][2]))
                 continue
-            body = in_source_form(body, sources[good[0] - 1])
-            out.sentences.append((body, good))
-            out.checks.append(Check(body, cites, True, "supported"))
+            keep(body, cites, good, "supported")
             continue
         alt = [n for n in range(1, len(sources) + 1) if check(n, body)[0]]
         if alt:
-            body = in_source_form(body, sources[alt[0] - 1])
-            out.sentences.append((body, alt[:1]))
-            out.checks.append(Check(body, cites, True, "no marker; supported by a source", repaired=True))
+            keep(body, cites, alt[:1], "no marker; supported by a source", repaired=True)
         else:
             out.checks.append(Check(body, cites, False, "no marker and no source supports it"))
     return out
