@@ -18,8 +18,8 @@ from dataclasses import dataclass, replace
 from index.chunking import leans_back, sentences
 from index.text import QUESTION_WORDS, STOPWORDS, fold, stem, tokens, words
 
-from .question import (GENERIC_ASKING, Constraint, Context, Query, failed, focus_terms, grounded, holds, parse,
-                       said_instead, sides)
+from .question import (GENERIC_ASKING, Constraint, Context, Query, failed, focus_terms, grounded, parse, said_instead,
+                       sides, sides_held)
 from .types import Passage
 
 # Words so common in questions about any news story that they carry no evidence.
@@ -291,8 +291,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
     # is told in its own articles, which may word it differently ("crowd", "fans attended")
     subject_cov = [max(passage_cov)] * len(passages)
     if compared:
-        told = [{i for i, side in enumerate(compared)
-                 if all(holds(c, Context("", article[p.source], p.title, p.date)) for c in side)} for p in passages]
+        told = [set(sides_held(compared, Context("", article[p.source], p.title, p.date))) for p in passages]
         subject_cov = [max((c for c, t in zip(passage_cov, told) if t & told[pi]), default=subject_cov[pi])
                        for pi in range(len(passages))]
     units: list[Unit] = []
@@ -321,8 +320,8 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             spoke = speakers(span)
             if spoke and not spoke & set(q.names):
                 missed = missed + (OTHER_SPEAKER_MARK,)
-        about = tuple(i for i, side in enumerate(compared) if all(holds(c, ctx) for c in side))
-        units.append(Unit(pi, p.source, p.start + start, p.start + end, span, score, cov, typed, missed, sim, about))
+        units.append(Unit(pi, p.source, p.start + start, p.start + end, span, score, cov, typed, missed, sim,
+                          sides_held(compared, ctx)))
     units.sort(key=lambda u: -u.score)
     answering = [u for u in units if not u.failed]
     best_sim = whole     # the off-topic test reads the whole question's meaning

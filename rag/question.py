@@ -331,27 +331,34 @@ def _reported_year(ctx: Context) -> int | None:
 def failed(q: Query, ctx: Context) -> tuple[Constraint, ...]:
     """The constraints the evidence misses. Several values of one kind ("Q4 2021 ... Q3 2023",
     "the Corvid 3 and the Corvid 6") are alternatives: matching one of them is enough."""
-    kinds: dict[str, list[Constraint]] = {}
-    for c in q.constraints:
-        kinds.setdefault(c.kind, []).append(c)
     missed: list[Constraint] = []
-    for cs in kinds.values():
+    for cs in _by_kind(q).values():
         if not any(holds(c, ctx) for c in cs):
             missed.extend(cs)
     return tuple(missed)
+
+
+def _by_kind(q: Query) -> dict[str, list[Constraint]]:
+    """The question's constraints by kind, each kind's in the question's order."""
+    kinds: dict[str, list[Constraint]] = {}
+    for c in q.constraints:
+        kinds.setdefault(c.kind, []).append(c)
+    return kinds
 
 
 def sides(q: Query) -> list[tuple[Constraint, ...]]:
     """The things a question compares, when it names two or more values of a kind ("Q4 2021 …
     Q3 2023", "the Corvid 6 … the Corvid 3", "in 2022 … with 2014"): the i-th value of each such
     kind, in the question's order; none when it names one of each, or kinds disagree in number."""
-    kinds: dict[str, list[Constraint]] = {}
-    for c in q.constraints:
-        kinds.setdefault(c.kind, []).append(c)
-    several = [cs for cs in kinds.values() if len(cs) > 1]
+    several = [cs for cs in _by_kind(q).values() if len(cs) > 1]
     if not several or len({len(cs) for cs in several}) > 1:
         return []
     return list(zip(*several))
+
+
+def sides_held(compared: list[tuple[Constraint, ...]], ctx: Context) -> tuple[int, ...]:
+    """Which of the things compared (`sides`) the evidence is about: every constraint of the side holds."""
+    return tuple(i for i, side in enumerate(compared) if all(holds(c, ctx) for c in side))
 
 
 def said_instead(c: Constraint, ctx: Context) -> str | None:
