@@ -19,7 +19,7 @@ from index.text import fold, tokens, words
 
 from . import prompts
 from .condense import Standalone, accept_rewrite, by_rules, normalize_history
-from .evidence import (REQUIRED_TYPES, STRICT_TYPES, TYPED_SHARE, Evidence, Unit, continue_list, gather, has_type,
+from .evidence import (REQUIRED_TYPES, TYPED_SHARE, Evidence, Unit, continue_list, gather, has_type,
                        is_instruction, pick, pick_many)
 from .markers import strip_markers
 from .question import Context, Query, failed, parse, said_instead
@@ -41,6 +41,7 @@ EXTRACTIVE_MAX_CHARS = 380       # answers stay well inside the 400-character bu
 MANY_MAX_CHARS = 580             # lists and summaries may take 600
 MANY_UNITS = {"list": 4, "summary": 3}
 SECOND_SHARE = 0.9               # a second quotation this close to the best is shown too
+SECOND_ADDS = 0.85               # ... or this close, when it holds a question word or the kind of answer the first lacks
 FALLBACK_MIN_SCORE = 0.6         # when no LLM sentence survives, weaker evidence than this is refused, not quoted
 _DECLINED = re.compile(r"NOT_FOUND|\b(not|no)\b.{0,30}\b(mention|say|state|provide|contain|information)", re.I)
 POOL_FACTOR = 4                  # passages fetched per passage kept: room to put those matching constraints first
@@ -464,7 +465,7 @@ class Engine:
             if checked.dropped:
                 notice = prompts.NOTICE_PARTIAL.format(dropped=checked.dropped)
             fallback = False
-        elif not failed and not evidence.compound and not evidence.compared and not _states_strict(evidence) and \
+        elif not failed and not evidence.compound and not evidence.decisive and \
                 evidence.units[0].score < FALLBACK_MIN_SCORE:
             # the model found nothing it could stand behind and the evidence is middling: an
             # honest refusal with the closest passage, not a quotation presented as the answer
@@ -484,12 +485,6 @@ class Engine:
         yield Answer(text=text, refused=False, citations=cites, fallback=fallback, notice=notice, draft=draft,
                      reason=notice if fallback else None,
                      checks=checks, timings_ms=timings, **base)
-
-
-def _states_strict(evidence: Evidence) -> bool:
-    """The best evidence states the sum, share, age or duration asked for: strong enough to
-    quote when the LLM finds nothing."""
-    return evidence.answer_type in STRICT_TYPES and bool(evidence.units) and evidence.units[0].has_type
 
 
 def _story_words(query: Query | None, p: Passage) -> str:
@@ -527,7 +522,7 @@ def _quoted(evidence: Evidence) -> list[Unit]:
     best = units[:1]
     # a sentence stating the number asked for may answer at TYPED_SHARE of the best (gather)
     stated = evidence.answer_type in REQUIRED_TYPES and len(units) > 1 and units[1].has_type
-    if len(units) > 1 and units[1].score >= (TYPED_SHARE if stated else 0.85) * units[0].score:
+    if len(units) > 1 and units[1].score >= (TYPED_SHARE if stated else SECOND_ADDS) * units[0].score:
         first, second = set(tokens(units[0].text)), set(tokens(units[1].text))
         if any(t in second and t not in first for t in evidence.key_terms) or \
                 (evidence.answer_type and units[1].has_type and not units[0].has_type) or \

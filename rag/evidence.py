@@ -85,6 +85,13 @@ class Evidence:
         """Does `text` hold one of the question's specific words (or, with none, anything)?"""
         return not self.focus or any(_mentions(set(tokens(text)), t) for t in self.focus)
 
+    @property
+    def decisive(self) -> bool:
+        """Strong of its kind whatever its score: both sides of a comparison found, or the best
+        unit states the sum, share, age or duration asked for."""
+        return bool(self.compared) or (self.answer_type in STRICT_TYPES and bool(self.units)
+                                       and self.units[0].has_type)
+
 
 def answer_type(question: str) -> str | None:
     """The kind of thing the question asks for, from its wording."""
@@ -188,14 +195,6 @@ _NAME_RUN = r"[A-Z][\w'\u2019-]+(?:\s+[A-Z][\w'\u2019-]+)*"
 _SPEAKER = re.compile(rf"({_NAME_RUN})\s+(?:said|says|told|tells|added|adds|warned|wrote|replied|promised)\b|"
                       rf"\bsaid\s+({_NAME_RUN})")
 
-
-def speakers(text: str) -> set[str]:
-    """The words of the names said to speak in `text` (folded), pronouns and sentence-initial
-    function words left out."""
-    out: set[str] = set()
-    for m in _SPEAKER.finditer(text):
-        out |= {w for w in words(fold(m.group(1) or m.group(2))) if w not in STOPWORDS}
-    return out
 W_FOCUS = 0.25           # bonus for holding one of the question's specific words
 MEANING_ALONE = 0.62     # a unit this close in meaning answers even without the question's specific words
 MIN_ANSWER_SCORE = 0.5   # below this the best unit that may answer is too weak to be presented as one (measured on both gold sets)
@@ -214,6 +213,15 @@ WITHHELD = re.compile(r"\b(?:did not|didn't|declined to|would not|wouldn't|refus
                       r"release|released|announce|announced)\b([^.;]{0,80})", re.I)
 _ASKS_ABOUT_SAYING = re.compile(r"\b(?:say|said|tell|told|disclos\w*|reveal\w*|announc\w*|publish\w*)\b", re.I)
 _CLAUSES = re.compile(r"\?\s+|[,;]\s*(?:and|but|also|plus)\s+|\.\s+")
+
+
+def speakers(text: str) -> set[str]:
+    """The words of the names said to speak in `text` (folded), pronouns and sentence-initial
+    function words left out."""
+    out: set[str] = set()
+    for m in _SPEAKER.finditer(text):
+        out |= {w for w in words(fold(m.group(1) or m.group(2))) if w not in STOPWORDS}
+    return out
 
 
 def _mentions(unit_terms: set[str], term: str) -> bool:
@@ -327,9 +335,9 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
     best_sim = whole     # the off-topic test reads the whole question's meaning
     parts = [set(map(stem, words(fold(c)))) for c in _CLAUSES.split(q.text) if words(c)] or [set()]
 
-    def out(refuse: bool, reason: str, closest: Unit | None = None, near: bool = False, compared: int = 0):
+    def out(refuse: bool, reason: str, closest: Unit | None = None, near: bool = False, leading: int = 0):
         return Evidence(answering, best_cov, kind, terms, refuse, reason, closest if refuse else None, near, q,
-                        len(parts) > 1, frozenset(focus), compared)
+                        len(parts) > 1, frozenset(focus), leading)
 
     if not terms:
         return out(True, "the question has no terms to look for")
@@ -393,7 +401,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         firsts = list(dict.fromkeys(u for u in firsts if u is not None))
         if len(firsts) > 1:
             answering[:] = firsts + [u for u in answering if u not in firsts]
-            return out(False, f"meaning {best_sim:.2f}, terms {best_cov:.2f}", compared=len(firsts))
+            return out(False, f"meaning {best_sim:.2f}, terms {best_cov:.2f}", leading=len(firsts))
     return out(False, f"meaning {best_sim:.2f}, terms {best_cov:.2f}")
 
 
