@@ -119,6 +119,12 @@ def _dummy_it(text: str, m: re.Match | None = None) -> bool:
     return m is not None and bool(_WEATHER_IT.search(text[:m.end()]) or _WEATHER_IT_AFTER.match(text[m.end():]))
 
 
+def _carried(question: str) -> str:
+    """A previous question's words that ride along in the search of a follow-up that has too
+    little of its own: its content words, stopwords and question words left out."""
+    return " ".join(w for w in re.findall(r"[\w'\u2019-]+", question) if fold(w) not in STOPWORDS | QUESTION_WORDS)
+
+
 _SAID_THAT = re.compile(r"\b(said|say|says|saying|mean|meant|means|told)\s+(that|this|it)\s*[?.!]?$", re.I)
 _LEAD = re.compile(r"^\s*(?:and|but|so|then|ok|okay|also)?\s*(?:what|how)\s+about\s+|^\s*(?:and|but|so|then)\b\s*",
                    re.I)
@@ -527,8 +533,7 @@ class Conversation:
         put += more
         if _dummy_it(q):
             # "how hot was it that year?" is about the weather of what was being talked about
-            put.append(" ".join(w for w in re.findall(r"[\w'\u2019-]+", last.resolved)
-                                if fold(w) not in STOPWORDS | QUESTION_WORDS))
+            put.append(_carried(last.resolved))
         if ambiguous:
             a, b = ambiguous[0], ambiguous[1]
             return Standalone(q, q, False, "rules", ambiguous=tuple(ambiguous),
@@ -545,8 +550,7 @@ class Conversation:
         if not put and (_content(q) < 2 or unresolved) and ellipsis is None:
             # too little of its own to search for ("for what day?"), or a reference found nowhere
             # ("those talks" when none were spoken of): the previous question's words ride along
-            put = [" ".join(w for w in re.findall(r"[\w'\u2019-]+", last.resolved)
-                            if fold(w) not in STOPWORDS | QUESTION_WORDS)]
+            put = [_carried(last.resolved)]
             return Standalone(f"{q} (following: {last.resolved})", f"{q} {' '.join(put)}", True, "rules",
                               resolved=tuple(put))
         if not put and ellipsis is None:
