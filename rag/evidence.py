@@ -124,8 +124,10 @@ _MONEY = re.compile(r"[$\u20ac\u00a3\u20ba]\s?\d|\b\d[\d,.]*\s?(dollars|euros|po
 # "What did she say / promise / tell them": the answer is what someone said, quoted or reported
 _SAYING = re.compile(r"\b(what|how) (did|does|do|has|have|had|will|would)\b.{0,60}\b(say|tell|promise|warn|claim|"
                      r"describe|call|announce|respond|reply|add|write|post)\b", re.I)
-_QUOTED = re.compile(r"[\"\u201c\u201d]|\b(said|says|told|tells|added|warned|promised|wrote|posted|announced|"
-                     r"described|called|replied)\b", re.I)
+# the verbs that report speech: a sentence with one reports what someone said, and the name
+# beside one is who spoke
+_SAYS = r"said|says|told|tells|added|adds|warned|promised|wrote|posted|announced|described|called|replied"
+_QUOTED = re.compile(rf"[\"\u201c\u201d]|\b({_SAYS})\b", re.I)
 _PERCENT = re.compile(r"\d\s?%|\b(per ?cent|percent|percentage points?)\b|\b(half|a third|a quarter|two thirds)\b", re.I)
 _DURATION = re.compile(r"\b(\d[\d,.]*|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                        r"several|a few|half an?)[- ](full )?(seconds?|minutes?|hours?|days?|weeks?|months?|years?|"
@@ -192,8 +194,7 @@ OTHER_SPEAKER_MARK = Constraint("subject", None, "the person asked about")
 # who speaks in a sentence: a name right before a verb of saying ('…," Brask said'), or after
 # "said" ('…," said Hedda Brask'); pronouns ("She said") name no one
 _NAME_RUN = r"[A-Z][\w'\u2019-]+(?:\s+[A-Z][\w'\u2019-]+)*"
-_SPEAKER = re.compile(rf"({_NAME_RUN})\s+(?:said|says|told|tells|added|adds|warned|wrote|replied|promised)\b|"
-                      rf"\bsaid\s+({_NAME_RUN})")
+_SPEAKER = re.compile(rf"({_NAME_RUN})\s+(?:{_SAYS})\b|\bsaid\s+({_NAME_RUN})")
 
 W_FOCUS = 0.25           # bonus for holding one of the question's specific words
 MEANING_ALONE = 0.62     # a unit this close in meaning answers even without the question's specific words
