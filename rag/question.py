@@ -306,7 +306,8 @@ def holds(c: Constraint, ctx: Context) -> bool:
 def _frame_year(ctx: Context) -> int | None:
     """The last year named explicitly before the sentence in its paragraph (history told in
     passing, "since 1998", left out); None when the sentence is not found or none is named."""
-    at = ctx.passage.find(ctx.sentence.strip()[:60]) if ctx.sentence.strip() else -1
+    sentence = ctx.sentence.strip()
+    at = ctx.passage.find(sentence[:60]) if sentence else -1
     if at < 0:
         return None
     paragraph = ctx.passage[:at].rsplit("\n\n", 1)[-1]
