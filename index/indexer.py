@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -188,6 +189,31 @@ def _plan_sentences(work: _Work, store: Store, known: bool):
     work.stale_sentences = [i for i in stored if i not in wanted]
 
 
+def _write_group(group: list[_Work], chunks: list[Chunk], vectors: list[list[float]], store: Store,
+                 indexed: dict, report: IndexReport, stamp: _Stamp, bar):
+    """Write one embedded group: sentences first, stale ones out before stale chunks, so a
+    file whose chunks are whole has all its sentence vectors, even after an interrupted run."""
+    if chunks:
+        stamp()
+    units = [(w.article.source, t) for w in group for t in w.sentences]
+    if units:
+        store.add_sentences(units, vectors[len(chunks):])
+        report.sentences_written += len(units)
+    if chunks:      # one write for the group's files: many small files cost few round trips
+        store.add(chunks, vectors[:len(chunks)])
+        report.chunks_written += len(chunks)
+    for w in group:
+        if w.stale_sentences:
+            store.delete_sentences(w.stale_sentences)
+        if w.write_chunks:
+            ids = {c.id for c in w.chunks}
+            stale = [i for i in indexed.get(w.article.source, {}).get("ids", []) if i not in ids]
+            if stale:
+                store.delete(stale)
+                report.chunks_deleted += len(stale)
+    bar.update(len(chunks))
+
+
 def _apply(articles: list[Article], indexed: dict, store: Store, embedder: Embeddings, size: int,
            overlap: int, report: IndexReport, progress: bool, stamp_manifest: dict, backfill: set[str]):
     from tqdm import tqdm
@@ -207,8 +233,12 @@ def _apply(articles: list[Article], indexed: dict, store: Store, embedder: Embed
             report.added += 1
     stamp = _Stamp(store, stamp_manifest)
     total = sum(len(w.chunks) for w in todo if w.write_chunks)
+    # A group's writes run on one writer thread while the next group is embedded: the store's
+    # writes wait mostly on the disk, not the CPU, so they overlap the model's work. One write
+    # in flight at a time, in order, so an interrupted run keeps whole groups as before.
     with tqdm(total=total, desc="embedding", unit="chunk", disable=not progress or total < 200,
-              leave=False) as bar:
+              leave=False) as bar, ThreadPoolExecutor(1, thread_name_prefix="index-writer") as writer:
+        pending = None
         group: list[_Work] = []
         for n, work in enumerate(todo):
             group.append(work)
@@ -219,28 +249,12 @@ def _apply(articles: list[Article], indexed: dict, store: Store, embedder: Embed
             chunks = [c for w in group if w.write_chunks for c in w.chunks]
             texts = [embed_text(c) for c in chunks] + [t for w in group for t in w.sentences]
             vectors = embedder.embed_documents(texts)
-            if chunks:
-                stamp()
-            # sentences first, stale ones out before stale chunks: a file whose chunks are
-            # whole has all its sentence vectors, even after an interrupted run
-            units = [(w.article.source, t) for w in group for t in w.sentences]
-            if units:
-                store.add_sentences(units, vectors[len(chunks):])
-                report.sentences_written += len(units)
-            if chunks:      # one write for the group's files: many small files cost few round trips
-                store.add(chunks, vectors[:len(chunks)])
-                report.chunks_written += len(chunks)
-            for w in group:
-                if w.stale_sentences:
-                    store.delete_sentences(w.stale_sentences)
-                if w.write_chunks:
-                    ids = {c.id for c in w.chunks}
-                    stale = [i for i in indexed.get(w.article.source, {}).get("ids", []) if i not in ids]
-                    if stale:
-                        store.delete(stale)
-                        report.chunks_deleted += len(stale)
-            bar.update(len(chunks))
+            if pending is not None:
+                pending.result()
+            pending = writer.submit(_write_group, group, chunks, vectors, store, indexed, report, stamp, bar)
             group = []
+        if pending is not None:
+            pending.result()
     usable = {a.source for a in articles}
     for source, entry in indexed.items():
         if source not in usable:
