@@ -40,10 +40,14 @@ _HALF = re.compile(r"\b(h[12])\b|\b(first|second)[- ]half\b", re.I)
 _RELATIVE = {"this year": 0, "last year": -1, "next year": 1, "a year earlier": -1, "a year ago": -1,
              "previous year": -1, "the year before": -1, "a year later": 1, "current year": 0}
 _SINCE_YEAR = re.compile(r"\bsince (?:(?:early |late |mid-?)?[A-Z][a-z]+ )?(1[89]\d{2}|20\d{2})\b")
+# the year a figure is compared with: "down from 180 million last year", "up from 61% in 2019",
+# "compared with 62 in 2022", "higher than in 2021"
+_COMPARED_YEAR = re.compile(r"\b(?:from|than|compared (?:with|to)|against)\b[^,.;:\"\u201c\u201d]{0,50}?\b"
+                            r"(1[89]\d{2}|20\d{2}|" + "|".join(k for k, v in _RELATIVE.items() if v < 0) + r")\b", re.I)
 _RELATIVE_RE = re.compile(r"\b(" + "|".join(_RELATIVE) + r")\b", re.I)
 # "Corvid 4", "Model 3", "Galaxy S9": a name with a number that picks one of a series
-_NUMBERED_NAME = re.compile(r"\b([A-Z][A-Za-z]{2,})\s+([A-Z]?\d{1,3}[a-z]?)\b(?!\s*(?:%|per|million|billion|st|nd|rd|th)\b)")
-_TYPED_NUMBERED_NAME = re.compile(r"\b([a-z][a-z]{2,})\s+(\d{1,2}[a-z]?)\b(?!\s*(?:%|per|million|billion|st|nd|rd|th|"
+_NUMBERED_NAME = re.compile(r"\b([A-Z][A-Za-z]{2,})(?:\s+|-)([A-Z]?\d{1,3}[a-z]?)\b(?!\s*(?:%|per|million|billion|st|nd|rd|th)\b)")
+_TYPED_NUMBERED_NAME = re.compile(r"\b([a-z][a-z]{2,})(?:\s+|-)(\d{1,2}[a-z]?)\b(?!\s*(?:%|per|million|billion|st|nd|rd|th|"
                                   r"[a-z]+s)\b)")
 _CALENDAR = frozenset("""january february march april may june july august september october november december
 monday tuesday wednesday thursday friday saturday sunday""".split())
@@ -83,9 +87,9 @@ class Constraint:
         if self.kind == "ordinal":
             return _ordinal(value)
         if self.kind == "name":
-            word = self.text.split()[0]
-            m = re.search(rf"\b({re.escape(word)})\s+[A-Za-z]?\d", written, re.I) if written else None
-            return f"{m.group(1) if m else word} {value}"
+            word = re.split(r"[\s-]", self.text)[0]
+            m = re.search(rf"\b({re.escape(word)})(\s+|-)[A-Za-z]?\d", written, re.I) if written else None
+            return f"{m.group(1)}{m.group(2)}{value}" if m else f"{word} {value}"
         return str(value)
 
     def describe(self, written: str = "") -> str:
@@ -251,7 +255,7 @@ def _values(c: Constraint, text: str) -> set:
     if c.kind == "ordinal":
         return ordinals(text)
     if c.kind == "name":
-        pattern = r"\b" + re.escape(c.value[0]) + r"\s+([a-z]?\d{1,3}[a-z]?)\b"
+        pattern = r"\b" + re.escape(c.value[0]) + r"(?:\s+|-)([a-z]?\d{1,3}[a-z]?)\b"
         return {m.group(1).lower() for m in re.finditer(pattern, text, re.I)}
     return set()
 
@@ -275,10 +279,10 @@ def holds(c: Constraint, ctx: Context) -> bool:
             # a sentence that names its year decides, if it is about the question's subject or
             # its article is of that year; "he retired in 2019" in a story of 2022 is not about 2019
             if c.value not in in_sentence:
-                # "won for the first time since 1998" in a story of the asked year is history
-                # told in passing: the sentence still reports the story's own year
-                since = {int(y) for y in _SINCE_YEAR.findall(ctx.sentence)}
-                return c.value in (dated, _reported_year(ctx)) and in_sentence <= since
+                # "won for the first time since 1998", "down from 180 million last year" in a
+                # story of the asked year is history told in passing: the sentence still
+                # reports the story's own year
+                return c.value in (dated, _reported_year(ctx)) and in_sentence <= _in_passing(ctx.sentence, dated)
             return ctx.on_topic or dated in (c.value, c.value + 1) or c.value in years(ctx.title)
         if dated is not None and ctx.sentence.strip():
             # in a dated story, a sentence without a year speaks of the year its paragraph last
@@ -301,6 +305,18 @@ def holds(c: Constraint, ctx: Context) -> bool:
         # "She was Best New Artist at the 42nd" in a story of another edition is not about the 42nd
         return _decide(c, (ctx.title, ctx.passage)) in (True, None)
     return bool(_decide(c, (ctx.sentence, ctx.passage, ctx.title)))
+
+
+def _in_passing(sentence: str, dated: int | None) -> set[int]:
+    """The years a sentence names only as history or as what a figure is compared with."""
+    found = {int(y) for y in _SINCE_YEAR.findall(sentence)}
+    for m in _COMPARED_YEAR.finditer(sentence):
+        said = m.group(1)
+        if said.isdigit():
+            found.add(int(said))
+        elif dated is not None:
+            found.add(dated + _RELATIVE[said.lower()])
+    return found
 
 
 def _frame_year(ctx: Context) -> int | None:
@@ -339,11 +355,12 @@ def failed(q: Query, ctx: Context) -> tuple[Constraint, ...]:
     return tuple(missed)
 
 
-def _by_kind(q: Query) -> dict[str, list[Constraint]]:
-    """The question's constraints by kind, each kind's in the question's order."""
-    kinds: dict[str, list[Constraint]] = {}
+def _by_kind(q: Query) -> dict[object, list[Constraint]]:
+    """The question's constraints by kind, each kind's in the question's order; numbered names
+    by their name ("Corvid 3 ... Corvid 6" are alternatives, "phase 1 of SLV-204" is not)."""
+    kinds: dict[object, list[Constraint]] = {}
     for c in q.constraints:
-        kinds.setdefault(c.kind, []).append(c)
+        kinds.setdefault((c.kind, c.value[0]) if c.kind == "name" else c.kind, []).append(c)
     return kinds
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question import Context, failed, focus_terms, grounded, holds, ordinals, parse, said_instead
+from rag.question import Context, failed, focus_terms, grounded, holds, ordinals, parse, said_instead, sides
 
 
 def kinds(question):
@@ -203,10 +203,37 @@ def test_the_things_a_question_compares_pair_its_values_in_order():
 def test_names_are_read_as_words_are_read_in_the_passages():
     from index.text import fold, words
 
-    q = parse("How effective was SLV-204 in people aged 80 and over?")
-    # the passages' words hold "slv" and "204", never "slv-204": a name must be findable there
-    assert set(q.names) <= set(words(fold("SLV-204 protected 82.6% of volunteers.")))
-    assert "slv" in q.names and "slv" not in q.asked
+    q = parse("Who makes the Orvane vaccine for Lisker clinics?")
+    # the passages' words hold "orvane" and "lisker": a name must be findable there
+    assert set(q.names) <= set(words(fold("Orvane's vaccine went to Lisker's clinics.")))
+    assert "orvane" in q.names and "orvane" not in q.asked
+
+
+def test_a_name_numbered_with_a_hyphen_picks_one_of_its_series():
+    q = parse("How effective was SLV-204 against RSV?")
+    (c,) = q.constraints
+    assert (c.kind, c.value) == ("name", ("slv", "204"))
+    assert holds(c, ctx("SLV-204 protected 82.6% of volunteers."))
+    assert not holds(c, ctx("SLV-203 protected 61% of volunteers."))
+    # typed in lower case, it is one when the articles number that name
+    q = parse("how heavy is kestrel-2")
+    assert [c.value for c in grounded(q, ["Kestrel-3 weighs 455 kg."]).constraints] == [("kestrel", "2")]
+    assert failed(q, ctx("Kestrel-3 weighs 455 kilograms.", "Kestrel-3 weighs 455 kilograms."))
+    # two numbered names of different series are both asked for, not alternatives
+    q = parse("How many people took part in the phase 1 trial of SLV-204?")
+    assert sides(q) == []
+    assert failed(q, ctx("The phase 2 trial of SLV-204 enrolled 640.", "The phase 2 trial of SLV-204 enrolled 640."))
+
+
+def test_a_year_a_figure_is_compared_with_is_told_in_passing():
+    (c,) = parse("How much water was lost to leaks in 2023?").constraints
+    s = "The company lost 176 million litres a day, down from 180 million last year."
+    assert holds(c, ctx(s, s, date="2023-06-20", on_topic=False))
+    s = "The company lost 176 million litres a day, up from 150 million in 2019."
+    assert holds(c, ctx(s, s, date="2023-06-20", on_topic=False))
+    # a sentence about another year's figure is still that year's
+    s = "In 2021 the company lost 190 million litres a day."
+    assert not holds(c, ctx(s, s, date="2023-06-20", on_topic=False))
 
 
 def test_a_sentence_without_a_year_speaks_of_its_paragraphs_year_or_its_storys():
