@@ -59,6 +59,18 @@ class SparseIndex:
             memo = self.__dict__["_stems"] = {stem(v): stem(c) for v, c in self.variants.items()}
         return memo.get(term, term)
 
+    def of_source(self, source: str) -> list[StoredChunk]:
+        """The chunks of one article, in reading order."""
+        memo = self.__dict__.get("_by_source")
+        if memo is None:
+            memo = {}
+            for c in self.chunks:
+                memo.setdefault(c.meta.get("source"), []).append(c)
+            for chunks in memo.values():
+                chunks.sort(key=lambda c: int(c.meta.get("start", 0)))
+            self.__dict__["_by_source"] = memo
+        return memo.get(source, [])
+
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """(chunk position, BM25 score) best first; only chunks sharing a term."""
         q = [t for t in self.terms(query) if t in self.df]

@@ -44,6 +44,7 @@ SECOND_SHARE = 0.9               # a second quotation this close to the best is 
 SECOND_ADDS = 0.85               # ... or this close, when it holds a question word or the kind of answer the first lacks
 FALLBACK_MIN_SCORE = 0.6         # when no LLM sentence survives, weaker evidence than this is refused, not quoted
 _DECLINED = re.compile(r"NOT_FOUND|\b(not|no)\b.{0,30}\b(mention|say|state|provide|contain|information)", re.I)
+STORY_CHUNKS = 12                # chunks of the best passage's story read on from it (_read_on)
 POOL_FACTOR = 4                  # passages fetched per passage kept: room to put those matching constraints first
 INDEX_WAIT_S = 600               # another process building the same index is waited for, not failed
 ENGINES_KEPT = 4                 # engines `ask` keeps, one per Settings: each may hold an LLM in memory
@@ -264,15 +265,18 @@ class Engine:
         corpus.follow_writer()
         # a follow-up the rules could only carry along ("… (following: …)") is searched as typed too
         carried = standalone.rewritten and standalone.question.endswith(")") and "(following:" in standalone.question
-        passages = self._retrieve(standalone.search, query, also=question if carried else None)
+        found = self._retrieve(standalone.search, query, also=question if carried else None)
         index = corpus.sparse_index()
+        # evidence reads the passages found, then the rest of the best one's story where it holds
+        # the words of the question they lack; the answer shows the passages found
+        passages = found + _read_on(found, index, query)
         evidence = gather(query, list(passages), index.idf, corpus.embed_query(fold(standalone.question)),
                           corpus.sentence_vectors, embed_query=corpus.embed_query)
         if history and _MORE.search(question):
             evidence = _beyond(evidence, history)
         timings["retrieve"] = _ms(t1)
-        yield Retrieved(passages, standalone.question if standalone.rewritten else None)
-        base = dict(question=question, passages=passages, llm=self._name_or_extractive(),
+        yield Retrieved(found, standalone.question if standalone.rewritten else None)
+        base = dict(question=question, passages=found, llm=self._name_or_extractive(),
                     standalone_question=standalone.question if standalone.rewritten else None)
         if evidence.refuse or not evidence.units:
             timings["total"] = _ms(t0)
@@ -485,6 +489,33 @@ class Engine:
         yield Answer(text=text, refused=False, citations=cites, fallback=fallback, notice=notice, draft=draft,
                      reason=notice if fallback else None,
                      checks=checks, timings_ms=timings, **base)
+
+
+def _read_on(passages: tuple[Passage, ...], index, query: Query) -> tuple[Passage, ...]:
+    """The chunks of the best passage's story that hold the words of the question which no
+    passage found holds (half of them at least; up to STORY_CHUNKS, nearest it first): a news story names its
+    subject in its opening and tells the details further down ("Kestrel-1 was built by
+    ..."), where retrieval by all the question's words does not reach. Scored after the
+    passages found (their rank prior is lowest)."""
+    if not passages:
+        return ()
+    top = passages[0]
+    asked = set(index.terms(query.plain or query.text))     # (a word no article holds counts: none supplies it)
+    lacking = asked - {t for p in passages for t in index.terms(f"{p.title} {p.text}")}
+    if not lacking:
+        return ()
+    have = {p.id for p in passages}
+    enough = (len(lacking) + 1) // 2      # half of them: one word shared by chance is no sign
+    rest = [c for c in index.of_source(top.source)
+            if c.id not in have and len(lacking & set(index.terms(c.text))) >= enough]
+    rest.sort(key=lambda c: abs(int(c.meta.get("start", 0)) - top.start))
+    return tuple(_passage_of(c) for c in rest[:STORY_CHUNKS])
+
+
+def _passage_of(chunk) -> Passage:
+    m = chunk.meta
+    return Passage(source=m["source"], title=m.get("title", ""), date=m.get("date"), outlet=m.get("outlet"),
+                   text=chunk.text, start=int(m["start"]), end=int(m["end"]), score=0.0, id=chunk.id)
 
 
 def _story_words(query: Query | None, p: Passage) -> str:
