@@ -304,7 +304,16 @@ def holds(c: Constraint, ctx: Context) -> bool:
     if c.kind == "ordinal" and not ctx.on_topic and c.value in ordinals(ctx.sentence):
         # "She was Best New Artist at the 42nd" in a story of another edition is not about the 42nd
         return _decide(c, (ctx.title, ctx.passage)) in (True, None)
-    return bool(_decide(c, (ctx.sentence, ctx.passage, ctx.title)))
+    said = _decide(c, (ctx.sentence,))
+    if said is not None:
+        return said
+    # a sentence that names none of the series: its story's. A story headlined about another
+    # of them ("Kestrel-3 launches") that names the one asked in passing ("a fourth satellite,
+    # Kestrel-4, planned for 2026") is not about it
+    in_title = _values(c, ctx.title)
+    if in_title and c.number not in in_title and len(_values(c, ctx.passage)) > 1:
+        return False
+    return bool(_decide(c, (ctx.passage, ctx.title)))
 
 
 def _in_passing(sentence: str, dated: int | None) -> set[int]:

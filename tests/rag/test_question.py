@@ -256,3 +256,16 @@ def test_a_numbered_name_typed_in_lower_case_is_shown_as_the_articles_spell_it()
     assert c.describe("The Vexa 6 battery lasts 30 hours.") == "Vexa 5"
     assert c.describe() == "vexa 5"
     assert said_instead(c, ctx("The Vexa 6 battery lasts 30 hours.")) == "Vexa 6"
+
+
+def test_a_story_headlined_about_another_of_the_series_names_the_one_asked_only_in_passing():
+    (c,) = parse("At what altitude does Kestrel-4 orbit?").constraints
+    story = ("Kestrel-3 will orbit at 560 kilometres. The government approved money for a fourth "
+             "satellite, Kestrel-4, planned for 2026.")
+    s = "It will orbit at 560 kilometres."
+    assert not holds(c, ctx(s, story, title="Kestrel-3 launches"))
+    # headlined about the one asked, or not headlined by any of them, the story speaks of it
+    assert holds(c, ctx(s, story, title="Kestrel-4 approved"))
+    assert holds(c, ctx(s, "Kestrel-4 will orbit at 560 kilometres.", title="Satellite news"))
+    # a sentence that names one decides for itself
+    assert holds(c, ctx("Kestrel-4 will orbit at 600 kilometres.", story, title="Kestrel-3 launches"))
