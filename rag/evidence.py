@@ -105,7 +105,9 @@ def answer_type(question: str) -> str | None:
         return "percent"
     if re.search(r"\bhow long\b(?! ago)|\bfor how many (minutes|hours|days|weeks|months|years)\b", q):
         return "duration"
-    if re.search(r"\bhow (many|much)\b|\bwhat number\b|\bhow large\b", q):
+    if re.search(r"\bhow many\b", q):
+        return "count"
+    if re.search(r"\bhow much\b|\bwhat number\b|\bhow large\b", q):
         return "number"
     if re.search(r"(^|[,;]\s*|\b(and|so|but|since|until)\s+)when\b|\b(what|which) (date|day|time|year|month)\b", q):
         return "date"
@@ -132,6 +134,12 @@ _PERCENT = re.compile(r"\d\s?%|\b(per ?cent|percent|percentage points?)\b|\b(hal
 _DURATION = re.compile(r"\b(\d[\d,.]*|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                        r"several|a few|half an?)[- ](full )?(seconds?|minutes?|hours?|days?|weeks?|months?|years?|"
                        r"decades?)\b|\b(overnight|all day|all night)\b", re.I)
+_NOT_COUNTS = re.compile(
+    r"[$\u20ac\u00a3\u20ba]\s?\d[\d,.]*(\s?(million|billion|bn|m)\b)?|"
+    r"\b\d[\d,.]*\s?(million |billion )?(dollars|euros|pounds|lira|roubles|rubles|hryvnias?|usd|eur)\b|"
+    r"\b\d[\d,.]*\s?(%|per ?cent\b|percent\b)|\b(19|20)\d{2}\b|\b\d{1,2}[:.]\d{2}\b|\b\d+(st|nd|rd|th)\b|"
+    r"\b\d{1,2}\s+(" + "|".join(m.capitalize() for m in MONTHS) + r")\b|"
+    r"\b(" + "|".join(m.capitalize() for m in MONTHS) + r")\s+\d{1,2}\b", re.I)
 STRICT_TYPES = {"age": _AGE, "money": _MONEY, "percent": _PERCENT, "duration": _DURATION}   # asked for and nowhere in the passages: refuse
 
 
@@ -140,6 +148,9 @@ def has_type(text: str, kind: str | None) -> bool:
         return bool(STRICT_TYPES[kind].search(text))
     if kind == "number":
         return bool(_NUMBER.search(text))
+    if kind == "count":
+        # "how many": a sum of money, a share, a year, a date or a time of day is not a count
+        return bool(_NUMBER.search(_NOT_COUNTS.sub(" ", text)))
     if kind == "date":
         return bool(_DATE.search(text))
     if kind == "name":
@@ -201,9 +212,9 @@ MEANING_ALONE = 0.62     # a unit this close in meaning answers even without the
 MIN_ANSWER_SCORE = 0.5   # below this the best unit that may answer is too weak to be presented as one (measured on both gold sets)
 ON_TOPIC = 0.5           # a sentence holding this share of the question's terms is about its subject
 TYPED_SHARE = 0.6        # a sentence stating the kind of answer asked for, this close to the best, may answer
-ASKED_FOR = {"number": "a number", "date": "a date", "age": "an age", "money": "a sum of money",
+ASKED_FOR = {"number": "a number", "count": "a number", "date": "a date", "age": "an age", "money": "a sum of money",
              "percent": "a share", "duration": "how long"}
-REQUIRED_TYPES = ("number", "date", "age", "money", "percent", "duration")   # asked for and in no unit that may answer: refuse
+REQUIRED_TYPES = ("number", "count", "date", "age", "money", "percent", "duration")   # asked for and in no unit that may answer: refuse
 
 
 # "The company did not say how many units it sold": a sentence saying that what is asked was

@@ -269,3 +269,16 @@ def test_a_story_headlined_about_another_of_the_series_names_the_one_asked_only_
     assert holds(c, ctx(s, "Kestrel-4 will orbit at 560 kilometres.", title="Satellite news"))
     # a sentence that names one decides for itself
     assert holds(c, ctx("Kestrel-4 will orbit at 600 kilometres.", story, title="Kestrel-3 launches"))
+
+
+def test_how_many_asks_for_a_count_not_a_sum_a_share_or_a_date():
+    from rag.evidence import answer_type, has_type
+
+    assert answer_type("How many people were fined for breaking the rules?") == "count"
+    assert not has_type("People who break the rules face fines of up to £1,000.", "count")
+    assert not has_type("Turnout rose to 71% on 3 March, up from 2019.", "count")
+    assert has_type("About 350 people watched the launch.", "count")
+    assert has_type("Three people died and 1,240 homes were flooded.", "count")
+    # how much is still any number
+    assert answer_type("How much water was lost?") == "number"
+    assert has_type("It lost 176 million litres a day.", "number")
