@@ -174,7 +174,7 @@ def test_a_share_is_asked_and_stated():
     from rag.evidence import answer_type, has_type
 
     assert answer_type("What share of the vote did Ann Lee win?") == "percent"
-    assert answer_type("How many votes did Ann Lee win?") == "number"
+    assert answer_type("How many votes did Ann Lee win?") == "count"
     assert has_type("Lee took 38.9% of the vote.", "percent")
     assert has_type("Turnout was 58 per cent.", "percent")
     assert not has_type("Lee won 12,400 votes.", "percent")
