@@ -232,7 +232,27 @@ def speakers(text: str) -> set[str]:
     function words left out."""
     out: set[str] = set()
     for m in _SPEAKER.finditer(text):
-        out |= {w for w in words(fold(m.group(1) or m.group(2))) if w not in STOPWORDS}
+        out |= _name_words(m.group(1) or m.group(2))
+    return out
+
+
+def _name_words(name: str) -> set[str]:
+    """The folded words of a person's name, without an owner before it ("Al Jazeera's Bernard
+    Smith" is Bernard Smith)."""
+    name = re.sub(r"^.*['\u2019]s\s+", "", name)
+    return {w for w in words(fold(name)) if w not in STOPWORDS}
+
+
+# a name told as a person's: with an age ("Vantreel, 29,") or a title ("Ms Lund")
+_PERSON = re.compile(rf"({_NAME_RUN}),\s+\d{{1,3}},|\b(?:Mr|Mrs|Ms|Dr|Sir)\.?\s+({_NAME_RUN})")
+
+
+def people(text: str) -> set[str]:
+    """The words of the names `text` tells as people's (folded): speakers, and names given an
+    age or a title."""
+    out = speakers(text)
+    for m in _PERSON.finditer(text):
+        out |= _name_words(m.group(1) or m.group(2))
     return out
 
 
@@ -314,6 +334,8 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         told = [set(sides_held(compared, Context("", article[p.source], p.title, p.date))) for p in passages]
         subject_cov = [max((c for c, t in zip(passage_cov, told) if t & told[pi]), default=subject_cov[pi])
                        for pi in range(len(passages))]
+    known_people = people("\n".join(article.values()))
+    asked_people = set(q.names) & known_people
     units: list[Unit] = []
     for (pi, start, end, span), sim in zip(candidates, sims):
         p = passages[pi]
@@ -339,6 +361,12 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             # "what did X say?" is not answered by someone else's words
             spoke = speakers(span)
             if spoke and not spoke & set(q.names):
+                missed = missed + (OTHER_SPEAKER_MARK,)
+        elif asked_people and kind not in (None, "name"):
+            # "how much did Haverkamp win?" is not answered by what another person won: a
+            # sentence naming other people and not the one asked ("She won" may answer)
+            named = set(words(fold(span))) & known_people
+            if named and not named & asked_people:
                 missed = missed + (OTHER_SPEAKER_MARK,)
         units.append(Unit(pi, p.source, p.start + start, p.start + end, span, score, cov, typed, missed, sim,
                           sides_held(compared, ctx)))

@@ -282,3 +282,13 @@ def test_how_many_asks_for_a_count_not_a_sum_a_share_or_a_date():
     # how much is still any number
     assert answer_type("How much water was lost?") == "number"
     assert has_type("It lost 176 million litres a day.", "number")
+
+
+def test_people_are_names_that_speak_or_are_given_an_age_or_a_title():
+    from rag.evidence import people
+
+    text = ("Vantreel, 29, collects 15,000 euros. \"It was hot,\" said Nele Haverkamp. Ms Lund agreed. "
+            "Al Jazeera's Bernard Smith said the talks were short. Maldenport Marathon drew 9,000 runners.")
+    found = people(text)
+    assert {"vantreel", "nele", "haverkamp", "lund", "bernard", "smith"} <= found
+    assert not {"al", "jazeera", "maldenport", "marathon"} & found
