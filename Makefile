@@ -33,39 +33,23 @@ chat: install
 browser:
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: the browser test will be skipped"; }
 
+# The gold sets, each in both modes (extractive, then the embedded default `local`): the seeds'
+# set over the default index, the others over their folders under evals/corpora (an index each,
+# cached under .newsrag/cache). Thresholds: evals/thresholds[-NAME][-extractive].json.
+GOLD_SETS := seeds confusable heldout heldout2 heldout3
+gold_args = $(if $(filter seeds,$(1)),,--gold evals/gold-$(1).jsonl --source evals/corpora/$(1))
+thresholds = evals/thresholds$(if $(filter seeds,$(1)),,-$(1))$(if $(filter extractive,$(2)),-extractive).json
+eval_one = $(NEWSRAG) eval $(call gold_args,$(1)) --llm $(2) --report .newsrag/eval-$(1)-$(2).json \
+	--thresholds $(call thresholds,$(1),$(2))
+EVAL_RUNS := $(foreach s,$(GOLD_SETS),$(s)/extractive $(s)/local)
+
 test: install browser
 	$(PY) -m pytest -q $(PYTEST_ARGS)
-	$(NEWSRAG) eval --llm extractive --report .newsrag/eval-seeds-extractive.json --thresholds evals/thresholds-extractive.json
-	$(NEWSRAG) eval --llm local --report .newsrag/eval-seeds-local.json --thresholds evals/thresholds.json
-	$(NEWSRAG) eval --gold evals/gold-confusable.jsonl --source evals/corpora/confusable --llm extractive \
-	  --report .newsrag/eval-confusable-extractive.json --thresholds evals/thresholds-confusable-extractive.json
-	$(NEWSRAG) eval --gold evals/gold-confusable.jsonl --source evals/corpora/confusable --llm local \
-	  --report .newsrag/eval-confusable-local.json --thresholds evals/thresholds-confusable.json
-	$(NEWSRAG) eval --gold evals/gold-heldout.jsonl --source evals/corpora/heldout --llm extractive \
-	  --report .newsrag/eval-heldout-extractive.json --thresholds evals/thresholds-heldout-extractive.json
-	$(NEWSRAG) eval --gold evals/gold-heldout.jsonl --source evals/corpora/heldout --llm local \
-	  --report .newsrag/eval-heldout-local.json --thresholds evals/thresholds-heldout.json
-	$(NEWSRAG) eval --gold evals/gold-heldout2.jsonl --source evals/corpora/heldout2 --llm extractive \
-	  --report .newsrag/eval-heldout2-extractive.json --thresholds evals/thresholds-heldout2-extractive.json
-	$(NEWSRAG) eval --gold evals/gold-heldout2.jsonl --source evals/corpora/heldout2 --llm local \
-	  --report .newsrag/eval-heldout2-local.json --thresholds evals/thresholds-heldout2.json
+	@set -e; $(foreach r,$(EVAL_RUNS),echo "== eval $(r)"; $(call eval_one,$(word 1,$(subst /, ,$(r))),$(word 2,$(subst /, ,$(r))));)
 
 # Every gold set in both modes; a missed threshold is reported and the next run goes on (`make test` stops).
 eval: install
-	-$(NEWSRAG) eval --llm extractive --report .newsrag/eval-seeds-extractive.json --thresholds evals/thresholds-extractive.json
-	-$(NEWSRAG) eval --llm local --report .newsrag/eval-seeds-local.json --thresholds evals/thresholds.json
-	-$(NEWSRAG) eval --gold evals/gold-confusable.jsonl --source evals/corpora/confusable --llm extractive \
-	  --report .newsrag/eval-confusable-extractive.json --thresholds evals/thresholds-confusable-extractive.json
-	-$(NEWSRAG) eval --gold evals/gold-confusable.jsonl --source evals/corpora/confusable --llm local \
-	  --report .newsrag/eval-confusable-local.json --thresholds evals/thresholds-confusable.json
-	-$(NEWSRAG) eval --gold evals/gold-heldout.jsonl --source evals/corpora/heldout --llm extractive \
-	  --report .newsrag/eval-heldout-extractive.json --thresholds evals/thresholds-heldout-extractive.json
-	-$(NEWSRAG) eval --gold evals/gold-heldout.jsonl --source evals/corpora/heldout --llm local \
-	  --report .newsrag/eval-heldout-local.json --thresholds evals/thresholds-heldout.json
-	-$(NEWSRAG) eval --gold evals/gold-heldout2.jsonl --source evals/corpora/heldout2 --llm extractive \
-	  --report .newsrag/eval-heldout2-extractive.json --thresholds evals/thresholds-heldout2-extractive.json
-	-$(NEWSRAG) eval --gold evals/gold-heldout2.jsonl --source evals/corpora/heldout2 --llm local \
-	  --report .newsrag/eval-heldout2-local.json --thresholds evals/thresholds-heldout2.json
+	@failed=0; $(foreach r,$(EVAL_RUNS),echo "== eval $(r)"; $(call eval_one,$(word 1,$(subst /, ,$(r))),$(word 2,$(subst /, ,$(r)))) || failed=1;) exit $$failed
 
 bench: install
 	$(NEWSRAG) bench --report .newsrag/bench.json

@@ -17,8 +17,10 @@ HELDOUT_GOLD = ROOT / "evals" / "gold-heldout.jsonl"
 HELDOUT = ROOT / "evals" / "corpora" / "heldout"
 HELDOUT2_GOLD = ROOT / "evals" / "gold-heldout2.jsonl"
 HELDOUT2 = ROOT / "evals" / "corpora" / "heldout2"
+HELDOUT3_GOLD = ROOT / "evals" / "gold-heldout3.jsonl"
+HELDOUT3 = ROOT / "evals" / "corpora" / "heldout3"
 SETS = {"seeds": (GOLD, SEEDS), "confusable": (CONFUSABLE_GOLD, CONFUSABLE), "heldout": (HELDOUT_GOLD, HELDOUT),
-        "heldout2": (HELDOUT2_GOLD, HELDOUT2)}
+        "heldout2": (HELDOUT2_GOLD, HELDOUT2), "heldout3": (HELDOUT3_GOLD, HELDOUT3)}
 
 
 @pytest.fixture(scope="module")
