@@ -22,7 +22,7 @@ from .condense import Standalone, accept_rewrite, by_rules, normalize_history
 from .evidence import (REQUIRED_TYPES, TYPED_SHARE, Evidence, Unit, continue_list, gather, has_type,
                        is_instruction, pick, pick_many)
 from .markers import strip_markers
-from .question import Context, Query, failed, parse, said_instead
+from .question import Context, Query, failed, parse, said_instead, two_questions
 from .errors import LLMError, NewsragError
 from .llm import ChatBackend, LangChainChat, LLMSpec, Traced, as_backend, build_backend
 from .settings import Settings
@@ -34,6 +34,7 @@ if TYPE_CHECKING:       # langchain loads with the first Engine, not with `impor
 
 _STATE_Q = re.compile(r"^\s*(is|are|has|have|does|do|will)\b|\b(now|currently|current|status|yet|so far|still|"
                       r"latest)\b", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?\]\"\u201d])\s+(?=[A-Z\"\u201c])")
 _MORE = re.compile(r"\b(else|other|another|more|besides|apart from|as well|also)\b", re.I)   # beyond the last answer
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2060\ufeff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -244,7 +245,8 @@ class Engine:
                     return
             yield event
 
-    def _events(self, question: str, history=None) -> Iterator[Retrieved | str | Answer]:
+    def _events(self, question: str, history=None, split: bool = True,
+                about: str = "") -> Iterator[Retrieved | str | Answer]:
         """`events`' work, for a question already `_checked`."""
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
@@ -253,7 +255,13 @@ class Engine:
             yield Answer(question, prompts.REFUSAL_INSTRUCTION, True, (), (), llm=self._name_or_extractive(),
                          timings_ms={"total": _ms(t0)})
             return
+        both = two_questions(question) if split else None
+        if both:
+            yield from self._two(question, both, history, t0)
+            return
         standalone = self._standalone(question, history, timings)
+        if about:       # the second of two questions asked in one is searched with the first
+            standalone = replace(standalone, search=f"{standalone.search} {about}")
         if standalone.clarification:        # "he" could be either of two people: ask, don't guess
             timings["total"] = _ms(t0)
             yield Answer(question, standalone.clarification, True, (), (), llm=self._name_or_extractive(),
@@ -289,6 +297,54 @@ class Engine:
             yield Answer(text=text, refused=False, citations=cites, timings_ms=timings, **base)
             return
         yield from self._generate(question, standalone, evidence, passages, base, timings, t0)
+
+    def _two(self, question: str, both: tuple[str, str], history, t0) -> Iterator[Retrieved | Answer]:
+        """Two questions asked in one ("Who took over, and how many games did he win?"): each
+        answered on its own, the second as a follow-up of the first, and the answers joined with
+        their citations numbered in order. When neither is answered, the question is answered as
+        one (it may still be)."""
+        first = self._final(both[0], history)
+        turn = [("user", both[0]), ("assistant", "" if first.refused else first.text)]
+        second = self._final(both[1], [*(history or []), *turn], about=both[0])
+        if first.refused and second.refused:
+            inner = self._events(question, history, split=False)
+            yield from inner
+            return
+        passages = first.passages + tuple(p for p in second.passages if p not in first.passages)
+        yield Retrieved(passages)
+        cites: list[Citation] = []
+        texts = []
+        for a in (first, second):
+            if a.refused:
+                texts.append(prompts.REFUSAL_PART.format(question=a.question.rstrip("?").lower()))
+                continue
+            numbers = {}
+            for c in a.citations:
+                same = next((d for d in cites if (d.source, d.start, d.end) == (c.source, c.start, c.end)), None)
+                if same is None:
+                    same = replace(c, n=len(cites) + 1)
+                    cites.append(same)
+                numbers[c.n] = same.n
+            text = re.sub(r"\[(\d+)\]", lambda m: f"[{numbers.get(int(m.group(1)), m.group(1))}]", a.text)
+            if texts:   # what the first answer quoted is not said again
+                said = fold(strip_markers(texts[0]))
+                text = " ".join(x for x in _SENTENCE_END.split(text) if fold(strip_markers(x)).strip() not in said)
+            texts.append(text)
+        text = " ".join(texts)
+        used = list(dict.fromkeys(int(n) for n in re.findall(r"\[(\d+)\]", text)))   # in reading order
+        text = re.sub(r"\[(\d+)\]", lambda m: f"[{used.index(int(m.group(1))) + 1}]", text)
+        cites = [replace(next(c for c in cites if c.n == n), n=i + 1) for i, n in enumerate(used)]
+        yield Answer(question, text, False, tuple(cites), passages,
+                     fallback=first.fallback or second.fallback, llm=first.llm,
+                     draft=" ".join(a.draft for a in (first, second) if a.draft) or None,
+                     checks=first.checks + second.checks, timings_ms={"total": _ms(t0)})
+
+    def _final(self, question: str, history, about: str = "") -> Answer:
+        answer = None
+        for event in self._events(question, history, split=False, about=about):
+            if isinstance(event, Answer):
+                answer = event
+        return answer
 
     def _retrieve(self, search: str, query: Query, also: str | None = None) -> tuple[Passage, ...]:
         """The top k passages for `search`; when the question has constraints (a year, an

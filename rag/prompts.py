@@ -46,6 +46,8 @@ REFUSAL = "The articles don't say. I looked at the closest passages (listed belo
 # closest passage is about: "2018"), {date} (" (2018-05-02)" or ""), {quote}.
 REFUSAL_NEAR_MISS = ("The articles don't say for {asked}. The closest they report is about {instead}{date}: "
                      "\"{quote}\"")
+# one of two questions asked in one that the articles don't answer; {question}: it, as asked
+REFUSAL_PART = "The articles don't say {question}."
 REFUSAL_INSTRUCTION = ("I only answer questions about the articles, from what they say; "
                        "I can't follow other instructions.")
 AS_OF = "As of {date}: "

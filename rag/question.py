@@ -223,6 +223,28 @@ def parse(question: str) -> Query:
     return Query(question, unique, shape, specific, asked, named, plain)
 
 
+_WH = r"(?:who|whom|whose|what|when|where|which|why|how)\b"
+_TWO_QUESTIONS = re.compile(rf"^(?P<a>{_WH}.+?)\s*,?\s+and\s+(?P<b>(?:(?:over|for|in|at|on|by|from|to|with) )?{_WH}.+)$",
+                            re.I | re.S)
+
+
+def two_questions(question: str) -> tuple[str, str] | None:
+    """"Who took over after X was sacked, and how many games did he win?": the two questions
+    asked in one, the second read as a follow-up of the first; None for one question."""
+    m = _TWO_QUESTIONS.match(question.strip())
+    if not m:
+        return None
+    a, b = m.group("a").strip().rstrip(",;"), m.group("b").strip()
+    if len(words(a)) < 3 or len(words(b)) < 3:
+        return None
+    # the year, edition or quarter the first names holds for the second unless it names its own
+    # ("How big was the budget for 2024-25 and what was the tax rise?")
+    held = parse(a).constraints
+    if held and not parse(b).constraints:
+        b = f"{b.rstrip('?')} ({', '.join(c.text for c in held)})?"
+    return a.rstrip("?") + "?", b[:1].upper() + b[1:]
+
+
 @dataclass(frozen=True)
 class Context:
     """The text around a sentence, nearest first, for deciding constraints."""

@@ -274,3 +274,14 @@ def test_an_index_built_by_an_older_embedder_is_made_again_from_its_folder(folde
     moved = Settings(llm="extractive", store=f"chroma:{store}", source=str(other))
     with pytest.raises(StoreMismatch, match="--rebuild"):
         Engine(moved, embedder=Older()).ensure_index()
+
+
+def test_two_questions_in_one_are_both_answered_with_citations_in_order(engine):
+    a = engine.ask("Who won the 2018 Merrow Cup final, and what was the attendance?")
+    assert not a.refused, a.reason
+    assert "Castleford" in a.text and "24,900" in a.text
+    assert [c.n for c in a.citations] == list(range(1, len(a.citations) + 1))
+    assert all(f"[{c.n}]" in a.text for c in a.citations)
+    # a part the articles don't answer is said, the other still answered
+    a = engine.ask("Who won the 2018 Merrow Cup final, and what did the winners' coach earn?")
+    assert "Castleford" in a.text and "The articles don't say" in a.text

@@ -292,3 +292,16 @@ def test_people_are_names_that_speak_or_are_given_an_age_or_a_title():
     found = people(text)
     assert {"vantreel", "nele", "haverkamp", "lund", "bernard", "smith"} <= found
     assert not {"al", "jazeera", "maldenport", "marathon"} & found
+
+
+def test_two_questions_asked_in_one_are_split_and_the_first_ones_year_holds_for_both():
+    from rag.question import two_questions
+
+    assert two_questions("Who won the 2018 cup final, and how many people watched it?") == \
+        ("Who won the 2018 cup final?", "How many people watched it (2018)?")
+    assert two_questions("What was the turnout, and over how long is the pay rise spread?") == \
+        ("What was the turnout?", "Over how long is the pay rise spread?")
+    assert two_questions("Who won in 2017 and who won in 2018?") == ("Who won in 2017?", "Who won in 2018?")
+    # one question naming two things, or too short to be two
+    assert two_questions("What did Russia and Ukraine agree on?") is None
+    assert two_questions("Who won, and who lost?") is None
