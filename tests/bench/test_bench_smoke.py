@@ -62,7 +62,7 @@ def test_quick_bench_writes_a_report_with_real_figures(tmp_path, capsys, monkeyp
         assert row["bm25_build_s"] > 0 and row["first_query_ms"] > 0
         assert set(ret["legs_ms_p50"]) == {"embed_query", "chroma_query", "bm25_search"}
         assert all(v > 0 for v in ret["legs_ms_p50"].values())
-    assert report["scale"][0]["retrieve_ms"]["p50_target"] == "<= 30 ms"
+    assert report["scale"][0]["retrieve_ms"]["p50_target"] == "<= 25 ms"
 
     # quality: newsrag against the tutorial pipeline on the same questions
     ours, tutorial = report["quality"]["newsrag"], report["quality"]["tutorial"]
