@@ -315,7 +315,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
     topic = {t for t, n in seen_in.items() if n >= max(2, TOPIC_SHARE * len(passages))}
     focus = focus_terms(q, topic) & set(terms)
     if question_vector is not None and sentence_vectors is not None and candidates:
-        vectors = sentence_vectors([c[3] for c in candidates])
+        vectors = sentence_vectors([c[3] for c in candidates], [passages[c[0]].source for c in candidates])
         sims = [sum(a * b for a, b in zip(v, question_vector)) for v in vectors]
         whole = max(sims)
         # the question without the words every passage shares ("How many people attended"

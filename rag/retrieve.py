@@ -70,15 +70,22 @@ class Corpus:
         self.sentence_vectors(texts)
         return len(texts)
 
-    def sentence_vectors(self, texts: list[str]) -> list[list[float]]:
+    def sentence_vectors(self, texts: list[str], sources: list[str] | None = None) -> list[list[float]]:
         """Vectors of passage sentences: from memory, else from the store (which the indexer
-        filled), else embedded now; kept in memory (bounded) either way."""
+        filled; read by id when each text's file is given in `sources`), else embedded now;
+        kept in memory (bounded) either way."""
         with self._lock:
             have = {t: self._sentence_cache[t] for t in texts if t in self._sentence_cache}
         missing = [t for t in dict.fromkeys(texts) if t not in have]
         if missing:
             lookup = getattr(self.store, "lookup_sentences", None)   # a Store without the side collection
-            found = lookup(missing) if lookup is not None else {}
+            if lookup is None:
+                found = {}
+            elif sources is not None:
+                source_of = dict(zip(texts, sources))
+                found = lookup(missing, [source_of[t] for t in missing])
+            else:
+                found = lookup(missing)
             rest = [t for t in missing if t not in found]
             if rest:
                 found.update(zip(rest, self.embedder.embed_documents(rest)))
