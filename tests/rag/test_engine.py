@@ -101,3 +101,11 @@ def test_llm_sees_only_a_few_sentences(engine_factory, Scripted):
     sources = backend.calls[0][1].split("Question:")[0]
     assert 1 <= len(re.findall(r"^\[\d+\] ", sources, re.M)) <= 4
     assert len(sources) < 1600
+
+
+def test_a_question_whose_specific_words_the_passages_mostly_lack_is_refused(engine_factory):
+    # "Turkish" and "foreign" are in the seeds; "ministry", "protocol", "team", "serve" and
+    # "lunch" are not: one sentence holding one of the question's words does not answer it
+    a = engine_factory().ask("What did the Turkish foreign ministry's protocol team serve for lunch?")
+    assert a.refused, a.text
+    assert a.closest is not None and "don't mention" in a.reason
