@@ -115,7 +115,8 @@ def _unique(values: Iterable[str]) -> list[str]:
 
 
 def score_question(item: GoldItem, answer: AnswerLike, *, latency_ms: float, k: int) -> dict[str, Any]:
-    """The per-question row: what was asked and answered, its scores, the metrics it failed and its stage.
+    """The per-question row: what was asked and answered (with the engine's reason for a refusal or a
+    fallback), its scores, the metrics it failed and its stage.
 
     Unanswerable questions have None for correct, exact, f1, rank and
     citation_hits. `failed` lists pass/fail metrics only; the graded ones
@@ -140,6 +141,7 @@ def score_question(item: GoldItem, answer: AnswerLike, *, latency_ms: float, k: 
         "answer": answer.text,
         "refused": refused,
         "fallback": fallback,
+        "reason": getattr(answer, "reason", None),    # why it refused or fell back
         "cited_sources": _unique(c.source for c in citations),
         "passage_sources": _unique(p.source for p in passages),
         "latency_ms": latency_ms,
