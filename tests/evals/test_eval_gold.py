@@ -19,8 +19,11 @@ HELDOUT2_GOLD = ROOT / "evals" / "gold-heldout2.jsonl"
 HELDOUT2 = ROOT / "evals" / "corpora" / "heldout2"
 HELDOUT3_GOLD = ROOT / "evals" / "gold-heldout3.jsonl"
 HELDOUT3 = ROOT / "evals" / "corpora" / "heldout3"
+HELDOUT4_GOLD = ROOT / "evals" / "gold-heldout4.jsonl"
+HELDOUT4 = ROOT / "evals" / "corpora" / "heldout4"
 SETS = {"seeds": (GOLD, SEEDS), "confusable": (CONFUSABLE_GOLD, CONFUSABLE), "heldout": (HELDOUT_GOLD, HELDOUT),
-        "heldout2": (HELDOUT2_GOLD, HELDOUT2), "heldout3": (HELDOUT3_GOLD, HELDOUT3)}
+        "heldout2": (HELDOUT2_GOLD, HELDOUT2), "heldout3": (HELDOUT3_GOLD, HELDOUT3),
+        "heldout4": (HELDOUT4_GOLD, HELDOUT4)}
 
 
 @pytest.fixture(scope="module")
