@@ -411,10 +411,13 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             # half of them at least, in one sentence: one word of the question found beside
             # others ("chair of the Chamber of Commerce" for "who chairs the planning
             # committee?") is a sentence about something else
-            held = [{t for t in focus if _mentions(set(tokens(u.text)), t)} for u in answering] or [set()]
-            most = max(held, key=len)
-            if 2 * len(most) < len(focus):
-                shown = [w for w in q.asked if stem(w) in focus - most]
+            # (of some part of the question: the part the passages answer)
+            held = [set(tokens(u.text)) for u in answering] or [set()]
+            asks = [focus & part for part in parts if focus & part] or [focus]
+            best = [max(({t for t in words if _mentions(h, t)} for h in held), key=len) for words in asks]
+            if not any(2 * len(most) >= len(words) for most, words in zip(best, asks)):
+                missing = asks[0] - best[0]
+                shown = [w for w in q.asked if stem(w) in missing]
                 return out(True, f"the passages found don't mention {' or '.join(shown[:3]) or 'what is asked'}",
                            answering[0] if answering else None)
         if kind == "quote" and q.names and not any(u.has_type for u in answering):
