@@ -77,6 +77,15 @@ class RecordingEmbedder(Embeddings):
         return self.inner.embed_query(text)
 
 
+def texts_of(folder: Path, *, size: int, overlap: int) -> int:
+    """How many texts indexing `folder` embeds: its chunks, and each file's distinct passage
+    sentences (what the indexer stores beside them)."""
+    from index.chunking import passage_sentences
+
+    chunks = chunks_of(folder, size=size, overlap=overlap)
+    return len(chunks) + len({(c.source, t) for c in chunks for t in passage_sentences(c.text)})
+
+
 def chunks_of(folder: Path, *, size: int, overlap: int) -> list[Chunk]:
     """Every chunk of every article in `folder`, as the indexer makes them."""
     articles, _ = read_folder(folder)

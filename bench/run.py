@@ -264,7 +264,8 @@ def _run(plan: Plan, settings, source: Path, gold, tmp: Path, report: dict, prog
     with Stopwatch() as gen:
         made = corpus.write_synthetic(syn_dir, corpus.seed_sentences(source), plan.synthetic_chunks,
                                       size=size, overlap=overlap)
-    recorder = corpus.RecordingEmbedder(embedder, on_batch=progress.counter(made["chunks"], " chunks embedded"))
+    texts = corpus.texts_of(syn_dir, size=size, overlap=overlap)
+    recorder = corpus.RecordingEmbedder(embedder, on_batch=progress.counter(texts, " texts embedded (chunks and sentences)"))
     syn_store_dir = tmp / "store-synthetic"
     with PeakRSS() as peak, Stopwatch() as sw:
         r = index_folder(syn_dir, open_store(f"chroma:{syn_store_dir}", collection), recorder,
