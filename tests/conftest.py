@@ -43,6 +43,23 @@ def seeded_store(tmp_path_factory, embedder):
     return path
 
 
+@pytest.fixture(scope="session")
+def news_engine(tmp_path_factory, embedder):
+    """make(articles, llm="extractive", **settings): an Engine over a new folder holding
+    `articles` ({file name: text}) with its own real Chroma store in tmp_path, on the shared
+    embedder; `llm` is a spec or a backend object handed to the engine."""
+    def make(articles: dict[str, str], llm="extractive", **settings):
+        from rag import Engine, Settings
+
+        folder = tmp_path_factory.mktemp("news")
+        for name, text in articles.items():
+            (folder / name).write_text(text, encoding="utf-8")
+        store = tmp_path_factory.mktemp("store") / "chroma"
+        return Engine(Settings(store=f"chroma:{store}", source=str(folder), **settings), embedder=embedder, llm=llm)
+
+    return make
+
+
 @pytest.fixture
 def engine_factory(seeded_store, embedder, monkeypatch):
     """Engine(Settings(...)) over the shared seeded store and embedder, NEWSRAG_* variables

@@ -35,14 +35,8 @@ ARTICLES = {
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory, embedder):
-    from rag import Engine, Settings
-
-    folder = tmp_path_factory.mktemp("news")
-    for name, text in ARTICLES.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    store = tmp_path_factory.mktemp("store") / "chroma"
-    return Engine(Settings(llm="extractive", store=f"chroma:{store}", source=str(folder)), embedder=embedder)
+def engine(news_engine):
+    return news_engine(ARTICLES)
 
 
 @pytest.mark.parametrize("question, expected", [
@@ -130,16 +124,9 @@ def test_a_person_the_articles_never_name_is_not_answered_for(engine):
 
 
 @pytest.fixture(scope="module")
-def declining(tmp_path_factory, embedder, Scripted):
+def declining(news_engine, Scripted):
     """The same folder, answered by an LLM that always says the sources do not answer."""
-    from rag import Engine, Settings
-
-    folder = tmp_path_factory.mktemp("news2")
-    for name, text in ARTICLES.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    store = tmp_path_factory.mktemp("store2") / "chroma"
-    return Engine(Settings(store=f"chroma:{store}", source=str(folder)), embedder=embedder,
-                  llm=Scripted("The sources do not mention this."))
+    return news_engine(ARTICLES, llm=Scripted("The sources do not mention this."))
 
 
 def test_llm_that_finds_nothing_on_middling_evidence_means_a_refusal(declining):
@@ -186,28 +173,20 @@ def folder(tmp_path_factory):
     return folder
 
 
-def scripted_engine(folder, tmp_path_factory, embedder, scripted):
-    from rag import Engine, Settings
-
-    store = tmp_path_factory.mktemp("store3") / "chroma"
-    return Engine(Settings(store=f"chroma:{store}", source=str(folder)), embedder=embedder, llm=scripted)
-
-
-def test_the_llm_may_name_the_year_its_source_leaves_to_the_headline_and_date(folder, tmp_path_factory, embedder,
-                                                                               Scripted):
+def test_the_llm_may_name_the_year_its_source_leaves_to_the_headline_and_date(news_engine, Scripted):
     """"Ola Brandt scored both goals in the 2017 final." rests on a sentence without the year; the
     year is the story's (its headline and date): the LLM's sentence is kept, not replaced."""
     llm = Scripted("Ola Brandt scored both goals in the 2017 final.")
-    a = scripted_engine(folder, tmp_path_factory, embedder, llm).ask("Who scored Harlow's goals in the 2017 final?")
+    a = news_engine(ARTICLES, llm=llm).ask("Who scored Harlow's goals in the 2017 final?")
     assert not a.refused and not a.fallback, (a.text, a.checks)
     assert "Ola Brandt scored both goals in the 2017 final" in a.text and a.citations[0].source == "cup_2017.txt"
 
 
-def test_a_true_sentence_about_something_else_does_not_answer(folder, tmp_path_factory, embedder, Scripted):
+def test_a_true_sentence_about_something_else_does_not_answer(news_engine, Scripted):
     """The LLM repeats a supported sentence that is not about what was asked (the coach): it is not
     kept as the answer; the sentence that is about it is quoted instead."""
     llm = Scripted("Harlow Town won the Merrow Cup on Saturday, beating Castleford Park 2-1 in the final.")
-    a = scripted_engine(folder, tmp_path_factory, embedder, llm).ask("Who was Harlow's coach at the 2017 final?")
+    a = news_engine(ARTICLES, llm=llm).ask("Who was Harlow's coach at the 2017 final?")
     assert not a.refused and a.fallback, (a.text, a.checks)
     assert "Petra Lund" in a.text
     assert any(c["why"] == "no kept sentence is about what the question asks" for c in a.checks)
@@ -223,22 +202,16 @@ def test_what_else_is_beyond_the_last_answer(engine):
     assert "Ola Brandt" not in more.text, more.text
 
 
-def test_a_name_spelt_the_other_way_is_answered_alike(tmp_path_factory, embedder):
+def test_a_name_spelt_the_other_way_is_answered_alike(news_engine):
     """The folder spells one man two ways in two stories; a question in either spelling is
     answered from the story that uses the other (the spellings are learnt from the folder)."""
-    from rag import Engine, Settings
-
-    folder = tmp_path_factory.mktemp("spell")
-    (folder / "swap.txt").write_text(
-        "date 2024-03-02 Prisoners come home after Vienna deal\n\n"
-        "Deputy minister Serhiy Kovalchuk welcomed the exchange, calling it a good end to a hard day.\n\n"
-        "Buses carried the freed men to a hospital near the border.\n", encoding="utf-8")
-    (folder / "talks.txt").write_text(
-        "date 2024-02-20 Talks open in Vienna\n\n"
-        "Sergey Kovalchuk, the deputy minister, led the delegation that arrived in Vienna on Monday.\n\n"
-        "The talks are expected to last two days.\n", encoding="utf-8")
-    store = tmp_path_factory.mktemp("spell-store") / "chroma"
-    engine = Engine(Settings(llm="extractive", store=f"chroma:{store}", source=str(folder)), embedder=embedder)
+    engine = news_engine({
+        "swap.txt": "date 2024-03-02 Prisoners come home after Vienna deal\n\n"
+                    "Deputy minister Serhiy Kovalchuk welcomed the exchange, calling it a good end to a hard day.\n\n"
+                    "Buses carried the freed men to a hospital near the border.\n",
+        "talks.txt": "date 2024-02-20 Talks open in Vienna\n\n"
+                     "Sergey Kovalchuk, the deputy minister, led the delegation that arrived in Vienna on Monday.\n\n"
+                     "The talks are expected to last two days.\n"})
     for name in ("Sergey", "Serhiy"):
         a = engine.ask(f"How did {name} Kovalchuk react to the exchange?")
         assert not a.refused and "good end to a hard day" in a.text, (name, a.text, a.reason)

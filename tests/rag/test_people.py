@@ -12,13 +12,8 @@ RACE = ("date 2023-04-23 Vantreel breaks Maldenport course record\n\n"
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory, embedder):
-    from rag import Engine, Settings
-
-    folder = tmp_path_factory.mktemp("news")
-    (folder / "race.txt").write_text(RACE, encoding="utf-8")
-    store = tmp_path_factory.mktemp("store") / "chroma"
-    return Engine(Settings(llm="extractive", store=f"chroma:{store}", source=str(folder)), embedder=embedder)
+def engine(news_engine):
+    return news_engine({"race.txt": RACE})
 
 
 def test_what_one_person_won_does_not_answer_for_another(engine):

@@ -24,14 +24,8 @@ BRIDGE = ("date 2022-05-10 Kessick footbridge opens\n\n"
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory, embedder):
-    from rag import Engine, Settings
-
-    folder = tmp_path_factory.mktemp("news")
-    (folder / "ship.txt").write_text(SHIP, encoding="utf-8")
-    (folder / "bridge.txt").write_text(BRIDGE, encoding="utf-8")
-    store = tmp_path_factory.mktemp("store") / "chroma"
-    return Engine(Settings(llm="extractive", store=f"chroma:{store}", source=str(folder), k=2), embedder=embedder)
+def engine(news_engine):
+    return news_engine({"ship.txt": SHIP, "bridge.txt": BRIDGE}, k=2)
 
 
 def test_the_detail_asked_is_found_further_down_the_story(engine):
