@@ -15,13 +15,14 @@ from collections import OrderedDict
 from dataclasses import replace
 from typing import TYPE_CHECKING, Iterator
 
+from index.chunking import sentences
 from index.text import fold, tokens, words
 
 from . import prompts
 from .condense import Standalone, accept_rewrite, by_rules, normalize_history
 from .evidence import (REQUIRED_TYPES, TYPED_SHARE, Evidence, Unit, continue_list, gather, has_type,
                        is_instruction, pick, pick_many)
-from .markers import strip_markers
+from .markers import MARKER, marker_numbers, strip_markers
 from .question import Context, Query, failed, parse, said_instead, two_questions
 from .errors import LLMError, NewsragError
 from .llm import ChatBackend, LangChainChat, LLMSpec, Traced, as_backend, build_backend
@@ -34,7 +35,6 @@ if TYPE_CHECKING:       # langchain loads with the first Engine, not with `impor
 
 _STATE_Q = re.compile(r"^\s*(is|are|has|have|does|do|will)\b|\b(now|currently|current|status|yet|so far|still|"
                       r"latest)\b", re.I)
-_SENTENCE_END = re.compile(r"(?<=[.!?\]\"\u201d])\s+(?=[A-Z\"\u201c])")
 _MORE = re.compile(r"\b(else|other|another|more|besides|apart from|as well|also)\b", re.I)   # beyond the last answer
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2060\ufeff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -218,11 +218,7 @@ class Engine:
 
     # -- answering -------------------------------------------------------------------------------
     def ask(self, question: str, history=None) -> Answer:
-        answer = None
-        for event in self.stream(question, history):
-            if isinstance(event, Answer):
-                answer = event
-        return answer
+        return _last_answer(self.stream(question, history))
 
     def stream(self, question: str, history=None) -> Iterator[str | Answer]:
         """Pieces of the LLM's draft as it writes, then the verified Answer."""
@@ -303,12 +299,11 @@ class Engine:
         answered on its own, the second as a follow-up of the first, and the answers joined with
         their citations numbered in order. When neither is answered, the question is answered as
         one (it may still be)."""
-        first = self._final(both[0], history)
+        first = _last_answer(self._events(both[0], history, split=False))
         turn = [("user", both[0]), ("assistant", "" if first.refused else first.text)]
-        second = self._final(both[1], [*(history or []), *turn], about=both[0])
+        second = _last_answer(self._events(both[1], [*(history or []), *turn], split=False, about=both[0]))
         if first.refused and second.refused:
-            inner = self._events(question, history, split=False)
-            yield from inner
+            yield from self._events(question, history, split=False)
             return
         passages = first.passages + tuple(p for p in second.passages if p not in first.passages)
         yield Retrieved(passages)
@@ -325,26 +320,20 @@ class Engine:
                     same = replace(c, n=len(cites) + 1)
                     cites.append(same)
                 numbers[c.n] = same.n
-            text = re.sub(r"\[(\d+)\]", lambda m: f"[{numbers.get(int(m.group(1)), m.group(1))}]", a.text)
+            text = MARKER.sub(lambda m: f"[{numbers[int(m.group(1))]}]", a.text)
             if texts:   # what the first answer quoted is not said again
                 said = fold(strip_markers(texts[0]))
-                text = " ".join(x for x in _SENTENCE_END.split(text) if fold(strip_markers(x)).strip() not in said)
+                text = " ".join(x for x in (text[c.start:c.end] for c in sentences(text))
+                                if fold(strip_markers(x)).strip() not in said)
             texts.append(text)
         text = " ".join(texts)
-        used = list(dict.fromkeys(int(n) for n in re.findall(r"\[(\d+)\]", text)))   # in reading order
-        text = re.sub(r"\[(\d+)\]", lambda m: f"[{used.index(int(m.group(1))) + 1}]", text)
+        used = list(dict.fromkeys(marker_numbers(text)))       # in reading order
+        text = MARKER.sub(lambda m: f"[{used.index(int(m.group(1))) + 1}]", text)
         cites = [replace(next(c for c in cites if c.n == n), n=i + 1) for i, n in enumerate(used)]
         yield Answer(question, text, False, tuple(cites), passages,
                      fallback=first.fallback or second.fallback, llm=first.llm,
                      draft=" ".join(a.draft for a in (first, second) if a.draft) or None,
                      checks=first.checks + second.checks, timings_ms={"total": _ms(t0)})
-
-    def _final(self, question: str, history, about: str = "") -> Answer:
-        answer = None
-        for event in self._events(question, history, split=False, about=about):
-            if isinstance(event, Answer):
-                answer = event
-        return answer
 
     def _retrieve(self, search: str, query: Query, also: str | None = None) -> tuple[Passage, ...]:
         """The top k passages for `search`; when the question has constraints (a year, an
@@ -565,13 +554,23 @@ def _read_on(passages: tuple[Passage, ...], index, query: Query) -> tuple[Passag
     rest = [c for c in index.of_source(top.source)
             if c.id not in have and len(lacking & set(index.terms(c.text))) >= enough]
     rest.sort(key=lambda c: abs(int(c.meta.get("start", 0)) - top.start))
-    return tuple(_passage_of(c) for c in rest[:STORY_CHUNKS])
+    return tuple(_passage_of(c.meta, c.text, c.id) for c in rest[:STORY_CHUNKS])
 
 
-def _passage_of(chunk) -> Passage:
-    m = chunk.meta
-    return Passage(source=m["source"], title=m.get("title", ""), date=m.get("date"), outlet=m.get("outlet"),
-                   text=chunk.text, start=int(m["start"]), end=int(m["end"]), score=0.0, id=chunk.id)
+def _passage_of(meta: dict, text: str, id: str, score: float = 0.0) -> Passage:
+    """A Passage from a chunk's metadata and text (a stored chunk, or a retrieved Document)."""
+    return Passage(source=meta["source"], title=meta.get("title", ""), date=meta.get("date"),
+                   outlet=meta.get("outlet"), text=text, start=int(meta["start"]), end=int(meta["end"]),
+                   score=score, id=id)
+
+
+def _last_answer(events) -> Answer | None:
+    """The Answer an engine's events end with."""
+    answer = None
+    for event in events:
+        if isinstance(event, Answer):
+            answer = event
+    return answer
 
 
 def _story_words(query: Query | None, p: Passage) -> str:
@@ -619,10 +618,7 @@ def _quoted(evidence: Evidence) -> list[Unit]:
 
 
 def _passage(doc) -> Passage:
-    m = doc.metadata
-    return Passage(source=m["source"], title=m.get("title", ""), date=m.get("date"), outlet=m.get("outlet"),
-                   text=doc.page_content, start=int(m["start"]), end=int(m["end"]), score=float(m["score"]),
-                   id=m["id"])
+    return _passage_of(doc.metadata, doc.page_content, doc.metadata["id"], float(doc.metadata["score"]))
 
 
 def _ms(t: float) -> float:
