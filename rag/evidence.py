@@ -29,7 +29,8 @@ summarise summarize summary overview recap rundown tl dr brief short everything 
 """.split())
 
 MONTHS = "january february march april may june july august september october november december".split()
-_DATE = re.compile(r"\b(" + "|".join(m.capitalize() for m in MONTHS) + r")\b(\s+\d{1,2})?|\b(19|20)\d{2}\b|"
+_MONTH_NAMES = "|".join(m.capitalize() for m in MONTHS)
+_DATE = re.compile(r"\b(" + _MONTH_NAMES + r")\b(\s+\d{1,2})?|\b(19|20)\d{2}\b|"
                    r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|tomorrow|"
                    r"last (week|month|year)|next (week|month|year))\b")
 _NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
@@ -121,8 +122,9 @@ def answer_type(question: str) -> str | None:
 
 
 _AGE = re.compile(r"\b\d{1,3}[- ]years?[- ]old\b|\baged \d{1,3}\b|\bage(d)? of \d{1,3}\b|\bborn in\b", re.I)
-_MONEY = re.compile(r"[$\u20ac\u00a3\u20ba]\s?\d|\b\d[\d,.]*\s?(dollars|euros|pounds|lira|roubles|rubles|hryvnias?|"
-                    r"usd|eur)\b|\b(million|billion) (dollars|euros)\b", re.I)
+_SIGN = r"[$\u20ac\u00a3\u20ba]"      # a currency sign before a sum
+_CURRENCY = r"dollars|euros|pounds|lira|roubles|rubles|hryvnias?|usd|eur"      # a currency word after one
+_MONEY = re.compile(rf"{_SIGN}\s?\d|\b\d[\d,.]*\s?({_CURRENCY})\b|\b(million|billion) (dollars|euros)\b", re.I)
 # "What did she say / promise / tell them": the answer is what someone said, quoted or reported
 _SAYING = re.compile(r"\b(what|how) (did|does|do|has|have|had|will|would)\b.{0,60}\b(say|tell|promise|warn|claim|"
                      r"describe|call|announce|respond|reply|add|write|post)\b", re.I)
@@ -135,11 +137,9 @@ _DURATION = re.compile(r"\b(\d[\d,.]*|a|an|one|two|three|four|five|six|seven|eig
                        r"several|a few|half an?)[- ](full )?(seconds?|minutes?|hours?|days?|weeks?|months?|years?|"
                        r"decades?)\b|\b(overnight|all day|all night)\b", re.I)
 _NOT_COUNTS = re.compile(
-    r"[$\u20ac\u00a3\u20ba]\s?\d[\d,.]*(\s?(million|billion|bn|m)\b)?|"
-    r"\b\d[\d,.]*\s?(million |billion )?(dollars|euros|pounds|lira|roubles|rubles|hryvnias?|usd|eur)\b|"
+    rf"{_SIGN}\s?\d[\d,.]*(\s?(million|billion|bn|m)\b)?|\b\d[\d,.]*\s?(million |billion )?({_CURRENCY})\b|"
     r"\b\d[\d,.]*\s?(%|per ?cent\b|percent\b)|\b(19|20)\d{2}\b|\b\d{1,2}[:.]\d{2}\b|\b\d+(st|nd|rd|th)\b|"
-    r"\b\d{1,2}\s+(" + "|".join(m.capitalize() for m in MONTHS) + r")\b|"
-    r"\b(" + "|".join(m.capitalize() for m in MONTHS) + r")\s+\d{1,2}\b", re.I)
+    rf"\b\d{{1,2}}\s+({_MONTH_NAMES})\b|\b({_MONTH_NAMES})\s+\d{{1,2}}\b", re.I)
 STRICT_TYPES = {"age": _AGE, "money": _MONEY, "percent": _PERCENT, "duration": _DURATION}   # asked for and nowhere in the passages: refuse
 
 
@@ -414,8 +414,8 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             # (of some part of the question: the part the passages answer)
             held = [set(tokens(u.text)) for u in answering] or [set()]
             asks = [focus & part for part in parts if focus & part] or [focus]
-            best = [max(({t for t in words if _mentions(h, t)} for h in held), key=len) for words in asks]
-            if not any(2 * len(most) >= len(words) for most, words in zip(best, asks)):
+            best = [max(({t for t in ask if _mentions(h, t)} for h in held), key=len) for ask in asks]
+            if not any(2 * len(most) >= len(ask) for most, ask in zip(best, asks)):
                 missing = asks[0] - best[0]
                 shown = [w for w in q.asked if stem(w) in missing]
                 return out(True, f"the passages found don't mention {' or '.join(shown[:3]) or 'what is asked'}",

@@ -45,10 +45,12 @@ _SINCE_YEAR = re.compile(r"\bsince (?:(?:early |late |mid-?)?[A-Z][a-z]+ )?(1[89
 _COMPARED_YEAR = re.compile(r"\b(?:from|than|compared (?:with|to)|against)\b[^,.;:\"\u201c\u201d]{0,50}?\b"
                             r"(1[89]\d{2}|20\d{2}|" + "|".join(k for k, v in _RELATIVE.items() if v < 0) + r")\b", re.I)
 _RELATIVE_RE = re.compile(r"\b(" + "|".join(_RELATIVE) + r")\b", re.I)
-# "Corvid 4", "Model 3", "Galaxy S9": a name with a number that picks one of a series
-_NUMBERED_NAME = re.compile(r"\b([A-Z][A-Za-z]{2,})(?:\s+|-)([A-Z]?\d{1,3}[a-z]?)\b(?!\s*(?:%|per|million|billion|st|nd|rd|th)\b)")
-_TYPED_NUMBERED_NAME = re.compile(r"\b([a-z][a-z]{2,})(?:\s+|-)(\d{1,2}[a-z]?)\b(?!\s*(?:%|per|million|billion|st|nd|rd|th|"
-                                  r"[a-z]+s)\b)")
+# "Corvid 4", "Model 3", "Galaxy S9", "Kestrel-2": a name with a number that picks one of a series
+_NAME_GAP = r"(?:\s+|-)"       # between a numbered name's word and its number
+_NUMBERED_NAME = re.compile(rf"\b([A-Z][A-Za-z]{{2,}}){_NAME_GAP}([A-Z]?\d{{1,3}}[a-z]?)\b"
+                            r"(?!\s*(?:%|per|million|billion|st|nd|rd|th)\b)")
+_TYPED_NUMBERED_NAME = re.compile(rf"\b([a-z][a-z]{{2,}}){_NAME_GAP}(\d{{1,2}}[a-z]?)\b(?!\s*(?:%|per|million|billion|st|nd|"
+                                  r"rd|th|[a-z]+s)\b)")
 _CALENDAR = frozenset("""january february march april may june july august september october november december
 monday tuesday wednesday thursday friday saturday sunday""".split())
 _MONTHS = "january february march april may june july august september october november december".split()
@@ -87,8 +89,8 @@ class Constraint:
         if self.kind == "ordinal":
             return _ordinal(value)
         if self.kind == "name":
-            word = re.split(r"[\s-]", self.text)[0]
-            m = re.search(rf"\b({re.escape(word)})(\s+|-)[A-Za-z]?\d", written, re.I) if written else None
+            word = re.split(_NAME_GAP, self.text)[0]
+            m = re.search(rf"\b({re.escape(word)})({_NAME_GAP})[A-Za-z]?\d", written, re.I) if written else None
             return f"{m.group(1)}{m.group(2)}{value}" if m else f"{word} {value}"
         return str(value)
 
@@ -277,7 +279,7 @@ def _values(c: Constraint, text: str) -> set:
     if c.kind == "ordinal":
         return ordinals(text)
     if c.kind == "name":
-        pattern = r"\b" + re.escape(c.value[0]) + r"(?:\s+|-)([a-z]?\d{1,3}[a-z]?)\b"
+        pattern = rf"\b{re.escape(c.value[0])}{_NAME_GAP}([a-z]?\d{{1,3}}[a-z]?)\b"
         return {m.group(1).lower() for m in re.finditer(pattern, text, re.I)}
     return set()
 
