@@ -379,8 +379,7 @@ class _ChromaCollection(ABC):
             found: dict[str, list[float]] = {}
             for i in range(0, len(ids), PAGE):
                 got = col.get(ids=ids[i:i + PAGE], include=["embeddings"])
-                for key, vector in zip(got["ids"], got["embeddings"]):
-                    found[by_id[key]] = vector.tolist() if hasattr(vector, "tolist") else list(vector)
+                found.update((by_id[key], _floats(vector)) for key, vector in zip(got["ids"], got["embeddings"]))
             return found
         by_key = {text_key(t): t for t in texts}
         out: dict[str, list[float]] = {}
@@ -392,8 +391,13 @@ class _ChromaCollection(ABC):
             for meta, vector in zip(got["metadatas"], got["embeddings"]):
                 text = by_key.get((meta or {}).get("h"))
                 if text is not None and text not in out:
-                    out[text] = vector.tolist() if hasattr(vector, "tolist") else list(vector)
+                    out[text] = _floats(vector)
         return out
+
+
+def _floats(vector) -> list[float]:
+    """A vector as Chroma hands it back (a numpy array, or a list) as a list of floats."""
+    return vector.tolist() if hasattr(vector, "tolist") else list(vector)
 
 
 class EmbeddedStore(_ChromaCollection):

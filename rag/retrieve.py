@@ -66,9 +66,9 @@ class Corpus:
         index = self.sparse_index()
         if index.n > max_chunks:
             return 0
-        texts = list(dict.fromkeys(t for c in index.chunks for t in passage_sentences(c.text)))
-        self.sentence_vectors(texts)
-        return len(texts)
+        source_of = {t: c.meta.get("source") for c in index.chunks for t in passage_sentences(c.text)}
+        self.sentence_vectors(list(source_of), list(source_of.values()))      # read from the store by id
+        return len(source_of)
 
     def sentence_vectors(self, texts: list[str], sources: list[str] | None = None) -> list[list[float]]:
         """Vectors of passage sentences: from memory, else from the store (which the indexer
