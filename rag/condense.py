@@ -131,7 +131,8 @@ _LEAD = re.compile(r"^\s*(?:and|but|so|then|ok|okay|also)?\s*(?:what|how)\s+abou
 _WH = re.compile(r"\b(who|whom|whose|what|which|when|where|why|how|is|are|was|were|did|does|do|has|have|had|will|"
                  r"would|can|could|should)\b", re.I)
 _ASKS_ENTITY = re.compile(r"^\s*(?:and\s+|so\s+)?(who|whom|whose|which|what)\b", re.I)
-_SHIFT_NEXT = re.compile(r"\b(next|following|later|after that|afterwards|subsequent)\b", re.I)
+_SHIFT_NEXT = re.compile(r"\b(next|following|later|after that|afterwards|subsequent)\b|\b(?:years?|seasons?|editions?)\s+on\b|"
+                         r"\bafter\s*\W*$", re.I)
 _SHIFT_PREV = re.compile(r"\b(before that|previous|earlier|prior|preceding|before)\b", re.I)
 _CLARIFY = re.compile(r"^\s*(?:do you mean|which one do you mean|which do you mean|did you mean)\b", re.I)
 _ORDINALS = {"first": 0, "former": 0, "1st": 0, "second": 1, "latter": -1, "2nd": 1, "third": 2, "3rd": 2,
@@ -849,10 +850,15 @@ def _content(q: str) -> int:
     return len([w for w in words(q) if w not in STOPWORDS and w not in QUESTION_WORDS])
 
 
+_COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+           "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20}
+_HOW_FAR = r"(?:\d{1,2}|" + "|".join(_COUNTS) + r")"
 _RELATIVE = re.compile(r"\b(?:the|a)\s+(?:following|next|previous|preceding)\s+(?:season|year|edition|model|"
-                       r"version|one)\b|\b(?:a|one)\s+(?:year|season)\s+(?:later|earlier|before|after)\b|"
+                       r"version|one)\b|\b" + _HOW_FAR + r"\s+(?:years?|seasons?|editions?)\s+"
+                       r"(?:later|earlier|before|after|on)\b|"
                        r"\bthe\s+(?:year|season|edition|model|one)\s+(?:after|before)\s+(?:that|it)\b|"
-                       r"\bthe\s+year\s+after\b", re.I)
+                       r"\bthe\s+year\s+(?:after|before)\b", re.I)
+_STEPS = re.compile(r"\b(" + _HOW_FAR + r")\s+(?:years?|seasons?|editions?|models?|versions?)\b", re.I)
 _ORD = re.compile(r"\b(\d{1,3})(st|nd|rd|th)\b")
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _MODEL = re.compile(r"\b([A-Z][\w-]*\s+)(\d{1,3})\b")
@@ -865,6 +871,9 @@ def _shift(prev: str, frag: str) -> str:
     if not step:
         return prev
     f = frag.lower()
+    steps = _STEPS.search(f)        # "two years before", "ten years later": moved that far
+    if steps:
+        step *= int(steps.group(1)) if steps.group(1).isdigit() else _COUNTS[steps.group(1)]
     if re.search(r"\b(year|season|years)\b", f) or not re.search(r"\b(edition|model|version|one)\b", f):
         m = _YEAR.search(prev)
         if m:

@@ -132,6 +132,19 @@ def test_that_year_and_a_year_later():
     assert "2020" in st.question
 
 
+@pytest.mark.parametrize("fragment, year", [
+    ("and the year after?", "2017"), ("and the year before?", "2015"), ("what about two years before?", "2014"),
+    ("and ten years later?", "2026"), ("and 3 years on?", "2019"), ("what about a year earlier?", "2015")])
+def test_a_year_shift_moves_the_last_question_that_far(fragment, year):
+    st = by_rules(fragment, ELECTION)
+    assert st.question == f"Who won the Lowmere mayoral election in {year}?"
+
+
+def test_after_a_named_event_is_not_a_shift():
+    st = by_rules("and after the vote?", ELECTION)
+    assert "2016" in st.question and "2017" not in st.question
+
+
 def test_fragment_puts_its_group_in_place_of_the_last_one():
     history = [("user", "What did the reporter say the Danes want?"), ("assistant", "A quick deal [1].")]
     assert by_rules("and the Swedes?", history).question == "What did the reporter say the Swedes want?"
