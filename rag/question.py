@@ -14,6 +14,7 @@ English is written here; nothing about any one folder of news.
 """
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass, field, replace
 
@@ -54,6 +55,14 @@ _TYPED_NUMBERED_NAME = re.compile(rf"\b([a-z][a-z]{{2,}}){_NAME_GAP}(\d{{1,2}}[a
 _CALENDAR = frozenset("""january february march april may june july august september october november december
 monday tuesday wednesday thursday friday saturday sunday""".split())
 _MONTHS = "january february march april may june july august september october november december".split()
+_MONTH_NAMES = "|".join(m.title() for m in _MONTHS)
+# a month in the articles: capitalised, so "may" the verb is not one
+_MONTH = re.compile(rf"\b({_MONTH_NAMES})\b")
+# a month a question asks about: "in June 2023", "on May 15", "15 May", "in early March" (not
+# "since June", which is not one month)
+_ASKED_MONTH = re.compile(rf"(?:\b(?:in|on|of|during)\s+(?:(?:early|late|mid)[- ])?|(?<=\bmid-))({_MONTH_NAMES})\b|"
+                          rf"\b({_MONTH_NAMES})(?=\s+(?:\d{{1,2}}(?:st|nd|rd|th)?\b|1[89]\d\d|20\d\d))|"
+                          rf"(?<=\d\s)({_MONTH_NAMES})\b", re.I)
 
 SUMMARY = re.compile(r"^\s*(please\s+)?(summari[sz]e|sum up|give (me )?(a|an) (summary|overview|rundown|recap)|"
                      r"(a |an )?(summary|overview|recap) of)\b|\b(give me an overview|in summary|what happened (at|in|"
@@ -68,7 +77,7 @@ LIST = re.compile(r"^\s*(and\s+)?(who (were|are|have been|else|(was|is) (in|on|p
 
 @dataclass(frozen=True)
 class Constraint:
-    kind: str        # "year", "quarter", "half", "ordinal", "name"
+    kind: str        # "year", "month", "day", "quarter", "half", "ordinal", "name"
     value: object    # 2021, 1, 43, ("corvid", "4")
     text: str        # as the question says it
     typed: bool = False  # a numbered name typed in lower case: a constraint only if the articles have it
@@ -88,6 +97,10 @@ class Constraint:
             return f"H{value}"
         if self.kind == "ordinal":
             return _ordinal(value)
+        if self.kind == "month":
+            return _MONTHS[value - 1].title()
+        if self.kind == "day":
+            return f"{_MONTHS[value[0] - 1].title()} {value[1]}"
         if self.kind == "name":
             word = re.split(_NAME_GAP, self.text)[0]
             m = re.search(rf"\b({re.escape(word)})({_NAME_GAP})[A-Za-z]?\d", written, re.I) if written else None
@@ -109,7 +122,14 @@ class Query:
     plain: str = ""                                # the question without its years ("who won the final")
 
     def describe(self, written: str = "") -> str:
-        return ", ".join(c.describe(written) for c in self.constraints)
+        """The constraints as the user reads them: "Q2 2023", "April 2023", "May 24, 2025"."""
+        shown = [c.describe(written) for c in self.constraints]
+        year = next((c for c in self.constraints if c.kind == "year"), None)
+        when = next((c for c in self.constraints if c.kind in ("month", "day")), None)
+        if year is not None and when is not None:     # a year is put after its month or day
+            joined = f"{when.describe()}{',' if when.kind == 'day' else ''} {year.describe()}"
+            shown = [joined if c is when else d for c, d in zip(self.constraints, shown) if c is not year]
+        return ", ".join(shown)
 
 
 def _ordinal(n: int) -> str:
@@ -155,6 +175,24 @@ def years(text: str, date: str | None = None) -> set[int]:
     return found
 
 
+def months(text: str) -> set[int]:
+    """The months the text names (1-12)."""
+    return {_MONTHS.index(m.group(1).lower()) + 1 for m in _MONTH.finditer(text)}
+
+
+_DAY = re.compile(rf"\b({_MONTH_NAMES})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!\d|,\d)|"
+                  rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH_NAMES})\b")
+
+
+def days(text: str) -> set[tuple[int, int]]:
+    """The days of the year the text names, as (month, day): "May 23", "23 May"."""
+    out = set()
+    for m in _DAY.finditer(text):
+        name, day = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        out.add((_MONTHS.index(name.lower()) + 1, int(day)))
+    return out
+
+
 def numbered_names(text: str) -> set[tuple[str, str]]:
     return {(m.group(1).lower(), m.group(2).lower()) for m in _NUMBERED_NAME.finditer(text)
             if m.group(1).lower() not in _MONTHS and not _YEAR.fullmatch(m.group(2))}
@@ -178,6 +216,19 @@ def parse(question: str) -> Query:
     for m in _YEAR.finditer(q):
         found.append(Constraint("year", int(m.group()), m.group()))
         spans.append(m.span())
+    for m in _ASKED_MONTH.finditer(q):
+        if free(m) and not re.search(r"\b(?:since|until|till|from|by|before|after)\s+(?:(?:early|late|mid)[- ]?)?$",
+                                     q[:m.start()], re.I):
+            name = next(g for g in m.groups() if g)
+            month = _MONTHS.index(name.lower()) + 1
+            day = re.match(r"\s+(\d{1,2})(?:st|nd|rd|th)?\b(?!\d)", q[m.end():]) or \
+                re.search(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?$", q[:m.start()])
+            if day and 1 <= int(day.group(1)) <= 31:       # "on May 24", "24 May": that day
+                found.append(Constraint("day", (month, int(day.group(1))), f"{name.title()} {day.group(1)}"))
+                after = day.re.pattern.startswith(r"\s")
+                spans.append((m.start(), m.end() + day.end()) if after else (day.start(), m.end()))
+            else:
+                found.append(Constraint("month", month, name))
     for m in _NUMBERED_NAME.finditer(q):
         if m.group(1).lower() in _MONTHS or _YEAR.fullmatch(m.group(2)) or m.start() == 0:
             continue
@@ -278,6 +329,10 @@ def _values(c: Constraint, text: str) -> set:
         return halves(text)
     if c.kind == "ordinal":
         return ordinals(text)
+    if c.kind == "month":
+        return months(text)
+    if c.kind == "day":
+        return days(text)
     if c.kind == "name":
         pattern = rf"\b{re.escape(c.value[0])}{_NAME_GAP}([a-z]?\d{{1,3}}[a-z]?)\b"
         return {m.group(1).lower() for m in re.finditer(pattern, text, re.I)}
@@ -325,6 +380,30 @@ def holds(c: Constraint, ctx: Context) -> bool:
         if named:               # a headline that names its year says what the story is about
             return c.value in named
         return _reported_year(ctx) == c.value
+    if c.kind == "month":
+        # a sentence that names months decides; one that names none speaks of its story's
+        # month (a story of early July may still tell of the last days of June)
+        # or, whatever other months it names in passing ("moved to August"), a story of that month
+        if c.value in months(ctx.sentence):
+            return True
+        if ctx.date and ctx.date[5:7].isdigit():
+            month, day = int(ctx.date[5:7]), int(ctx.date[8:10]) if ctx.date[8:10].isdigit() else 1
+            return c.value == month or (c.value % 12 + 1 == month and day <= 10 and not months(ctx.sentence))
+        return c.value in months(ctx.passage)
+    if c.kind == "day":
+        # a sentence that names a day decides; one that names none speaks of its story's days:
+        # the day it is dated, or the day or two before, told as "on Saturday"
+        said = days(ctx.sentence)
+        if said:
+            return c.value in said
+        if ctx.date and ctx.date[5:7].isdigit() and ctx.date[8:10].isdigit():
+            try:
+                dated = datetime.date(int(ctx.date[:4]), int(ctx.date[5:7]), int(ctx.date[8:10]))
+                asked = datetime.date(dated.year, *c.value)
+            except ValueError:
+                return False
+            return 0 <= (dated - asked).days <= 2
+        return c.value in days(ctx.passage)
     if c.kind == "ordinal" and not ctx.on_topic and c.value in ordinals(ctx.sentence):
         # "She was Best New Artist at the 42nd" in a story of another edition is not about the 42nd
         return _decide(c, (ctx.title, ctx.passage)) in (True, None)
@@ -418,6 +497,8 @@ def said_instead(c: Constraint, ctx: Context) -> str | None:
         named = years(text, ctx.date) if c.kind == "year" else _values(c, text)
         if not named and c.kind == "year" and text is ctx.title and ctx.date:
             named = {int(ctx.date[:4])}
+        if not named and c.kind == "month" and text is ctx.title and ctx.date[5:7].isdigit():
+            named = {int(ctx.date[5:7])}
         if named:
             return " and ".join(c.shown(v, text) for v in sorted(named)[:2])
     return None

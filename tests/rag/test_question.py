@@ -305,3 +305,37 @@ def test_two_questions_asked_in_one_are_split_and_the_first_ones_year_holds_for_
     # one question naming two things, or too short to be two
     assert two_questions("What did Russia and Ukraine agree on?") is None
     assert two_questions("Who won, and who lost?") is None
+
+
+@pytest.mark.parametrize("question, kind, value", [
+    ("What was the inflation rate in June 2023?", "month", 6), ("how much rain fell in mid-june", "month", 6),
+    ("What did he say on May 15?", "day", (5, 15)), ("what happened on the 3rd of March", "day", (3, 3)),
+    ("Who won the vote held 15 March?", "day", (3, 15))])
+def test_a_month_or_a_day_asked_about_is_a_constraint(question, kind, value):
+    assert [(c.kind, c.value) for c in parse(question).constraints if c.kind in ("month", "day")] == [(kind, value)]
+
+
+@pytest.mark.parametrize("question", ["may I ask who chaired the talks?", "What has changed since June 2023?",
+                                      "Who spoke at the May summit?", "What was revenue in the three months to March?"])
+def test_may_the_verb_a_span_from_a_month_and_a_named_event_are_not_month_constraints(question):
+    assert not [c for c in parse(question).constraints if c.kind in ("month", "day")]
+
+
+def test_a_month_holds_in_a_sentence_naming_it_or_a_story_of_that_month():
+    q = parse("What was the inflation rate in Kestria in June 2023?")
+    month = next(c for c in q.constraints if c.kind == "month")
+    assert holds(month, ctx("Prices rose 8.4 percent in June from a year earlier.", date="2023-07-12"))
+    assert holds(month, ctx("Inflation eased to 6.1 percent, the bank said.", date="2023-06-14"))
+    # a story of February cannot tell June's figure, nor a sentence naming only May
+    assert not holds(month, ctx("Inflation is running at 9.2 percent, the bank said.", date="2023-02-09"))
+    assert not holds(month, ctx("Prices rose 7.9 percent in May.", date="2023-07-12"))
+    assert q.describe() == "June 2023"
+    assert said_instead(month, ctx("Inflation is running at 9.2 percent.", date="2023-02-09")) == "February"
+
+
+def test_a_day_holds_in_a_sentence_naming_it_or_a_story_of_that_day_or_the_next():
+    (day,) = parse("How many prisoners came home on May 24?").constraints
+    assert not holds(day, ctx("On May 23, 390 prisoners returned home.", date="2025-05-24"))
+    assert holds(day, ctx("On Saturday 307 more prisoners returned.", date="2025-05-25"))
+    assert not holds(day, ctx("On Saturday 307 more prisoners returned.", date="2025-05-30"))
+    assert holds(day, ctx("The second stage of the swap, on 24 May, brought 307 home.", date="2025-06-01"))
