@@ -102,6 +102,8 @@ def answer_type(question: str) -> str | None:
     if re.search(r"\bhow much\b.*\b(cost|costs|pay|paid|spend|spent|price|worth|budget)\b|"
                  r"\b(cost|price|budget)\b.*\bhow much\b", q):
         return "money"
+    if not re.search(r"\bwho\b", q) and _ASKS_PAY.search(q):
+        return "money"      # "what is the governor paid?", "her salary", "what transfer fee ..."
     if re.search(r"\bwhat (percentage|share|proportion|portion|per ?cent)\b|\bhow many (per ?cent|percent)", q):
         return "percent"
     if re.search(r"\bhow long\b(?! ago)|\bfor how many (minutes|hours|days|weeks|months|years)\b", q):
@@ -121,6 +123,9 @@ def answer_type(question: str) -> str | None:
     return None
 
 
+# what someone is paid or a thing costs, asked without "how much"
+_ASKS_PAY = re.compile(r"\b(salary|salaries|wages?|paid|earns?|earned|fees?|prize money)\b|"
+                       r"\bwhat (?:is|was|were|are|will be) the (?:\w+ )?(?:price|cost)s? of\b", re.I)
 _AGE = re.compile(r"\b\d{1,3}[- ]years?[- ]old\b|\baged \d{1,3}\b|\bage(d)? of \d{1,3}\b|\bborn in\b", re.I)
 _SIGN = r"[$\u20ac\u00a3\u20ba]"      # a currency sign before a sum
 _CURRENCY = r"dollars|euros|pounds|lira|roubles|rubles|hryvnias?|usd|eur"      # a currency word after one

@@ -339,3 +339,12 @@ def test_a_day_holds_in_a_sentence_naming_it_or_a_story_of_that_day_or_the_next(
     assert holds(day, ctx("On Saturday 307 more prisoners returned.", date="2025-05-25"))
     assert not holds(day, ctx("On Saturday 307 more prisoners returned.", date="2025-05-30"))
     assert holds(day, ctx("The second stage of the swap, on 24 May, brought 307 home.", date="2025-06-01"))
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("What is the Bank of Kestria governor paid?", "money"), ("what is harriet voss's salary", "money"),
+    ("What transfer fee did the club pay for him?", "money"), ("What was the final cost of the bridge?", "money"),
+    ("Who paid for the renovation?", "name"), ("What was the pay rise agreed?", None)])
+def test_pay_salary_fees_and_costs_ask_for_a_sum_of_money(question, kind):
+    from rag.evidence import answer_type
+    assert answer_type(question) == kind
