@@ -123,13 +123,20 @@ def answer_type(question: str) -> str | None:
     return None
 
 
+# the words that ask for a sum, a share, an age or a duration: a sentence stating one answers them
+_TYPE_WORDS = frozenset(stem(w) for w in """cost costs costing price priced pay paid spend spent worth budget salary
+salaries wage wages fee fees earn earned money share percentage proportion portion percent per cent old age aged
+long last lasted take took duration""".split())
 # what someone is paid or a thing costs, asked without "how much"
 _ASKS_PAY = re.compile(r"\b(salary|salaries|wages?|paid|earns?|earned|fees?|prize money)\b|"
                        r"\bwhat (?:is|was|were|are|will be) the (?:\w+ )?(?:price|cost)s? of\b", re.I)
 _AGE = re.compile(r"\b\d{1,3}[- ]years?[- ]old\b|\baged \d{1,3}\b|\bage(d)? of \d{1,3}\b|\bborn in\b", re.I)
 _SIGN = r"[$\u20ac\u00a3\u20ba]"      # a currency sign before a sum
-_CURRENCY = r"dollars|euros|pounds|lira|roubles|rubles|hryvnias?|usd|eur"      # a currency word after one
-_MONEY = re.compile(rf"{_SIGN}\s?\d|\b\d[\d,.]*\s?({_CURRENCY})\b|\b(million|billion) (dollars|euros)\b", re.I)
+_CURRENCY = (r"dollars?|euros?|pounds?|liras?|roubles?|rubles?|hryvnias?|kronor|krona|kroner|krone|francs?|"
+             r"yen|yuan|rupees?|pesos?|rand|zloty|shillings?|dinars?|usd|eur|gbp")      # a currency word after one
+# "$5", "5 euros", "44.5 million euros", "a 44.5-million-euro renovation", "2 billion pounds"
+_MONEY = re.compile(rf"{_SIGN}\s?\d|\b\d[\d,.]*(?:[\s-](?:million|billion|bn|trillion))?[\s-]?({_CURRENCY})\b|"
+                    rf"\b(million|billion)[\s-]({_CURRENCY})\b", re.I)
 # "What did she say / promise / tell them": the answer is what someone said, quoted or reported
 _SAYING = re.compile(r"\b(what|how) (did|does|do|has|have|had|will|would)\b.{0,60}\b(say|tell|promise|warn|claim|"
                      r"describe|call|announce|respond|reply|add|write|post)\b", re.I)
@@ -409,9 +416,14 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         # a question of several parts ("Who led X, and which folder do you use?") is answered
         # for the part that asks nothing the passages lack
         whole_part_plain = any(not (focus & part) for part in parts)
-        # a share, a sum or an age asked for and stated answers words like "share", "cost", "old"
+        # a share, a sum or an age asked for and stated answers words like "share", "cost", "old";
+        # the question's other specific words ("the glass lantern") are still looked for
         typed_answer = kind in STRICT_TYPES and any(u.has_type for u in answering)
-        if focus and not whole_part_plain and not typed_answer and \
+        if typed_answer:
+            focus = {t for t in focus if t not in _TYPE_WORDS}
+            parts = [part - _TYPE_WORDS for part in parts]
+            whole_part_plain = any(not (focus & part) for part in parts)
+        if focus and not whole_part_plain and \
                 not any(u.meaning >= MEANING_ALONE for u in answering):
             # half of them at least, in one sentence: one word of the question found beside
             # others ("chair of the Chamber of Commerce" for "who chairs the planning

@@ -348,3 +348,12 @@ def test_a_day_holds_in_a_sentence_naming_it_or_a_story_of_that_day_or_the_next(
 def test_pay_salary_fees_and_costs_ask_for_a_sum_of_money(question, kind):
     from rag.evidence import answer_type
     assert answer_type(question) == kind
+
+
+@pytest.mark.parametrize("text, money", [
+    ("The rebuild cost 44.5 million euros.", True), ("after a 44.5-million-euro renovation", True),
+    ("about 5 billion pounds", True), ("a fine of 300 francs", True), ("fares start at 79 euros", True),
+    ("1.2 million passengers", False), ("38,000 crown-of-thorns starfish were removed", False)])
+def test_sums_of_money_are_read_in_any_currency_word_and_hyphenated(text, money):
+    from rag.evidence import has_type
+    assert has_type(text, "money") is money
