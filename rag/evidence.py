@@ -200,6 +200,12 @@ def coverage(text_terms: set[str], terms: dict[str, float]) -> float:
 _SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)]*$")
 
 
+# a wire story's opening place, date and agency: "HARLOWBY, Feb 17 (Wire) - ", "KYIV (Reuters) - "
+DATELINE = re.compile(r"^[A-Z][A-Z.'\u2019-]+(?: [A-Z][A-Z.'\u2019-]+){0,3}(?:,\s+[A-Z][a-z]+(?: [A-Z][a-z]+)?(?=\s+\())?,?"
+                      r"(?:\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2},?)?"
+                      r"(?:\s+\([^()\n]{1,40}\))?\s+[-\u2013\u2014]+\s+(?=[A-Z\"\u201c'])")
+
+
 def _headline_like(text: str) -> bool:
     """A headline, dateline or section title: short and without closing punctuation."""
     return len(text) < 100 and not _SENTENCE_END.search(text)
@@ -351,6 +357,9 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
     units: list[Unit] = []
     for (pi, start, end, span), sim in zip(candidates, sims):
         p = passages[pi]
+        lead = DATELINE.match(span)
+        if lead and lead.end() < len(span):     # "HARLOWBY, Feb 17 (Wire) - ": where and when it was
+            start, span = start + lead.end(), span[lead.end():]  # filed (the citation shows its date), not what
         span_terms = set(tokens(span))
         cov = coverage(span_terms, terms)
         typed = has_type(span, kind)

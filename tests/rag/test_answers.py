@@ -258,3 +258,14 @@ def test_two_questions_in_one_are_both_answered_with_citations_in_order(engine):
     # a part the articles don't answer is said, the other still answered
     a = engine.ask("Who won the 2018 Merrow Cup final, and what did the winners' coach earn?")
     assert "Castleford" in a.text and "The articles don't say" in a.text
+
+
+@pytest.mark.parametrize("sentence, rest", [
+    ("HARLOWBY, Feb 17 (Wire) - A fire tore through the roof.", "A fire tore through the roof."),
+    ("KYIV (Reuters) \u2014 Russia said it would talk.", "Russia said it would talk."),
+    ("ISTANBUL, Turkey (AP) \u2014 Russia and Ukraine met.", "Russia and Ukraine met."),
+    ("US President Donald Trump said he would go.", None), ("UN, NATO - and others met.", None)])
+def test_a_wire_dateline_is_not_part_of_what_is_quoted(sentence, rest):
+    from rag.evidence import DATELINE
+    m = DATELINE.match(sentence)
+    assert (sentence[m.end():] if m else None) == rest
