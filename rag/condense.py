@@ -479,9 +479,12 @@ class Conversation:
                 # "What did Hale say...?" is about Hale; "what was the result?" about the answer's thing
                 if any(e.kind in (PERSON, NAME, GROUP) for e in asked):
                     return _named_first(asked, answered)
-            qualifiers = [w for w in words(" ".join(re.findall(r"\b[A-Z\u0130][\w'\u2019-]*", question)))
-                          if w not in STOPWORDS | QUESTION_WORDS]
+            qualifiers = _qualifiers(question)
             fitting = [e for e in answered if e.kind in kinds]
+            if any(e.kind == PERSON and e.text[:1].isupper() for e in fitting):
+                # "Who was the captain?" "The captain was Jonas Rieck.": the name is the captain
+                fitting = [e for e in fitting if not (e.kind == PERSON and not e.text[:1].isupper()
+                                                      and any(e.key == a.key for a in asked))]
             rest = [e for e in answered if e.kind not in kinds]
             ranked = sorted(fitting, key=lambda e: -_matches(qualifiers, e.context))
             return tuple(ranked) + tuple(asked) + tuple(rest)
@@ -832,9 +835,16 @@ def _tie(turn: Turn, people: list[Entity]) -> bool:
         return False
     if not _ASKS_ENTITY.match(turn.resolved):
         return False
-    qualifiers = [w for w in words(" ".join(re.findall(r"\b[A-Z\u0130][\w'\u2019-]*", turn.resolved)))
-                  if w not in STOPWORDS | QUESTION_WORDS]
+    qualifiers = _qualifiers(turn.resolved)
     return _matches(qualifiers, a.context) == _matches(qualifiers, b.context)
+
+
+def _qualifiers(question: str) -> list[str]:
+    """The words of a question that single out one of the people an answer names: its names
+    and the role it asks about ("Who was the project director ...?": "director")."""
+    named = words(" ".join(re.findall(r"\b[A-Z\u0130][\w'\u2019-]*", question)))
+    roles = [w for w in words(question) if w in _ROLE_NOUNS]
+    return [w for w in named if w not in STOPWORDS | QUESTION_WORDS] + roles
 
 
 def _join(names: list[str]) -> str:

@@ -130,7 +130,9 @@ long last lasted take took duration""".split())
 # what someone is paid or a thing costs, asked without "how much"
 _ASKS_PAY = re.compile(r"\b(salary|salaries|wages?|paid|earns?|earned|fees?|prize money)\b|"
                        r"\bwhat (?:is|was|were|are|will be) the (?:\w+ )?(?:price|cost)s? of\b", re.I)
-_AGE = re.compile(r"\b\d{1,3}[- ]years?[- ]old\b|\baged \d{1,3}\b|\bage(d)? of \d{1,3}\b|\bborn in\b", re.I)
+# (and a news story's age in apposition: "Jonas Rieck, 52, and ...")
+_AGE = re.compile(r"\b\d{1,3}[- ]years?[- ]old\b|\baged \d{1,3}\b|\bage(d)? of \d{1,3}\b|\bborn in\b|"
+                  r"(?-i:\b[A-Z][\w'\u2019-]+),\s\d{1,3},", re.I)
 _SIGN = r"[$\u20ac\u00a3\u20ba]"      # a currency sign before a sum
 _CURRENCY = (r"dollars?|euros?|pounds?|liras?|roubles?|rubles?|hryvnias?|kronor|krona|kroner|krone|francs?|"
              r"yen|yuan|rupees?|pesos?|rand|zloty|shillings?|dinars?|usd|eur|gbp")      # a currency word after one

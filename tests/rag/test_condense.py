@@ -252,3 +252,15 @@ def test_a_new_topic_is_searched_as_asked(engine_factory):
     history = [("user", "Who led the Russian delegation?"), ("assistant", "Vladimir Medinsky [1].")]
     a = engine_factory().ask("Who chaired the talks in Istanbul?", history)
     assert a.standalone_question is None and "Fidan" in a.text
+
+
+def test_the_name_given_for_a_role_asked_about_is_that_role_not_a_second_person():
+    history = [("user", "Who was the captain of flight CV 418?"), ("assistant", "The captain was Jonas Rieck [1].")]
+    assert by_rules("how old was he", history).question == "how old was Jonas Rieck"
+
+
+def test_the_person_holding_the_role_asked_about_is_meant_not_the_one_named_beside_them():
+    history = [("user", "Who was the project director of the bridge when work started?"),
+               ("assistant", "Ingrid Salomon was project director, with Matthias Brede as her deputy [1].")]
+    st = by_rules("why did she resign", history)
+    assert st.question == "why did Ingrid Salomon resign" and not st.ambiguous

@@ -357,3 +357,10 @@ def test_pay_salary_fees_and_costs_ask_for_a_sum_of_money(question, kind):
 def test_sums_of_money_are_read_in_any_currency_word_and_hyphenated(text, money):
     from rag.evidence import has_type
     assert has_type(text, "money") is money
+
+
+@pytest.mark.parametrize("text, age", [("The captain, Jonas Rieck, 52, and the first officer survived.", True),
+                                       ("a nurse aged 34", True), ("In Dunhollow, 11 of the 17 homes burned.", False)])
+def test_an_age_is_read_in_apposition_as_news_gives_it(text, age):
+    from rag.evidence import has_type
+    assert has_type(text, "age") is age
