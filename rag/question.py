@@ -54,6 +54,8 @@ _TYPED_NUMBERED_NAME = re.compile(rf"\b([a-z][a-z]{{2,}}){_NAME_GAP}(\d{{1,2}}[a
                                   r"rd|th|[a-z]+s)\b)")
 _CALENDAR = frozenset("""january february march april may june july august september october november december
 monday tuesday wednesday thursday friday saturday sunday""".split())
+# written in capitals but a role, not a name: "What did the CEO say?"
+_ROLE_ABBREVIATIONS = frozenset("ceo cfo coo cto cio evp svp vp gm md mp mep pm".split())
 _MONTHS = "january february march april may june july august september october november december".split()
 _MONTH_NAMES = "|".join(m.title() for m in _MONTHS)
 # a month in the articles: capitalised, so "may" the verb is not one
@@ -271,7 +273,7 @@ def parse(question: str) -> Query:
     asked = tuple(w for w in specific if w not in set(names))
     # adjectives of peoples and regions ("French", "Western") are said many ways: not checked
     named = tuple(dict.fromkeys(n for n in names if n not in _CALENDAR and n not in STOPWORDS and len(n) > 2
-                                and not re.search(r"(an|ans|ish|ese|ern|ch|ic)$", n)))
+                                and n not in _ROLE_ABBREVIATIONS and not re.search(r"(an|ans|ish|ese|ern|ch|ic)$", n)))
     plain = " ".join(_YEAR.sub(" ", q).split())
     return Query(question, unique, shape, specific, asked, named, plain)
 

@@ -364,3 +364,8 @@ def test_sums_of_money_are_read_in_any_currency_word_and_hyphenated(text, money)
 def test_an_age_is_read_in_apposition_as_news_gives_it(text, age):
     from rag.evidence import has_type
     assert has_type(text, "age") is age
+
+
+def test_a_role_written_in_capitals_is_not_a_name():
+    assert parse("What did the CEO say about the results?").names == ()
+    assert parse("What did the Pellaris CEO say?").names == ("pellaris",)
