@@ -40,7 +40,9 @@ _MONTH_QUARTER = re.compile(r"\b(?:(?:january|april|july|october)\s*[-\u2013]\s*
 _HALF = re.compile(r"\b(h[12])\b|\b(first|second)[- ]half\b", re.I)
 _RELATIVE = {"this year": 0, "last year": -1, "next year": 1, "a year earlier": -1, "a year ago": -1,
              "previous year": -1, "the year before": -1, "a year later": 1, "current year": 0}
-_SINCE_YEAR = re.compile(r"\bsince (?:(?:early |late |mid-?)?[A-Z][a-z]+ )?(1[89]\d{2}|20\d{2})\b")
+# history told in passing: "since 1998", "since early March 2020", "since the start of the pandemic in
+# 2020", "the most since records began in 1961"
+_SINCE_YEAR = re.compile(r"\bsince\b[^,.;:\"\u201c\u201d]{0,40}?\b(1[89]\d{2}|20\d{2})\b")
 # the year a figure is compared with: "down from 180 million last year", "up from 61% in 2019",
 # "compared with 62 in 2022", "higher than in 2021"
 _COMPARED_YEAR = re.compile(r"\b(?:from|than|compared (?:with|to)|against)\b[^,.;:\"\u201c\u201d]{0,50}?\b"
@@ -56,6 +58,10 @@ _CALENDAR = frozenset("""january february march april may june july august septe
 monday tuesday wednesday thursday friday saturday sunday""".split())
 # written in capitals but a role, not a name: "What did the CEO say?"
 _ROLE_ABBREVIATIONS = frozenset("ceo cfo coo cto cio evp svp vp gm md mp mep pm".split())
+# a span of years: "from 2022 to 2024", "between 2019 and 2021", "2019-2021"
+_YEAR_RANGE = re.compile(r"\b(?:from|between)\s+(?:the\s+)?(1[89]\d{2}|20\d{2})\s+(?:to|and|until|till|through)\s+"
+                         r"(?:the\s+)?(1[89]\d{2}|20\d{2})\b|\b(1[89]\d{2}|20\d{2})\s*[-\u2013]\s*(1[89]\d{2}|20\d{2})\b")
+MAX_RANGE_YEARS = 10
 _MONTHS = "january february march april may june july august september october november december".split()
 _MONTH_NAMES = "|".join(m.title() for m in _MONTHS)
 # a month in the articles: capitalised, so "may" the verb is not one
@@ -218,6 +224,10 @@ def parse(question: str) -> Query:
     for m in _YEAR.finditer(q):
         found.append(Constraint("year", int(m.group()), m.group()))
         spans.append(m.span())
+    for m in _YEAR_RANGE.finditer(q):       # "from 2022 to 2024" asks of 2023 too
+        low, high = int(m.group(1) or m.group(3)), int(m.group(2) or m.group(4))
+        if 0 < high - low <= MAX_RANGE_YEARS:
+            found.extend(Constraint("year", y, str(y)) for y in range(low + 1, high))
     for m in _ASKED_MONTH.finditer(q):
         if free(m) and not re.search(r"\b(?:since|until|till|from|by|before|after)\s+(?:(?:early|late|mid)[- ]?)?$",
                                      q[:m.start()], re.I):

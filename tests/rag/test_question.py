@@ -369,3 +369,15 @@ def test_an_age_is_read_in_apposition_as_news_gives_it(text, age):
 def test_a_role_written_in_capitals_is_not_a_name():
     assert parse("What did the CEO say about the results?").names == ()
     assert parse("What did the Pellaris CEO say?").names == ("pellaris",)
+
+
+def test_a_span_of_years_asks_of_the_years_between():
+    assert sorted(c.value for c in parse("How did rates develop from 2022 to 2024?").constraints) == [2022, 2023, 2024]
+    assert sorted(c.value for c in parse("Who won between 2010 and 2012?").constraints) == [2010, 2011, 2012]
+    assert [c.value for c in parse("What was in the 2023-24 budget?").constraints] == [2023]
+
+
+def test_a_year_named_after_since_is_history_told_in_passing():
+    (c,) = parse("Why did the bank cut rates in 2024?").constraints
+    s = "The bank cut its rate to 4.25 percent, its first reduction since the start of the pandemic in 2020."
+    assert holds(c, ctx(s, s, date="2024-05-16", on_topic=False))
