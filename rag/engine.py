@@ -23,7 +23,7 @@ from .condense import Standalone, accept_rewrite, by_rules, normalize_history
 from .evidence import (REQUIRED_TYPES, TYPED_SHARE, Evidence, Unit, continue_list, gather, has_type,
                        is_instruction, pick, pick_many)
 from .markers import MARKER, marker_numbers, strip_markers
-from .question import Context, Query, failed, parse, said_instead, two_questions
+from .question import Context, Query, answer_format, failed, parse, said_instead, two_questions
 from .errors import LLMError, NewsragError
 from .llm import ChatBackend, LangChainChat, LLMSpec, Traced, as_backend, build_backend
 from .settings import Settings
@@ -250,6 +250,13 @@ class Engine:
         if is_instruction(question):
             yield Answer(question, prompts.REFUSAL_INSTRUCTION, True, (), (), llm=self._name_or_extractive(),
                          timings_ms={"total": _ms(t0)})
+            return
+        # "In one sentence, what caused ...?": what is asked, without how to put the answer (the
+        # answer keeps the question as typed)
+        asked, _ = answer_format(question)
+        if asked != question:
+            for event in self._events(asked, history, split, about):
+                yield replace(event, question=question) if isinstance(event, Answer) else event
             return
         both = two_questions(question) if split else None
         if both:

@@ -288,6 +288,34 @@ def parse(question: str) -> Query:
     return Query(question, unique, shape, specific, asked, named, plain)
 
 
+# how the answer should be put, said before or after the question itself: "In one sentence, what
+# caused ...?", "Answer with just the number: how many ...?", "Briefly, who ...?", "who won? one word"
+_COUNT_WORDS = r"(?:one|a single|two|three|a few|a couple of|\d+)"
+_FORM_WORDS = r"(?:sentences?|words?|lines?|paragraphs?)"
+_ANSWER_FORMAT = re.compile(
+    rf"^\s*(?:please\s+)?(?:(?:in|using|with)\s+(?:just\s+|only\s+)?{_COUNT_WORDS}\s+{_FORM_WORDS}|"
+    r"(?:answer|reply|respond)(?:\s+me)?\s+(?:with|in|using)\s+(?:just\s+|only\s+)?(?:the\s+|a\s+|an\s+|one\s+)?"
+    r"(?:number|figure|name|names|date|year|word|sentence|place|amount|yes or no)|"
+    r"(?:briefly|in short|in brief|quickly|short answer|just the (?:number|name|date|year))"
+    r")\s*[,:;.\u2013\u2014-]+\s*", re.I)
+_TRAILING_FORMAT = re.compile(rf"[\s,;:(\u2013\u2014-]+(?:please\s+)?(?:(?:answer\s+)?in\s+{_COUNT_WORDS}\s+{_FORM_WORDS}|"
+                              r"(?:just|only)\s+the\s+(?:number|name|date|year)|briefly|"
+                              rf"{_COUNT_WORDS}\s+{_FORM_WORDS}(?:\s+please)?)[\s)?.!]*$", re.I)
+
+
+def answer_format(question: str) -> tuple[str, str]:
+    """The question without a request for how to put the answer, and that request ("" if none):
+    the request is not something the articles are searched for."""
+    m = _ANSWER_FORMAT.match(question)
+    if m and m.end() < len(question):
+        rest = question[m.end():]
+        return rest[:1].upper() + rest[1:], m.group(0).strip(" ,:;.-\u2013\u2014")
+    m = _TRAILING_FORMAT.search(question)
+    if m and m.start() > 0 and re.search(_WH, question[:m.start()], re.I):
+        return question[:m.start()].rstrip(" ?") + "?", m.group(0).strip(" ,;:()?.!-\u2013\u2014")
+    return question, ""
+
+
 _WH = r"(?:who|whom|whose|what|when|where|which|why|how)\b"
 _TWO_QUESTIONS = re.compile(rf"^(?P<a>{_WH}.+?)\s*,?\s+and\s+(?P<b>(?:(?:over|for|in|at|on|by|from|to|with) )?{_WH}.+)$",
                             re.I | re.S)

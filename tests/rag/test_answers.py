@@ -55,6 +55,16 @@ def test_the_year_or_quarter_asked_picks_the_story(engine, question, expected):
     assert a.closest is None and a.reason is None
 
 
+@pytest.mark.parametrize("question, expected", [
+    ("In one sentence, who won the 2018 Merrow Cup final?", "Castleford"),
+    ("Answer with just the number: how big was the crowd at the 2017 Merrow Cup final?", "21,400"),
+    ("Who won the Merrow Cup in 2020? One word please", "Wexham")])
+def test_how_the_answer_should_be_put_is_not_searched_for(engine, question, expected):
+    a = engine.ask(question)
+    assert not a.refused, a.reason
+    assert expected in a.text and a.question == question
+
+
 @pytest.mark.parametrize("question, asked, other", [
     ("Who won the 2019 Merrow Cup final?", "2019", ("2017", "2018", "2020")),
     ("What was Dornell Foods' net profit in the third quarter of 2023?", "Q3", ("Q1", "Q2", "Q4")),

@@ -381,3 +381,16 @@ def test_a_year_named_after_since_is_history_told_in_passing():
     (c,) = parse("Why did the bank cut rates in 2024?").constraints
     s = "The bank cut its rate to 4.25 percent, its first reduction since the start of the pandemic in 2020."
     assert holds(c, ctx(s, s, date="2024-05-16", on_topic=False))
+
+
+@pytest.mark.parametrize("typed, asked", [
+    ("In one sentence, what caused the ferry to sink?", "What caused the ferry to sink?"),
+    ("Answer with just the number: how many people were arrested?", "How many people were arrested?"),
+    ("Briefly, who won?", "Who won?"), ("in a few words: why did she resign", "Why did she resign"),
+    ("who won the final? one word please", "who won the final?"),
+    ("how many people died (just the number)", "how many people died?"),
+    ("In which city were the talks held?", "In which city were the talks held?"),
+    ("What happened in one day of talks?", "What happened in one day of talks?")])
+def test_how_to_put_the_answer_is_not_part_of_what_is_asked(typed, asked):
+    from rag.question import answer_format
+    assert answer_format(typed)[0] == asked
