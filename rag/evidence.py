@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from index.chunking import leans_back, sentences
 from index.text import QUESTION_WORDS, STOPWORDS, fold, stem, tokens, words
 
-from .question import (GENERIC_ASKING, Constraint, Context, Query, failed, focus_terms, grounded, parse, said_instead,
+from .question import (GENERIC_ASKING, Constraint, Context, Query, detached, failed, focus_terms, grounded, parse, said_instead,
                        sides, sides_held)
 from .types import Passage
 
@@ -155,6 +155,20 @@ _NOT_COUNTS = re.compile(
     r"\b\d[\d,.]*\s?(%|per ?cent\b|percent\b)|\b(19|20)\d{2}\b|\b\d{1,2}[:.]\d{2}\b|\b\d+(st|nd|rd|th)\b|"
     rf"\b\d{{1,2}}\s+({_MONTH_NAMES})\b|\b({_MONTH_NAMES})\s+\d{{1,2}}\b", re.I)
 STRICT_TYPES = {"age": _AGE, "money": _MONEY, "percent": _PERCENT, "duration": _DURATION}   # asked for and nowhere in the passages: refuse
+
+
+_CARDINAL = re.compile(r"\d|^(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|"
+                       r"thousand|dozen)s?$", re.I)
+FIGURE_TYPES = {"count", "number", "money", "percent", "age", "duration"}
+
+
+def figures(text: str, kind: str) -> list[tuple[int, int]]:
+    """Where `text` states a figure of the kind asked for (start, end)."""
+    if kind in STRICT_TYPES:
+        return [m.span() for m in STRICT_TYPES[kind].finditer(text)]
+    masked = _NOT_COUNTS.sub(lambda m: " " * len(m.group()), text) if kind == "count" else text
+    # (a figure: digits or a number word, not "million" or "quarter" alone)
+    return [m.span() for m in _NUMBER.finditer(masked) if _CARDINAL.search(m.group())]
 
 
 def has_type(text: str, kind: str | None) -> bool:
@@ -378,6 +392,10 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         on_topic = coverage(span_terms, all_terms) >= ON_TOPIC      # (its years count here)
         ctx = Context(span, article[p.source], p.title, p.date, on_topic)
         missed = failed(q, ctx) if q.constraints else ()
+        if q.constraints and not missed and kind in FIGURE_TYPES:
+            # the figure asked for is the one said of the year or edition asked, not of another
+            # the sentence names beside it
+            missed = detached(q, span, figures(span, kind), p.date)
         if passage_cov[pi] < OFF_SUBJECT * subject_cov[pi]:
             missed = missed + (OFF_SUBJECT_MARK,)    # from an article about something else
         if kind == "quote" and q.names:

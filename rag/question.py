@@ -497,6 +497,56 @@ def _reported_year(ctx: Context) -> int | None:
     return year
 
 
+def mentions(c: Constraint, text: str, date: str | None = None) -> list[tuple[int, int, object]]:
+    """Where `text` names a value of the constraint's kind: (start, end, value) for each mention
+    (years, with the article's date, also as "this year", "last year")."""
+    if c.kind == "year":
+        out = [(m.start(), m.end(), int(m.group(1))) for m in _YEAR.finditer(text)]
+        if date and date[:4].isdigit():
+            out += [(m.start(), m.end(), int(date[:4]) + _RELATIVE[m.group(1).lower()])
+                    for m in _RELATIVE_RE.finditer(text)]
+        return out
+    if c.kind == "quarter":
+        return [(m.start(), m.end(), next(iter(quarters(m.group())))) for m in _QUARTER.finditer(text)]
+    if c.kind == "ordinal":
+        return [(m.start(), m.end(), int(m.group(1))) for m in _NUM_ORD.finditer(text)] + \
+               [(m.start(), m.end(), _word_ordinal(m)) for m in _WORD_ORD.finditer(text)]
+    if c.kind == "name":
+        pattern = rf"\b{re.escape(c.value[0])}{_NAME_GAP}([a-z]?\d{{1,3}}[a-z]?)\b"
+        return [(m.start(), m.end(), m.group(1).lower()) for m in re.finditer(pattern, text, re.I)]
+    if c.kind == "month":
+        return [(m.start(), m.end(), _MONTHS.index(m.group(1).lower()) + 1) for m in _MONTH.finditer(text)]
+    return []
+
+
+def detached(q: Query, text: str, answers: list[tuple[int, int]], date: str | None = None) -> tuple[Constraint, ...]:
+    """The constraints a sentence names with other values beside them whose every answer (the
+    figures `answers` gives as spans) sits nearer another value than the one asked: in
+    "1.2 million passengers in 2020, down from 3.4 million in 2019, and a profit this year",
+    no figure belongs to this year; in "a phase 2 trial, and a phase 3 trial of 18,000
+    volunteers" the 18,000 belongs to phase 3."""
+    missed: list[Constraint] = []
+    kinds = list(_by_kind(q).values())
+    named = [(a, b) for cs in kinds for a, b, _ in mentions(cs[0], text, date)]
+    # (a number inside a year or a name, "phase 2", "SLV-204", is not a figure)
+    figures = [(a, b) for a, b in answers if not any(a < e and s < b for s, e in named)]
+    for cs in kinds:
+        found = mentions(cs[0], text, date)
+        asked = {c.number for c in cs}
+        if len({v for _, _, v in found}) < 2 or not any(v in asked for _, _, v in found):
+            continue
+        if not figures:
+            continue
+
+        def nearest(a, b):
+            middle = (a + b) / 2
+            return min(found, key=lambda f: abs((f[0] + f[1]) / 2 - middle))[2]
+
+        if not any(nearest(a, b) in asked for a, b in figures):
+            missed.extend(cs)
+    return tuple(missed)
+
+
 def failed(q: Query, ctx: Context) -> tuple[Constraint, ...]:
     """The constraints the evidence misses. Several values of one kind ("Q4 2021 ... Q3 2023",
     "the Corvid 3 and the Corvid 6") are alternatives: matching one of them is enough."""

@@ -394,3 +394,19 @@ def test_a_year_named_after_since_is_history_told_in_passing():
 def test_how_to_put_the_answer_is_not_part_of_what_is_asked(typed, asked):
     from rag.question import answer_format
     assert answer_format(typed)[0] == asked
+
+
+def test_the_figure_asked_for_is_the_one_said_of_the_year_or_edition_asked():
+    from rag.evidence import figures
+    from rag.question import detached
+    s = ("Corvane carried 1.2 million passengers in 2020, down from 3.4 million in 2019, and had only "
+         "returned to profit in the third quarter of this year.")
+    # no figure of the sentence is said of 2021 (its "this year"), though the sentence names it
+    assert detached(parse("How many passengers did Corvane carry in 2021?"), s, figures(s, "count"), "2021-11-08")
+    assert not detached(parse("How many passengers did Corvane carry in 2020?"), s, figures(s, "count"), "2021-11-08")
+    s = ("The vaccine produced an immune response in 94% of adults in a phase 2 trial, and a phase 3 trial "
+         "of about 18,000 volunteers will begin.")
+    q = parse("How many volunteers were in the phase 2 trial?")
+    assert [c.text for c in detached(q, s, figures(s, "count"))] == ["phase 2"]
+    s = "Revenue rose 18% to $1.42 billion in Q1 2022, from $1.2 billion in Q1 2021."
+    assert not detached(parse("What was revenue in Q1 2022?"), s, figures(s, "money"))
