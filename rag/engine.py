@@ -612,6 +612,12 @@ def _quoted(evidence: Evidence) -> list[Unit]:
         # a comparison: the best unit about each thing compared, in the question's order
         return pick(evidence.units[:evidence.compared], evidence.compared, EXTRACTIVE_MAX_CHARS)
     units = pick(evidence.units, 2, EXTRACTIVE_MAX_CHARS)
+    if evidence.answer_type in REQUIRED_TYPES and units and not units[0].has_type:
+        # "When was he sacked?": the best sentence that gives a date ("dismissed on 8 April")
+        # leads, before a closer one that gives none ("seven weeks after the sacking")
+        typed = next((u for u in evidence.units if u.has_type and u.score >= TYPED_SHARE * units[0].score), None)
+        if typed is not None:
+            units = pick([typed] + [u for u in evidence.units if u is not typed], 2, EXTRACTIVE_MAX_CHARS)
     best = units[:1]
     # a sentence stating the number asked for may answer at TYPED_SHARE of the best (gather)
     stated = evidence.answer_type in REQUIRED_TYPES and len(units) > 1 and units[1].has_type

@@ -279,3 +279,15 @@ def test_a_wire_dateline_is_not_part_of_what_is_quoted(sentence, rest):
     from rag.evidence import DATELINE
     m = DATELINE.match(sentence)
     assert (sentence[m.end():] if m else None) == rest
+
+
+def test_a_date_asked_for_is_answered_by_the_sentence_that_gives_one(news_engine):
+    engine = news_engine({"club.txt": (
+        "date 2023-05-30 Ashcombe Rovers appoint Teodor Wallin\n\n"
+        "Ashcombe Rovers have appointed Teodor Wallin as their new manager on a three-year contract, the club "
+        "announced, seven weeks after the sacking of Bryn Castell.\n\n"
+        "Wallin, 44, joins from Halsey Town. Castell was dismissed on 8 April after three years in charge, "
+        "with Rovers two points above the relegation places.\n")})
+    a = engine.ask("When was Bryn Castell sacked by Ashcombe Rovers?")
+    # the sentence giving the date leads, before a closer one that gives none
+    assert not a.refused and a.text.startswith("Castell was dismissed on 8 April")
