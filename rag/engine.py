@@ -293,8 +293,9 @@ class Engine:
             timings["total"] = _ms(t0)
             yield self._refusal(evidence, passages, base, timings)
             return
-        if self.backend is None or query.shape != "fact":
-            # lists and summaries are quoted: several verified sentences from several articles
+        if self.backend is None or query.shape != "fact" or evidence.contradicts:
+            # lists and summaries are quoted: several verified sentences from several articles;
+            # so is what corrects a question's premise
             text, cites = self._extractive(evidence, passages, question)
             timings["total"] = _ms(t0)
             yield Answer(text=text, refused=False, citations=cites, timings_ms=timings, **base)
@@ -437,7 +438,10 @@ class Engine:
                 units.sort(key=lambda u: (u.source != grown.source, u.source, u.start))
             return self._compose([(u.text.strip(), [u]) for u in units], passages, question)
         best = _quoted(evidence)
-        return self._compose([(u.text.strip(), [u]) for u in best], passages, question)
+        text, cites = self._compose([(u.text.strip(), [u]) for u in best], passages, question)
+        if evidence.contradicts:        # "Why did the council reject it?" "... approved the flood wall"
+            text = prompts.OTHERWISE + text
+        return text, cites
 
     def _compose(self, sentences: list[tuple[str, list[Unit]]], passages, question: str):
         """Sentences with their supporting units -> text with [n] and the citations, numbered in order."""

@@ -81,6 +81,7 @@ class Evidence:
     compound: bool = False       # a question of several parts: its scores are diluted, weakness proves less
     focus: frozenset = frozenset()  # the question's specific words (stems): what sets its answer apart
     compared: int = 0           # a comparison: its first `compared` units answer for each thing compared
+    contradicts: bool = False   # the question's premise is the opposite of what the best unit says
 
     def addresses(self, text: str) -> bool:
         """Does `text` hold one of the question's specific words (or, with none, anything)?"""
@@ -123,6 +124,35 @@ def answer_type(question: str) -> str | None:
     return None
 
 
+# Words whose opposite, said by the articles, corrects a question's premise ("Why did the council
+# reject the wall?" -> "The council approved the flood wall"). Each group is the opposite of the other.
+_OPPOSED = [
+    ("increase increased raise raised rise rose risen grow grew higher more up gain gained", "reduce reduced cut cuts "
+     "lower lowered decrease decreased fall fell fallen drop dropped shrink shrank less fewer down"),
+    ("win won beat victory", "lose lost defeat defeated"),
+    ("approve approved accept accepted back backed pass passed agree agreed", "reject rejected refuse refused "
+     "oppose opposed block blocked"),
+    ("open opened start started begin began launch launched", "close closed end ended finish finished stop stopped "
+     "halt halted"),
+    ("hire hired appoint appointed", "fire fired sack sacked dismiss dismissed"),
+    ("join joined", "leave left quit"),
+    ("buy bought", "sell sold"),
+    ("convict convicted guilty", "acquit acquitted cleared"),
+    ("uphold upheld", "overturn overturned quash quashed"),
+    ("fail failed", "finish finished complete completed succeed succeeded win won"),
+    ("cheaper cheap", "dearer expensive"),
+    ("under", "over"),
+    ("early earlier", "late later"),
+]
+OPPOSITES: dict[str, frozenset] = {}
+for _one, _other in _OPPOSED:
+    for _a in _one.split():
+        OPPOSITES[stem(_a)] = OPPOSITES.get(stem(_a), frozenset()) | {stem(b) for b in _other.split()}
+    for _b in _other.split():
+        OPPOSITES[stem(_b)] = OPPOSITES.get(stem(_b), frozenset()) | {stem(a) for a in _one.split()}
+_ASKS_WHY = re.compile(r"^\s*(?:and\s+|so\s+|but\s+)?why\b", re.I)    # "Why did X ...?" assumes X did it
+CONTRA_UNITS = 3          # the units that may correct a premise: the best few
+CONTRA_COVERAGE = 0.4     # ... that hold this share of the question's key terms (about its subject)
 # the words that ask for a sum, a share, an age or a duration: a sentence stating one answers them
 _TYPE_WORDS = frozenset(stem(w) for w in """cost costs costing price priced pay paid spend spent worth budget salary
 salaries wage wages fee fees earn earned money share percentage proportion portion percent per cent old age aged
@@ -420,6 +450,16 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         return Evidence(answering, best_cov, kind, terms, refuse, reason, closest if refuse else None, near, q,
                         len(parts) > 1, frozenset(focus), leading)
 
+    def contradicted(missing: set[str]) -> Unit | None:
+        """The best unit saying the opposite of a word the question assumes ("Why did the court
+        increase his sentence?" and "... reduced the prison sentence"), about the question's subject."""
+        opposite = {a for t in missing for a in OPPOSITES.get(t, ())}
+        for u in answering[:CONTRA_UNITS]:
+            held = set(tokens(u.text))
+            if opposite & held and u.coverage >= CONTRA_COVERAGE:
+                return u
+        return None
+
     if not terms:
         return out(True, "the question has no terms to look for")
     found_words = set(words(fold(" ".join(f"{p.title} {p.outlet or ''} {p.text}" for p in passages))))
@@ -463,6 +503,11 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             best = [max(({t for t in ask if _mentions(h, t)} for h in held), key=len) for ask in asks]
             if not any(2 * len(most) >= len(ask) for most, ask in zip(best, asks)):
                 missing = asks[0] - best[0]
+                against = contradicted(missing) if _ASKS_WHY.match(q.text) else None
+                if against is not None:
+                    # a false premise: the passages say the opposite; that is the answer
+                    answering = [against] + [u for u in answering if u is not against]
+                    return replace(out(False, ""), contradicts=True)
                 shown = [w for w in q.asked if stem(w) in missing]
                 return out(True, f"the passages found don't mention {' or '.join(shown[:3]) or 'what is asked'}",
                            answering[0] if answering else None)
@@ -496,6 +541,13 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         if len(firsts) > 1:
             answering[:] = firsts + [u for u in answering if u not in firsts]
             return out(False, f"meaning {best_sim:.2f}, terms {best_cov:.2f}", leading=len(firsts))
+    if _ASKS_WHY.match(q.text) and focus and answering:
+        # "Why did the council reject it?" answered by "The council approved it": a correction
+        best_held = set(tokens(answering[0].text))
+        against = contradicted({t for t in focus if not _mentions(best_held, t)})
+        if against is not None:
+            answering[:] = [against] + [u for u in answering if u is not against]
+            return replace(out(False, ""), contradicts=True)
     return out(False, f"meaning {best_sim:.2f}, terms {best_cov:.2f}")
 
 

@@ -54,3 +54,5 @@ AS_OF = "As of {date}: "
 NOTICE_UNVERIFIED = "the LLM's answer did not pass verification against the sources; answer quoted from sources"
 NOTICE_PARTIAL = "{dropped} sentence(s) of the LLM's answer were dropped: not supported by the cited sources"
 NOTICE_LLM_FAILED = "the LLM {why}; answer quoted from sources"
+# before the quotation that contradicts what a question assumes
+OTHERWISE = "The articles say otherwise: "

@@ -291,3 +291,23 @@ def test_a_date_asked_for_is_answered_by_the_sentence_that_gives_one(news_engine
     a = engine.ask("When was Bryn Castell sacked by Ashcombe Rovers?")
     # the sentence giving the date leads, before a closer one that gives none
     assert not a.refused and a.text.startswith("Castell was dismissed on 8 April")
+
+
+FLOOD = {"flood.txt": ("date 2023-08-16 Wendholt approves flood wall\n\n"
+                       "Wendholt city council approved the new flood wall along the river Lysse by 31 votes to 6 on "
+                       "Tuesday night, a year after Storm Maren flooded the town centre.\n\n"
+                       "The wall will cost 62 million euros and take three years to build, the council said.\n")}
+
+
+def test_a_why_question_whose_premise_the_articles_contradict_is_answered_with_what_they_say(news_engine):
+    engine = news_engine(FLOOD)
+    a = engine.ask("Why did the council reject the new flood wall?")
+    assert not a.refused, a.reason
+    assert a.text.startswith("The articles say otherwise: ") and "approved" in a.text and a.citations
+
+
+def test_opposites_are_read_both_ways():
+    from index.text import stem
+    from rag.evidence import OPPOSITES
+    for a, b in (("reject", "approved"), ("increase", "reduced"), ("raise", "cut"), ("fail", "won")):
+        assert stem(b) in OPPOSITES[stem(a)] and stem(a) in OPPOSITES[stem(b)]
