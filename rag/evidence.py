@@ -151,6 +151,13 @@ for _one, _other in _OPPOSED:
     for _b in _other.split():
         OPPOSITES[stem(_b)] = OPPOSITES.get(stem(_b), frozenset()) | {stem(a) for a in _one.split()}
 _ASKS_WHY = re.compile(r"^\s*(?:and\s+|so\s+|but\s+)?why\b", re.I)    # "Why did X ...?" assumes X did it
+# words news uses for one another when it counts the dead and the hurt
+SAME_SENSE: dict[str, frozenset] = {}
+for _group in ("die died dies dead death deaths kill killed fatal fatalities lives", "hurt injured injuries injury "
+               "wounded"):
+    _stems = frozenset(stem(w) for w in _group.split())
+    for _w in _stems:
+        SAME_SENSE[_w] = _stems - {_w}
 CONTRA_UNITS = 3          # the units that may correct a premise: the best few
 CONTRA_COVERAGE = 0.4     # ... that hold this share of the question's key terms (about its subject)
 # the words that ask for a sum, a share, an age or a duration: a sentence stating one answers them
@@ -189,6 +196,7 @@ STRICT_TYPES = {"age": _AGE, "money": _MONEY, "percent": _PERCENT, "duration": _
 
 _CARDINAL = re.compile(r"\d|^(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|"
                        r"thousand|dozen)s?$", re.I)
+_NONE = re.compile(r"\b(?:no one|nobody|none)\b|\bno (?:\w+ )?(?:deaths|injuries|casualties|fatalities)\b", re.I)
 FIGURE_TYPES = {"count", "number", "money", "percent", "age", "duration"}
 
 
@@ -207,8 +215,9 @@ def has_type(text: str, kind: str | None) -> bool:
     if kind == "number":
         return bool(_NUMBER.search(text))
     if kind == "count":
-        # "how many": a sum of money, a share, a year, a date or a time of day is not a count
-        return bool(_NUMBER.search(_NOT_COUNTS.sub(" ", text)))
+        # "how many": a sum of money, a share, a year, a date or a time of day is not a count;
+        # "no one was hurt" is one (none)
+        return bool(_NUMBER.search(_NOT_COUNTS.sub(" ", text)) or _NONE.search(text))
     if kind == "date":
         return bool(_DATE.search(text))
     if kind == "name":
@@ -321,8 +330,10 @@ def people(text: str) -> set[str]:
 
 
 def _mentions(unit_terms: set[str], term: str) -> bool:
-    """The unit holds the term, or a word sharing its first five letters ("refereed"/"referee")."""
-    return term in unit_terms or (len(term) >= 5 and any(t[:5] == term[:5] for t in unit_terms))
+    """The unit holds the term, a word sharing its first five letters ("refereed"/"referee"), or
+    one news uses in its place for the dead and the hurt ("died"/"killed", "hurt"/"injured")."""
+    return term in unit_terms or (len(term) >= 5 and any(t[:5] == term[:5] for t in unit_terms)) or \
+        bool(SAME_SENSE.get(term, frozenset()) & unit_terms)
 
 
 def gather(question: str | Query, passages: list[Passage], idf, question_vector=None, sentence_vectors=None, *,
@@ -481,6 +492,9 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
     # to the best to answer it
     stated = [u for u in answering if u.has_type and u.score >= TYPED_SHARE * answering[0].score] \
         if kind in REQUIRED_TYPES else []
+    # (those holding the question's specific words first: "No one has been killed" before "2,100
+    # people were evacuated" for "how many people died?")
+    stated.sort(key=lambda u: not (focus and any(_mentions(set(tokens(u.text)), t) for t in focus)))
     if q.shape != "summary":
         # a question of several parts ("Who led X, and which folder do you use?") is answered
         # for the part that asks nothing the passages lack

@@ -311,3 +311,14 @@ def test_opposites_are_read_both_ways():
     from rag.evidence import OPPOSITES
     for a, b in (("reject", "approved"), ("increase", "reduced"), ("raise", "cut"), ("fail", "won")):
         assert stem(b) in OPPOSITES[stem(a)] and stem(a) in OPPOSITES[stem(b)]
+
+
+def test_how_many_died_is_answered_by_no_one_was_killed_not_by_another_count(news_engine):
+    engine = news_engine({"fire.txt": (
+        "date 2022-08-09 Wildfire forces 2,100 from their homes\n\n"
+        "A wildfire on Tindle Ridge had burned about 8,400 hectares of forest by Tuesday evening, forcing "
+        "2,100 people to leave their homes, officials said.\n\n"
+        "No one has been killed; two firefighters were treated in hospital for smoke inhalation.\n")})
+    a = engine.ask("How many people died in the Tindle Ridge fire?")
+    assert not a.refused, a.reason
+    assert a.text.startswith("No one has been killed")
