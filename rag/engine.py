@@ -23,7 +23,8 @@ from .condense import Standalone, accept_rewrite, by_rules, normalize_history
 from .evidence import (REQUIRED_TYPES, TYPED_SHARE, Evidence, Unit, continue_list, gather, has_type,
                        is_instruction, pick, pick_many)
 from .markers import MARKER, marker_numbers, strip_markers
-from .question import Context, Query, answer_format, failed, parse, said_instead, two_questions
+from .question import (Context, Query, answer_format, days, failed, parse, said_instead, two_questions,
+                       weekday_date)
 from .errors import LLMError, NewsragError
 from .llm import ChatBackend, LangChainChat, LLMSpec, Traced, as_backend, build_backend
 from .settings import Settings
@@ -439,6 +440,16 @@ class Engine:
             return self._compose([(u.text.strip(), [u]) for u in units], passages, question)
         best = _quoted(evidence)
         text, cites = self._compose([(u.text.strip(), [u]) for u in best], passages, question)
+        if evidence.answer_type == "date" and best and not days(text):
+            # "When did it reopen?" "... opened on Saturday": which Saturday, by the article's date
+            p = passages[best[0].passage]
+            named = weekday_date(best[0].text, p.date, p.text)
+            if named:
+                note = " " + prompts.WEEKDAY_DATE.format(weekday=named[0], date=named[1], dated=p.date)
+                if len(text) + len(note) > EXTRACTIVE_MAX_CHARS + 20 and len(best) > 1:
+                    text, cites = self._compose([(best[0].text.strip(), [best[0]])], passages, question)
+                if len(text) + len(note) <= EXTRACTIVE_MAX_CHARS + 20:
+                    text += note
         if evidence.contradicts:        # "Why did the council reject it?" "... approved the flood wall"
             text = prompts.OTHERWISE + text
         return text, cites

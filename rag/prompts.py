@@ -56,3 +56,5 @@ NOTICE_PARTIAL = "{dropped} sentence(s) of the LLM's answer were dropped: not su
 NOTICE_LLM_FAILED = "the LLM {why}; answer quoted from sources"
 # before the quotation that contradicts what a question assumes
 OTHERWISE = "The articles say otherwise: "
+# after a date answer that names only a weekday: {weekday}, {date} (as the article writes dates), {dated} (ISO)
+WEEKDAY_DATE = "(The article is dated {dated}, so that {weekday} was {date}.)"

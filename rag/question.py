@@ -201,6 +201,35 @@ def days(text: str) -> set[tuple[int, int]]:
     return out
 
 
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAY = re.compile(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
+_AHEAD = re.compile(r"\b(will|would|is due|are due|is to|are to|is set to|are set to|scheduled|planned|next)\b", re.I)
+
+
+def weekday_date(sentence: str, date: str | None, article: str = "") -> tuple[str, str] | None:
+    """("Saturday", "21 September 2024"): the day a sentence names only by its weekday, read from
+    its article's date (the last such weekday on or before it; the next after it when the
+    sentence looks ahead), written as the article writes its dates. None when the sentence
+    names a calendar day, no weekday, or the article has no date."""
+    m = _WEEKDAY.search(sentence)
+    if not m or days(sentence) or not date:
+        return None
+    try:
+        dated = datetime.date(int(date[:4]), int(date[5:7]), int(date[8:10]))
+    except ValueError:
+        return None
+    want = _WEEKDAYS.index(m.group(1).lower())
+    before = re.split(r"[.!?;]\s", sentence[:m.start()])[-1][-60:]     # its own clause, just before it
+    if _AHEAD.search(before):
+        day = dated + datetime.timedelta(days=(want - dated.weekday()) % 7 or 7)
+    else:
+        day = dated - datetime.timedelta(days=(dated.weekday() - want) % 7)
+    month = _MONTHS[day.month - 1].title()
+    day_first = bool(re.search(rf"\b\d{{1,2}}\s+(?:{_MONTH_NAMES})\b", article))
+    written = f"{day.day} {month} {day.year}" if day_first else f"{month} {day.day}, {day.year}"
+    return m.group(1), written
+
+
 def numbered_names(text: str) -> set[tuple[str, str]]:
     return {(m.group(1).lower(), m.group(2).lower()) for m in _NUMBERED_NAME.finditer(text)
             if m.group(1).lower() not in _MONTHS and not _YEAR.fullmatch(m.group(2))}

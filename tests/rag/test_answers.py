@@ -322,3 +322,10 @@ def test_how_many_died_is_answered_by_no_one_was_killed_not_by_another_count(new
     a = engine.ask("How many people died in the Tindle Ridge fire?")
     assert not a.refused, a.reason
     assert a.text.startswith("No one has been killed")
+
+
+def test_a_date_answer_that_names_only_a_weekday_says_which_day_it_was(engine):
+    a = engine.ask("When did Harlow Town win the 2017 Merrow Cup?")
+    assert not a.refused, a.reason
+    assert "on Saturday" in a.text and "(The article is dated 2017-06-04, so that Saturday was June 3, 2017.)" in a.text
+    assert len(a.text) <= 400

@@ -410,3 +410,16 @@ def test_the_figure_asked_for_is_the_one_said_of_the_year_or_edition_asked():
     assert [c.text for c in detached(q, s, figures(s, "count"))] == ["phase 2"]
     s = "Revenue rose 18% to $1.42 billion in Q1 2022, from $1.2 billion in Q1 2021."
     assert not detached(parse("What was revenue in Q1 2022?"), s, figures(s, "money"))
+
+
+@pytest.mark.parametrize("sentence, dated, article, expected", [
+    ("The hall opened to the public on Saturday.", "2024-09-23", "", ("Saturday", "September 21, 2024")),
+    ("The hall opened to the public on Saturday.", "2024-09-21", "", ("Saturday", "September 21, 2024")),
+    ("The hall will reopen on Saturday.", "2024-09-18", "", ("Saturday", "September 21, 2024")),
+    ("The two sides agreed Friday to swap prisoners. It would be the biggest swap.", "2025-05-16", "",
+     ("Friday", "May 16, 2025")),
+    ("The hall opened on Saturday.", "2024-09-23", "It burned on 17 February.", ("Saturday", "21 September 2024")),
+    ("On May 23, on Friday, 390 came home.", "2025-05-24", "", None), ("It opened on Saturday.", None, "", None)])
+def test_a_weekday_is_read_as_the_day_it_was_by_the_articles_date(sentence, dated, article, expected):
+    from rag.question import weekday_date
+    assert weekday_date(sentence, dated, article) == expected
