@@ -440,16 +440,12 @@ class Engine:
             return self._compose([(u.text.strip(), [u]) for u in units], passages, question)
         best = _quoted(evidence)
         text, cites = self._compose([(u.text.strip(), [u]) for u in best], passages, question)
-        if evidence.answer_type == "date" and best and not days(text):
-            # "When did it reopen?" "... opened on Saturday": which Saturday, by the article's date
-            p = passages[best[0].passage]
-            named = weekday_date(best[0].text, p.date, p.text)
-            if named:
-                note = " " + prompts.WEEKDAY_DATE.format(weekday=named[0], date=named[1], dated=p.date)
-                if len(text) + len(note) > EXTRACTIVE_MAX_CHARS + 20 and len(best) > 1:
-                    text, cites = self._compose([(best[0].text.strip(), [best[0]])], passages, question)
-                if len(text) + len(note) <= EXTRACTIVE_MAX_CHARS + 20:
-                    text += note
+        if evidence.answer_type == "date" and best:
+            note = _weekday_note(text, best[0].text, passages[best[0].passage])
+            if note and len(text) + len(note) > EXTRACTIVE_MAX_CHARS + 20 and len(best) > 1:
+                text, cites = self._compose([(best[0].text.strip(), [best[0]])], passages, question)
+            if note and len(text) + len(note) <= EXTRACTIVE_MAX_CHARS + 20:
+                text += note
         if evidence.contradicts:        # "Why did the council reject it?" "... approved the flood wall"
             text = prompts.OTHERWISE + text
         return text, cites
@@ -533,6 +529,9 @@ class Engine:
         timings["verify"] = _ms(t)
         if kept:
             text, cites = self._compose(kept[:3], passages, question)
+            if evidence.answer_type == "date":
+                first = kept[0][1][0]
+                text += _weekday_note(text, kept[0][0], passages[first.passage])
             if checked.dropped:
                 notice = prompts.NOTICE_PARTIAL.format(dropped=checked.dropped)
             fallback = False
@@ -556,6 +555,16 @@ class Engine:
         yield Answer(text=text, refused=False, citations=cites, fallback=fallback, notice=notice, draft=draft,
                      reason=notice if fallback else None,
                      checks=checks, timings_ms=timings, **base)
+
+
+def _weekday_note(answer: str, sentence: str, passage: Passage) -> str:
+    """" (The article is dated 2017-06-04, so that Saturday was June 3, 2017.)" for a date answer
+    whose `sentence` names only a weekday ("When did it reopen?" "... on Saturday"); "" when the
+    answer names a calendar day or the article has no date."""
+    if days(answer):
+        return ""
+    named = weekday_date(sentence, passage.date, passage.text)
+    return " " + prompts.WEEKDAY_DATE.format(weekday=named[0], date=named[1], dated=passage.date) if named else ""
 
 
 def _read_on(passages: tuple[Passage, ...], index, query: Query) -> tuple[Passage, ...]:

@@ -329,3 +329,10 @@ def test_a_date_answer_that_names_only_a_weekday_says_which_day_it_was(engine):
     assert not a.refused, a.reason
     assert "on Saturday" in a.text and "(The article is dated 2017-06-04, so that Saturday was June 3, 2017.)" in a.text
     assert len(a.text) <= 400
+
+
+def test_an_llm_date_answer_that_names_only_a_weekday_says_which_day_it_was(news_engine, Scripted):
+    engine = news_engine(ARTICLES, llm=Scripted("Harlow Town won the Merrow Cup on Saturday [1]."))
+    a = engine.ask("When did Harlow Town win the 2017 Merrow Cup?")
+    assert not a.refused and not a.fallback, a.reason
+    assert a.text.endswith("(The article is dated 2017-06-04, so that Saturday was June 3, 2017.)")
