@@ -261,6 +261,24 @@ DATELINE = re.compile(r"^[A-Z][A-Z.'\u2019-]+(?: [A-Z][A-Z.'\u2019-]+){0,3}(?:,\
                       r"(?:\s+\([^()\n]{1,40}\))?\s+[-\u2013\u2014]+\s+(?=[A-Z\"\u201c'])")
 
 
+QUOTE_BACK = 3       # sentences a quotation may run on for before the one quoted
+
+
+def _quotes_open(text: str, sents) -> list[int | None]:
+    """For each sentence, the index of the sentence whose quotation it begins inside (None when
+    it begins outside one): straight quotes toggle, curly ones open and close."""
+    out: list[int | None] = []
+    inside: int | None = None
+    for i, s in enumerate(sents):
+        out.append(inside)
+        for ch in text[s.start:s.end]:
+            if ch == "\u201c" or (ch == '"' and inside is None):
+                inside = i if inside is None else inside
+            elif ch == "\u201d" or ch == '"':
+                inside = None
+    return out
+
+
 def _headline_like(text: str) -> bool:
     """A headline, dateline or section title: short and without closing punctuation."""
     return len(text) < 100 and not _SENTENCE_END.search(text)
@@ -364,6 +382,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
     best_cov = 0.0
     seen_in: dict[str, int] = {}
     article: dict[str, str] = {}       # what was found of each article: constraints are read in all of it
+    quoted_from: dict[tuple[int, int, int], int] = {}   # a candidate inside a quotation -> where the quotation opens
     for p in passages:
         if p.text not in article.get(p.source, ""):
             article[p.source] = article.get(p.source, "") + "\n" + p.text
@@ -375,11 +394,17 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             seen_in[t] = seen_in.get(t, 0) + 1
         passage_cov.append(coverage(set(tokens(p.title + " " + article[p.source])), terms))
         best_cov = max(best_cov, coverage(passage_terms, terms))
+        opened = _quotes_open(p.text, sents)
         for si, sent in enumerate(sents):
             text = p.text[sent.start:sent.end]
             if INJECTION.search(text) or _headline_like(text):
                 continue
             start = sent.start
+            if opened[si] is not None and si - opened[si] <= QUOTE_BACK:
+                # inside a quotation opened sentences before ('Askeland said: "The Larkspur was
+                # fine. ... The coffee machine was not fine."'): shown from where it opens, with
+                # whoever spoke it (scored by its own words)
+                quoted_from[(pi, start, sent.end)] = sents[opened[si]].start
             # a sentence that leans on the one before ("he said") brings it along
             if si > 0 and leans_back(text):
                 prev = sents[si - 1]
@@ -414,6 +439,9 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
     units: list[Unit] = []
     for (pi, start, end, span), sim in zip(candidates, sims):
         p = passages[pi]
+        if (pi, start, end) in quoted_from:
+            start = quoted_from[(pi, start, end)]
+            span = p.text[start:end]
         lead = DATELINE.match(span)
         if lead and lead.end() < len(span):     # "HARLOWBY, Feb 17 (Wire) - ": where and when it was
             start, span = start + lead.end(), span[lead.end():]  # filed (the citation shows its date), not what

@@ -336,3 +336,15 @@ def test_an_llm_date_answer_that_names_only_a_weekday_says_which_day_it_was(news
     a = engine.ask("When did Harlow Town win the 2017 Merrow Cup?")
     assert not a.refused and not a.fallback, a.reason
     assert a.text.endswith("(The article is dated 2017-06-04, so that Saturday was June 3, 2017.)")
+
+
+def test_a_sentence_inside_a_quotation_is_shown_with_whoever_opened_it(news_engine):
+    engine = news_engine({"ferry.txt": (
+        "date 2022-06-02 First Solmarsh ferry reaches Skerrin\n\n"
+        "The first Solmarsh Ferries sailing from Port Aldwick reached Skerrin on Wednesday, 25 minutes late "
+        "after a crossing in a strong westerly wind.\n\n"
+        "Captain Rune Askeland said: \"The Larkspur was fine. The passengers were mostly fine. The coffee "
+        "machine was not fine.\"\n\nThe ferry will sail twice a day.\n")})
+    a = engine.ask("who said the coffee machine was not fine")
+    assert not a.refused, a.reason
+    assert "Rune Askeland" in a.text and "coffee machine was not fine" in a.text
