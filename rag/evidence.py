@@ -578,7 +578,13 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         answering[:] = stated + [u for u in answering if u not in stated]
     if compared and q.shape == "fact":
         # "how did X in 2022 compare with 2014?": the best unit about each thing compared leads
-        firsts = [next((u for u in answering if i in u.sides), None) for i in range(len(compared))]
+        # (for each, the best unit that gives a figure beside the question's specific words:
+        # "net profit was $88 million", not "revenue was $1.38 billion")
+        def telling(u: Unit) -> bool:
+            held = set(tokens(u.text))
+            return bool(figures(u.text, "number")) and (not focus or any(_mentions(held, t) for t in focus))
+        firsts = [next((u for u in answering if i in u.sides and telling(u)),
+                       next((u for u in answering if i in u.sides), None)) for i in range(len(compared))]
         firsts = list(dict.fromkeys(u for u in firsts if u is not None))
         if len(firsts) > 1:
             answering[:] = firsts + [u for u in answering if u not in firsts]

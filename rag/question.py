@@ -477,6 +477,8 @@ def holds(c: Constraint, ctx: Context) -> bool:
         # "She was Best New Artist at the 42nd" in a story of another edition is not about the 42nd
         return _decide(c, (ctx.title, ctx.passage)) in (True, None)
     said = _decide(c, (ctx.sentence,))
+    if said is False and _compared_only(c, ctx.sentence):
+        said = None     # "net profit was $83 million, double the $38 million of the first quarter"
     if said is not None:
         return said
     # a sentence that names none of the series: its story's. A story headlined about another
@@ -486,6 +488,17 @@ def holds(c: Constraint, ctx: Context) -> bool:
     if in_title and c.number not in in_title and len(_values(c, ctx.passage)) > 1:
         return False
     return bool(_decide(c, (ctx.passage, ctx.title)))
+
+
+_COMPARISON = re.compile(r"\b(?:from|than|compared (?:with|to)|against)\b[^,.;:\"\u201c\u201d]{0,50}", re.I)
+
+
+def _compared_only(c: Constraint, sentence: str) -> bool:
+    """Every value of the constraint's kind the sentence names is what a figure is compared
+    with ("up from 61 in the first quarter", "double the $38 million of Q1"): told in passing."""
+    found = mentions(c, sentence)
+    spans = [m.span() for m in _COMPARISON.finditer(sentence)]
+    return bool(found) and all(any(a <= s < b for a, b in spans) for s, _, _ in found)
 
 
 def _in_passing(sentence: str, dated: int | None) -> set[int]:

@@ -423,3 +423,12 @@ def test_the_figure_asked_for_is_the_one_said_of_the_year_or_edition_asked():
 def test_a_weekday_is_read_as_the_day_it_was_by_the_articles_date(sentence, dated, article, expected):
     from rag.question import weekday_date
     assert weekday_date(sentence, dated, article) == expected
+
+
+def test_a_quarter_named_only_as_what_a_figure_is_compared_with_is_told_in_passing():
+    (c,) = [c for c in parse("What was net profit in the third quarter?").constraints if c.kind == "quarter"]
+    s = "Net profit was $83 million, more than double the $38 million it made in the first quarter."
+    story = "Pellaris reported third-quarter revenue of $1.38 billion on Wednesday. " + s
+    assert holds(c, ctx(s, story, date="2023-10-25"))
+    s = "Net profit for the first quarter was $38 million."
+    assert not holds(c, ctx(s, "Pellaris reported third-quarter revenue. " + s, date="2023-10-25"))
