@@ -150,6 +150,22 @@ for _one, _other in _OPPOSED:
         OPPOSITES[stem(_a)] = OPPOSITES.get(stem(_a), frozenset()) | {stem(b) for b in _other.split()}
     for _b in _other.split():
         OPPOSITES[stem(_b)] = OPPOSITES.get(stem(_b), frozenset()) | {stem(a) for a in _one.split()}
+# a question about what happened ("What did the review conclude?", "How many actually came?")
+_ASKS_DONE = re.compile(r"\b(actually|in the end|eventually|outcome|result|verdict|ruling|decide|decided|conclude|"
+                        r"concluded|conclusion|find|found|findings)\b", re.I)
+# a question or sentence that looks ahead: what is expected, planned or due
+_LOOKS_AHEAD = re.compile(r"\b(?:will|would|could|might|shall|[Ee]xpects?|[Ee]xpected|[Pp]lans? to|[Pp]lanned|"
+                          r"[Ii]ntends? to|is due to be|are due to be|is set to|are set to|going to|[Ff]orecasts?|"
+                          r"supposed to|projected|scheduled|to be heard|to be held|may)\b")     # (case kept: "May" is a month)
+SECOND_SHARE_DONE = 0.8     # a sentence this close to a prospective best one may tell what happened
+
+
+def _prospective(text: str) -> bool:
+    """The sentence tells what is expected, planned or due, outside any quotation."""
+    plain = re.sub(r"[\"\u201c][^\"\u201c\u201d]*[\"\u201d]", " ", text)
+    return bool(_LOOKS_AHEAD.search(plain))
+
+
 _ASKS_WHY = re.compile(r"^\s*(?:and\s+|so\s+|but\s+)?why\b", re.I)    # "Why did X ...?" assumes X did it
 # words news uses for one another when it counts the dead and the hurt
 SAME_SENSE: dict[str, frozenset] = {}
@@ -589,6 +605,13 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         if len(firsts) > 1:
             answering[:] = firsts + [u for u in answering if u not in firsts]
             return out(False, f"meaning {best_sim:.2f}, terms {best_cov:.2f}", leading=len(firsts))
+    if q.shape == "fact" and _ASKS_DONE.search(q.text) and not _LOOKS_AHEAD.search(q.text) and answering \
+            and _prospective(answering[0].text):
+        # "What did the 2025 review conclude?" answered only by "it would publish a review in
+        # 2025": the articles expect it; what came of it they don't say
+        near = [u for u in answering[1:CONTRA_UNITS] if u.score >= SECOND_SHARE_DONE * answering[0].score]
+        if not any(not _prospective(u.text) and (u.has_type or not kind) for u in near):
+            return out(True, "the articles only say what was expected, not what happened", answering[0])
     if _ASKS_WHY.match(q.text) and focus and answering:
         # "Why did the council reject it?" answered by "The council approved it": a correction
         best_held = set(tokens(answering[0].text))

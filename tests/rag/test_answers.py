@@ -348,3 +348,22 @@ def test_a_sentence_inside_a_quotation_is_shown_with_whoever_opened_it(news_engi
     a = engine.ask("who said the coffee machine was not fine")
     assert not a.refused, a.reason
     assert "Rune Askeland" in a.text and "coffee machine was not fine" in a.text
+
+
+APPEAL = {"trial.txt": ("date 2022-11-30 Former finance director jailed for six years\n\n"
+                        "Former Lisker Water finance director Corin Talbeck was found guilty of fraud at the end of "
+                        "his trial on Tuesday and sentenced to six years in prison.\n\nHis lawyer said he would appeal. The appeal of his brother-in-law, "
+                        "Emrik Sand, will be heard separately in May.\n")}
+
+
+@pytest.mark.parametrize("question", ["What was the outcome of Emrik Sand's appeal?",
+                                      "What did the appeal court decide in Talbeck's case?"])
+def test_what_came_of_an_event_the_articles_only_expect_is_refused(news_engine, question):
+    a = news_engine(APPEAL).ask(question)
+    assert a.refused, a.text
+    assert a.reason == "the articles only say what was expected, not what happened" and a.closest is not None
+
+
+def test_an_outcome_the_articles_report_is_answered(news_engine):
+    a = news_engine(APPEAL).ask("What was the outcome of Corin Talbeck's trial?")
+    assert not a.refused and "six years" in a.text
