@@ -312,7 +312,11 @@ OTHER_SPEAKER_MARK = Constraint("subject", None, "the person asked about")
 # who speaks in a sentence: a name right before a verb of saying ('…," Brask said'), or after
 # "said" ('…," said Hedda Brask'); pronouns ("She said") name no one
 _NAME_RUN = r"[A-Z][\w'\u2019-]+(?:\s+[A-Z][\w'\u2019-]+)*"
-_SPEAKER = re.compile(rf"({_NAME_RUN})\s+(?:{_SAYS})\b|\bsaid\s+({_NAME_RUN})")
+# "Lund said", "said Lund", and "Oyelaran, who took over from Grieve in January, said" (the
+# speaker before a clause set off by commas, not the names inside it)
+_SPEAKER = re.compile(rf"({_NAME_RUN})\s+(?:{_SAYS})\b|\bsaid\s+({_NAME_RUN})|"
+                      rf"({_NAME_RUN}),\s+(?:who|whose|which|the|a|an|now|then|herself|himself)\b[^,;\"\u201c]{{0,90}},\s+"
+                      rf"(?:{_SAYS})\b")
 
 W_FOCUS = 0.25           # bonus for holding one of the question's specific words
 MEANING_ALONE = 0.62     # a unit this close in meaning answers even without the question's specific words
@@ -339,8 +343,22 @@ def speakers(text: str) -> set[str]:
     function words left out."""
     out: set[str] = set()
     for m in _SPEAKER.finditer(text):
-        out |= _name_words(m.group(1) or m.group(2))
+        out |= _name_words(m.group(1) or m.group(2) or m.group(3))
     return out
+
+
+_SAID_AFTER = re.compile(rf"([\w'\u2019-]+)\s+(?:{_SAYS})\b")
+_MAY_BE_ANYONE = frozenset("he she they it who i we".split())
+
+
+def _said_by_others(text: str, names: set[str]) -> bool:
+    """Every report of speech in `text` has a subject that is neither a pronoun nor one of
+    `names` ("the provincial fire service said", "officials told reporters")."""
+    said = [m.group(1) for m in _SAID_AFTER.finditer(text)]
+    # (a name said to speak is `speakers`' to judge: here the subjects written in lower case)
+    # (a function word before the verb, "but said", "and told", says nothing of who spoke)
+    return bool(said) and all(s[:1].islower() and fold(s) not in _MAY_BE_ANYONE and fold(s) not in names
+                              and fold(s) not in STOPWORDS and not fold(s).endswith("ly") for s in said)
 
 
 def _name_words(name: str) -> set[str]:
@@ -484,9 +502,10 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         if passage_cov[pi] < OFF_SUBJECT * subject_cov[pi]:
             missed = missed + (OFF_SUBJECT_MARK,)    # from an article about something else
         if kind == "quote" and q.names:
-            # "what did X say?" is not answered by someone else's words
+            # "what did X say?" is not answered by someone else's words, nor by words every
+            # report in it puts in another's mouth ("..., the fire service said")
             spoke = speakers(span)
-            if spoke and not spoke & set(q.names):
+            if (spoke and not spoke & set(q.names)) or _said_by_others(span, set(q.names)):
                 missed = missed + (OTHER_SPEAKER_MARK,)
         elif asked_people and kind not in (None, "name"):
             # "how much did Haverkamp win?" is not answered by what another person won: a
@@ -569,8 +588,15 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
                 shown = [w for w in q.asked if stem(w) in missing]
                 return out(True, f"the passages found don't mention {' or '.join(shown[:3]) or 'what is asked'}",
                            answering[0] if answering else None)
-        if kind == "quote" and q.names and not any(u.has_type for u in answering):
-            shown = [n.title() for n in q.names[:2]]
+        # (an owner named is not who spoke: "Al Jazeera's reporter")
+        owners = {w for m in re.finditer(rf"({_NAME_RUN})['\u2019]s\b", q.text) for w in words(fold(m.group(1)))}
+        speaker_names = set(q.names) - owners
+        if kind == "quote" and speaker_names and \
+                not any(u.has_type and speaker_names & set(words(fold(f"{passages[u.passage].title} "
+                                                                       f"{passages[u.passage].text}")))
+                        for u in answering):
+            # "What did Grieve say?": words reported in a passage that names whoever is asked about
+            shown = [n.title() for n in q.names if n in speaker_names][:2]
             return out(True, f"no passage found quotes {' or '.join(shown)}", answering[0] if answering else None)
         if kind in REQUIRED_TYPES and not stated:
             return out(True, f"asks for {ASKED_FOR[kind]}; no passage found states one",

@@ -367,3 +367,15 @@ def test_what_came_of_an_event_the_articles_only_expect_is_refused(news_engine, 
 def test_an_outcome_the_articles_report_is_answered(news_engine):
     a = news_engine(APPEAL).ask("What was the outcome of Corin Talbeck's trial?")
     assert not a.refused and "six years" in a.text
+
+
+def test_what_someone_said_is_refused_when_only_another_speaker_mentions_them(news_engine):
+    engine = news_engine({"fires.txt": (
+        "date 2023-10-02 Quieter wildfire season in Vellmark\n\n"
+        "Wildfires burned 6,800 hectares in Vellmark this year, the provincial fire service said.\n\n"
+        "Chief fire officer Sabine Oyelaran, who took over from Ansel Grieve in January, said a wet June "
+        "and a cooler August had helped.\n")})
+    a = engine.ask("What did Ansel Grieve say about the 2023 fire season?")
+    assert a.refused, a.text
+    b = engine.ask("What did Sabine Oyelaran say about the 2023 fire season?")
+    assert not b.refused and "wet June" in b.text
