@@ -431,6 +431,10 @@ def holds(c: Constraint, ctx: Context) -> bool:
                 # story of the asked year is history told in passing: the sentence still
                 # reports the story's own year
                 return c.value in (dated, _reported_year(ctx)) and in_sentence <= _in_passing(ctx.sentence, dated)
+            if c.value in _in_passing(ctx.sentence, dated) and ctx.sentence.count(str(c.value)) == 1:
+                # named only as history ("for the first time since March 2022"): the sentence
+                # speaks of its story's own year
+                return c.value in (dated, _reported_year(ctx))
             return ctx.on_topic or dated in (c.value, c.value + 1) or c.value in years(ctx.title)
         if dated is not None and ctx.sentence.strip():
             # in a dated story, a sentence without a year speaks of the year its paragraph last

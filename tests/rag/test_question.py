@@ -432,3 +432,11 @@ def test_a_quarter_named_only_as_what_a_figure_is_compared_with_is_told_in_passi
     assert holds(c, ctx(s, story, date="2023-10-25"))
     s = "Net profit for the first quarter was $38 million."
     assert not holds(c, ctx(s, "Pellaris reported third-quarter revenue. " + s, date="2023-10-25"))
+
+
+def test_a_year_named_only_as_history_does_not_make_the_sentence_about_that_year():
+    (c,) = [c for c in parse("How long did the 2022 talks last?").constraints if c.kind == "year"]
+    s = "For the first time since March 2022, delegations from the two sides met face to face."
+    assert not holds(c, ctx(s, s, date="2025-05-16"))
+    s = "The 2022 talks, the first since 2019, lasted three hours."
+    assert holds(c, ctx(s, s, date="2025-05-16"))
