@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from index.text import QUESTION_WORDS, STOPWORDS, fold, words
 
 from .markers import strip_markers
+from .question import MONTH_NAMES
 
 TURNS_READ = 8           # the last exchanges read into the state: a conversation's thread, not its archive
 TURN_CHARS = 2000        # of each turn's text (an answer is at most a few sentences)
@@ -81,9 +82,8 @@ _LOWER_PEOPLE = (
 _INTERJECTIONS = frozenset("yes no yeah however meanwhile still instead also well sure ok okay right".split())
 _REACH = re.compile(r"^(reach|reached|reaches|visit|visited|visits|enter|entered|left|leave|leaves|toured|tour)$")
 _PLACE_PREPS = frozenset("in at from near inside outside".split())
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-_TIME = re.compile(rf"\b(?:(?:the night of |the evening of |the morning of )?(?:{_MONTHS})\s+\d{{1,2}}(?:,?\s+\d{{4}})?"
-                   rf"|\d{{1,2}}\s+(?:{_MONTHS})(?:\s+\d{{4}})?|(?:{_MONTHS})\s+\d{{4}}|(?:1[89]|20)\d\d)\b")
+_TIME = re.compile(rf"\b(?:(?:the night of |the evening of |the morning of )?(?:{MONTH_NAMES})\s+\d{{1,2}}(?:,?\s+\d{{4}})?"
+                   rf"|\d{{1,2}}\s+(?:{MONTH_NAMES})(?:\s+\d{{4}})?|(?:{MONTH_NAMES})\s+\d{{4}}|(?:1[89]|20)\d\d)\b")
 _TOKEN = re.compile(r"[^\W_]+(?:['\u2019\-][^\W_]+)*(?:['\u2019]s?)?|\d+(?:[.,]\d+)*|[.!?;:,\"\u201c\u201d()]")
 _SPEECH = re.compile(r"^(said|says|say|told|tells|called|calls|thanked|wants|wanted|asked|met|led|leads|headed|"
                      r"chaired|won|scored|hosted|directed|added|argued|insisted|warned|wrote|replied|announced)$")
@@ -759,7 +759,7 @@ class Conversation:
                                               "evening") else EVENT
         for row in self.candidates(["time"] if kind == TIME else ["event"]):
             e = row[0]
-            prep = "in" if _YEAR.fullmatch(e.text) or re.fullmatch(rf"(?:{_MONTHS})\s+\d{{4}}", e.text) else "on"
+            prep = "in" if _YEAR.fullmatch(e.text) or re.fullmatch(rf"(?:{MONTH_NAMES})\s+\d{{4}}", e.text) else "on"
             return text[:m.start()] + (f"{prep} {e.text}" if kind == TIME else e.text) + text[m.end():], [e.text]
         if m.group(2).lower() in ("day", "night", "evening", "morning"):
             for row in self.candidates(["event"]):       # "that night": the night of the ceremony

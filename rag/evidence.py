@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from index.chunking import leans_back, sentences
 from index.text import QUESTION_WORDS, STOPWORDS, fold, stem, tokens, words
 
-from .question import (GENERIC_ASKING, Constraint, Context, Query, detached, failed, focus_terms, grounded, parse, said_instead,
+from .question import (GENERIC_ASKING, MONTH_NAMES, Constraint, Context, Query, detached, failed, focus_terms, grounded, parse, said_instead,
                        sides, sides_held)
 from .types import Passage
 
@@ -28,9 +28,7 @@ happen happened event events news report reported story article
 summarise summarize summary overview recap rundown tl dr brief short everything whole following
 """.split())
 
-MONTHS = "january february march april may june july august september october november december".split()
-_MONTH_NAMES = "|".join(m.capitalize() for m in MONTHS)
-_DATE = re.compile(r"\b(" + _MONTH_NAMES + r")\b(\s+\d{1,2})?|\b(19|20)\d{2}\b|"
+_DATE = re.compile(r"\b(" + MONTH_NAMES + r")\b(\s+\d{1,2})?|\b(19|20)\d{2}\b|"
                    r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|tomorrow|"
                    r"last (week|month|year)|next (week|month|year))\b")
 _NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
@@ -206,7 +204,7 @@ _DURATION = re.compile(r"\b(\d[\d,.]*|a|an|one|two|three|four|five|six|seven|eig
 _NOT_COUNTS = re.compile(
     rf"{_SIGN}\s?\d[\d,.]*(\s?(million|billion|bn|m)\b)?|\b\d[\d,.]*\s?(million |billion )?({_CURRENCY})\b|"
     r"\b\d[\d,.]*\s?(%|per ?cent\b|percent\b)|\b(19|20)\d{2}\b|\b\d{1,2}[:.]\d{2}\b|\b\d+(st|nd|rd|th)\b|"
-    rf"\b\d{{1,2}}\s+({_MONTH_NAMES})\b|\b({_MONTH_NAMES})\s+\d{{1,2}}\b", re.I)
+    rf"\b\d{{1,2}}\s+({MONTH_NAMES})\b|\b({MONTH_NAMES})\s+\d{{1,2}}\b", re.I)
 STRICT_TYPES = {"age": _AGE, "money": _MONEY, "percent": _PERCENT, "duration": _DURATION}   # asked for and nowhere in the passages: refuse
 
 

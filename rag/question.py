@@ -54,23 +54,23 @@ _NUMBERED_NAME = re.compile(rf"\b([A-Z][A-Za-z]{{2,}}){_NAME_GAP}([A-Z]?\d{{1,3}
                             r"(?!\s*(?:%|per|million|billion|st|nd|rd|th)\b)")
 _TYPED_NUMBERED_NAME = re.compile(rf"\b([a-z][a-z]{{2,}}){_NAME_GAP}(\d{{1,2}}[a-z]?)\b(?!\s*(?:%|per|million|billion|st|nd|"
                                   r"rd|th|[a-z]+s)\b)")
-_CALENDAR = frozenset("""january february march april may june july august september october november december
-monday tuesday wednesday thursday friday saturday sunday""".split())
+CALENDAR = frozenset("""january february march april may june july august september october november december
+monday tuesday wednesday thursday friday saturday sunday""".split())     # capitalised, yet not names
 # written in capitals but a role, not a name: "What did the CEO say?"
 _ROLE_ABBREVIATIONS = frozenset("ceo cfo coo cto cio evp svp vp gm md mp mep pm".split())
 # a span of years: "from 2022 to 2024", "between 2019 and 2021", "2019-2021"
 _YEAR_RANGE = re.compile(r"\b(?:from|between)\s+(?:the\s+)?(1[89]\d{2}|20\d{2})\s+(?:to|and|until|till|through)\s+"
                          r"(?:the\s+)?(1[89]\d{2}|20\d{2})\b|\b(1[89]\d{2}|20\d{2})\s*[-\u2013]\s*(1[89]\d{2}|20\d{2})\b")
 MAX_RANGE_YEARS = 10
-_MONTHS = "january february march april may june july august september october november december".split()
-_MONTH_NAMES = "|".join(m.title() for m in _MONTHS)
+MONTHS = "january february march april may june july august september october november december".split()
+MONTH_NAMES = "|".join(m.title() for m in MONTHS)        # "January|...|December", for patterns
 # a month in the articles: capitalised, so "may" the verb is not one
-_MONTH = re.compile(rf"\b({_MONTH_NAMES})\b")
+_MONTH = re.compile(rf"\b({MONTH_NAMES})\b")
 # a month a question asks about: "in June 2023", "on May 15", "15 May", "in early March" (not
 # "since June", which is not one month)
-_ASKED_MONTH = re.compile(rf"(?:\b(?:in|on|of|during)\s+(?:(?:early|late|mid)[- ])?|(?<=\bmid-))({_MONTH_NAMES})\b|"
-                          rf"\b({_MONTH_NAMES})(?=\s+(?:\d{{1,2}}(?:st|nd|rd|th)?\b|1[89]\d\d|20\d\d))|"
-                          rf"(?<=\d\s)({_MONTH_NAMES})\b", re.I)
+_ASKED_MONTH = re.compile(rf"(?:\b(?:in|on|of|during)\s+(?:(?:early|late|mid)[- ])?|(?<=\bmid-))({MONTH_NAMES})\b|"
+                          rf"\b({MONTH_NAMES})(?=\s+(?:\d{{1,2}}(?:st|nd|rd|th)?\b|1[89]\d\d|20\d\d))|"
+                          rf"(?<=\d\s)({MONTH_NAMES})\b", re.I)
 
 SUMMARY = re.compile(r"^\s*(please\s+)?(summari[sz]e|sum up|give (me )?(a|an) (summary|overview|rundown|recap)|"
                      r"(a |an )?(summary|overview|recap) of)\b|\b(give me an overview|in summary|what happened (at|in|"
@@ -106,9 +106,9 @@ class Constraint:
         if self.kind == "ordinal":
             return _ordinal(value)
         if self.kind == "month":
-            return _MONTHS[value - 1].title()
+            return MONTHS[value - 1].title()
         if self.kind == "day":
-            return f"{_MONTHS[value[0] - 1].title()} {value[1]}"
+            return f"{MONTHS[value[0] - 1].title()} {value[1]}"
         if self.kind == "name":
             word = re.split(_NAME_GAP, self.text)[0]
             m = re.search(rf"\b({re.escape(word)})({_NAME_GAP})[A-Za-z]?\d", written, re.I) if written else None
@@ -162,7 +162,7 @@ def ordinals(text: str) -> set[int]:
 def quarters(text: str) -> set[int]:
     """Every calendar quarter the text names: "Q4", "fourth-quarter", "the October-December
     quarter", "the three months to December"."""
-    out = {_MONTHS.index(m.group(1).lower()) // 3 + 1 for m in _MONTH_QUARTER.finditer(text)}
+    out = {MONTHS.index(m.group(1).lower()) // 3 + 1 for m in _MONTH_QUARTER.finditer(text)}
     for m in _QUARTER.finditer(text):
         g = m.group(1) or m.group(2) or m.group(3)
         out.add(int(g) if g.isdigit() else {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2,
@@ -185,11 +185,11 @@ def years(text: str, date: str | None = None) -> set[int]:
 
 def months(text: str) -> set[int]:
     """The months the text names (1-12)."""
-    return {_MONTHS.index(m.group(1).lower()) + 1 for m in _MONTH.finditer(text)}
+    return {MONTHS.index(m.group(1).lower()) + 1 for m in _MONTH.finditer(text)}
 
 
-_DAY = re.compile(rf"\b({_MONTH_NAMES})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!\d|,\d)|"
-                  rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH_NAMES})\b")
+_DAY = re.compile(rf"\b({MONTH_NAMES})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!\d|,\d)|"
+                  rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({MONTH_NAMES})\b")
 
 
 def days(text: str) -> set[tuple[int, int]]:
@@ -197,7 +197,7 @@ def days(text: str) -> set[tuple[int, int]]:
     out = set()
     for m in _DAY.finditer(text):
         name, day = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
-        out.add((_MONTHS.index(name.lower()) + 1, int(day)))
+        out.add((MONTHS.index(name.lower()) + 1, int(day)))
     return out
 
 
@@ -224,15 +224,15 @@ def weekday_date(sentence: str, date: str | None, article: str = "") -> tuple[st
         day = dated + datetime.timedelta(days=(want - dated.weekday()) % 7 or 7)
     else:
         day = dated - datetime.timedelta(days=(dated.weekday() - want) % 7)
-    month = _MONTHS[day.month - 1].title()
-    day_first = bool(re.search(rf"\b\d{{1,2}}\s+(?:{_MONTH_NAMES})\b", article))
+    month = MONTHS[day.month - 1].title()
+    day_first = bool(re.search(rf"\b\d{{1,2}}\s+(?:{MONTH_NAMES})\b", article))
     written = f"{day.day} {month} {day.year}" if day_first else f"{month} {day.day}, {day.year}"
     return m.group(1), written
 
 
 def numbered_names(text: str) -> set[tuple[str, str]]:
     return {(m.group(1).lower(), m.group(2).lower()) for m in _NUMBERED_NAME.finditer(text)
-            if m.group(1).lower() not in _MONTHS and not _YEAR.fullmatch(m.group(2))}
+            if m.group(1).lower() not in MONTHS and not _YEAR.fullmatch(m.group(2))}
 
 
 def parse(question: str) -> Query:
@@ -261,7 +261,7 @@ def parse(question: str) -> Query:
         if free(m) and not re.search(r"\b(?:since|until|till|from|by|before|after)\s+(?:(?:early|late|mid)[- ]?)?$",
                                      q[:m.start()], re.I):
             name = next(g for g in m.groups() if g)
-            month = _MONTHS.index(name.lower()) + 1
+            month = MONTHS.index(name.lower()) + 1
             day = re.match(r"\s+(\d{1,2})(?:st|nd|rd|th)?\b(?!\d)", q[m.end():]) or \
                 re.search(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?$", q[:m.start()])
             if day and 1 <= int(day.group(1)) <= 31:       # "on May 24", "24 May": that day
@@ -271,7 +271,7 @@ def parse(question: str) -> Query:
             else:
                 found.append(Constraint("month", month, name))
     for m in _NUMBERED_NAME.finditer(q):
-        if m.group(1).lower() in _MONTHS or _YEAR.fullmatch(m.group(2)) or m.start() == 0:
+        if m.group(1).lower() in MONTHS or _YEAR.fullmatch(m.group(2)) or m.start() == 0:
             continue
         found.append(Constraint("name", (m.group(1).lower(), m.group(2).lower()), m.group()))
         spans.append(m.span())
@@ -279,7 +279,7 @@ def parse(question: str) -> Query:
         # typed in lower case ("the vexa 5"): a candidate, kept only if the articles found
         # name that word with a number (`grounded`)
         word = m.group(1).lower()
-        if word in _MONTHS or word in STOPWORDS or word in QUESTION_WORDS or _YEAR.fullmatch(m.group(2)) \
+        if word in MONTHS or word in STOPWORDS or word in QUESTION_WORDS or _YEAR.fullmatch(m.group(2)) \
                 or not free(m):
             continue
         found.append(Constraint("name", (word, m.group(2).lower()), m.group(), typed=True))
@@ -311,7 +311,7 @@ def parse(question: str) -> Query:
                                for w in words(fold(m.group())) if not w.isdigit()))
     asked = tuple(w for w in specific if w not in set(names))
     # adjectives of peoples and regions ("French", "Western") are said many ways: not checked
-    named = tuple(dict.fromkeys(n for n in names if n not in _CALENDAR and n not in STOPWORDS and len(n) > 2
+    named = tuple(dict.fromkeys(n for n in names if n not in CALENDAR and n not in STOPWORDS and len(n) > 2
                                 and n not in _ROLE_ABBREVIATIONS and not re.search(r"(an|ans|ish|ese|ern|ch|ic)$", n)))
     plain = " ".join(_YEAR.sub(" ", q).split())
     return Query(question, unique, shape, specific, asked, named, plain)
@@ -561,7 +561,7 @@ def mentions(c: Constraint, text: str, date: str | None = None) -> list[tuple[in
         pattern = rf"\b{re.escape(c.value[0])}{_NAME_GAP}([a-z]?\d{{1,3}}[a-z]?)\b"
         return [(m.start(), m.end(), m.group(1).lower()) for m in re.finditer(pattern, text, re.I)]
     if c.kind == "month":
-        return [(m.start(), m.end(), _MONTHS.index(m.group(1).lower()) + 1) for m in _MONTH.finditer(text)]
+        return [(m.start(), m.end(), MONTHS.index(m.group(1).lower()) + 1) for m in _MONTH.finditer(text)]
     return []
 
 

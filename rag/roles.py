@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 from index.text import STOPWORDS, fold
 
+from .question import CALENDAR
+
 # relation classes and the words that express them (active voice; "by" after the verb makes it passive)
 _VERBS = {
     "led": "led lead leads leading headed heads heading chaired captained captains "
@@ -56,9 +58,7 @@ _TITLES = frozenset("president presidential minister ministers prime foreign def
                     "pope leader head deputy vice mr mrs ms dr sir lord premier director commissioner judge "
                     "negotiator delegate striker midfielder defender goalkeeper top senior former "
                     "founder executive officer candidate incumbent challenger".split())
-_MONTHS = ("january february march april may june july august september october november december "
-           "monday tuesday wednesday thursday friday saturday sunday").split()
-_NOT_NAME = STOPWORDS | frozenset(_MONTHS) | frozenset(_RELATION) | _SAY | _LOSE | frozenset(
+_NOT_NAME = STOPWORDS | CALENDAR | frozenset(_RELATION) | _SAY | _LOSE | frozenset(
     "the a an after before despite while although meanwhile however earlier later last this next "
     "yesterday today during since until following".split())
 _DETERMINERS = frozenset("the a an its their his her this that these those".split())

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from index.chunking import ABBREVIATION, sentences
 from index.text import QUESTION_WORDS, STOPWORDS, fold, stem, tokens, words
 
-from .evidence import INJECTION, MONTHS, _NUMBER
+from .evidence import INJECTION, _NUMBER
 from .markers import MARKER as _ANY_MARK
+from .question import MONTH_NAMES
 from .roles import conflict
 _SENT = re.compile(r"(?<=[.!?])(?:\s*\[\d{1,2}\])*\s+(?=[A-Z\"'\u201c])")
 _QUOTED = re.compile(r"[\"\u201c]([^\"\u201d]{8,}?)[\"\u201d]")
@@ -144,7 +145,7 @@ def supports(source: str, sentence: str, question: str, common: frozenset = froz
     return True, "supported"
 
 
-_MONTH = "(" + "|".join(m.capitalize() for m in MONTHS) + ")"
+_MONTH = f"({MONTH_NAMES})"
 _MONTH_DAY = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})\b(?!,?\s*\d{{3}})|\b(\d{{1,2}})\s+{_MONTH}\b")
 
 
