@@ -18,8 +18,8 @@ from dataclasses import dataclass, replace
 from index.chunking import leans_back, sentences
 from index.text import QUESTION_WORDS, STOPWORDS, fold, stem, tokens, words
 
-from .question import (GENERIC_ASKING, MONTH_NAMES, Constraint, Context, Query, detached, failed, focus_terms, grounded, parse, said_instead,
-                       sides, sides_held)
+from .question import (GENERIC_ASKING, LOOKS_AHEAD, MONTH_NAMES, Constraint, Context, Query, detached, failed, focus_terms,
+                       grounded, parse, said_instead, sides, sides_held)
 from .types import Passage
 
 # Words so common in questions about any news story that they carry no evidence.
@@ -151,17 +151,13 @@ for _one, _other in _OPPOSED:
 # a question about what happened ("What did the review conclude?", "How many actually came?")
 _ASKS_DONE = re.compile(r"\b(actually|in the end|eventually|outcome|result|verdict|ruling|decide|decided|conclude|"
                         r"concluded|conclusion|find|found|findings)\b", re.I)
-# a question or sentence that looks ahead: what is expected, planned or due
-_LOOKS_AHEAD = re.compile(r"\b(?:will|would|could|might|shall|[Ee]xpects?|[Ee]xpected|[Pp]lans? to|[Pp]lanned|"
-                          r"[Ii]ntends? to|is due to be|are due to be|is set to|are set to|going to|[Ff]orecasts?|"
-                          r"supposed to|projected|scheduled|to be heard|to be held|may)\b")     # (case kept: "May" is a month)
 SECOND_SHARE_DONE = 0.8     # a sentence this close to a prospective best one may tell what happened
 
 
 def _prospective(text: str) -> bool:
     """The sentence tells what is expected, planned or due, outside any quotation."""
     plain = re.sub(r"[\"\u201c][^\"\u201c\u201d]*[\"\u201d]", " ", text)
-    return bool(_LOOKS_AHEAD.search(plain))
+    return bool(LOOKS_AHEAD.search(plain))
 
 
 _ASKS_WHY = re.compile(r"^\s*(?:and\s+|so\s+|but\s+)?why\b", re.I)    # "Why did X ...?" assumes X did it
@@ -522,15 +518,19 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         return Evidence(answering, best_cov, kind, terms, refuse, reason, closest if refuse else None, near, q,
                         len(parts) > 1, frozenset(focus), leading)
 
-    def contradicted(missing: set[str]) -> Unit | None:
-        """The best unit saying the opposite of a word the question assumes ("Why did the court
-        increase his sentence?" and "... reduced the prison sentence"), about the question's subject."""
+    def corrected(missing: set[str]) -> Evidence | None:
+        """For "why did X ...?", the evidence led by the best unit saying the opposite of a word
+        the question assumes ("Why did the court increase his sentence?" and "... reduced the
+        prison sentence"), about the question's subject: the premise is false, that is the answer."""
+        if not _ASKS_WHY.match(q.text):
+            return None
         opposite = {a for t in missing for a in OPPOSITES.get(t, ())}
-        for u in answering[:CONTRA_UNITS]:
-            held = set(tokens(u.text))
-            if opposite & held and u.coverage >= CONTRA_COVERAGE:
-                return u
-        return None
+        against = next((u for u in answering[:CONTRA_UNITS]
+                        if opposite & set(tokens(u.text)) and u.coverage >= CONTRA_COVERAGE), None)
+        if against is None:
+            return None
+        answering[:] = [against] + [u for u in answering if u is not against]
+        return replace(out(False, ""), contradicts=True)
 
     if not terms:
         return out(True, "the question has no terms to look for")
@@ -557,16 +557,14 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
     # people were evacuated" for "how many people died?")
     stated.sort(key=lambda u: not (focus and any(_mentions(set(tokens(u.text)), t) for t in focus)))
     if q.shape != "summary":
+        # a share, a sum or an age asked for and stated answers words like "share", "cost", "old";
+        # the question's other specific words ("the glass lantern") are still looked for
+        if kind in STRICT_TYPES and any(u.has_type for u in answering):
+            focus = {t for t in focus if t not in _TYPE_WORDS}
+            parts = [part - _TYPE_WORDS for part in parts]
         # a question of several parts ("Who led X, and which folder do you use?") is answered
         # for the part that asks nothing the passages lack
         whole_part_plain = any(not (focus & part) for part in parts)
-        # a share, a sum or an age asked for and stated answers words like "share", "cost", "old";
-        # the question's other specific words ("the glass lantern") are still looked for
-        typed_answer = kind in STRICT_TYPES and any(u.has_type for u in answering)
-        if typed_answer:
-            focus = {t for t in focus if t not in _TYPE_WORDS}
-            parts = [part - _TYPE_WORDS for part in parts]
-            whole_part_plain = any(not (focus & part) for part in parts)
         if focus and not whole_part_plain and \
                 not any(u.meaning >= MEANING_ALONE for u in answering):
             # half of them at least, in one sentence: one word of the question found beside
@@ -578,17 +576,13 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             best = [max(({t for t in ask if _mentions(h, t)} for h in held), key=len) for ask in asks]
             if not any(2 * len(most) >= len(ask) for most, ask in zip(best, asks)):
                 missing = asks[0] - best[0]
-                against = contradicted(missing) if _ASKS_WHY.match(q.text) else None
-                if against is not None:
-                    # a false premise: the passages say the opposite; that is the answer
-                    answering = [against] + [u for u in answering if u is not against]
-                    return replace(out(False, ""), contradicts=True)
+                correction = corrected(missing)
+                if correction is not None:
+                    return correction
                 shown = [w for w in q.asked if stem(w) in missing]
                 return out(True, f"the passages found don't mention {' or '.join(shown[:3]) or 'what is asked'}",
                            answering[0] if answering else None)
-        # (an owner named is not who spoke: "Al Jazeera's reporter")
-        owners = {w for m in re.finditer(rf"({_NAME_RUN})['\u2019]s\b", q.text) for w in words(fold(m.group(1)))}
-        speaker_names = set(q.names) - owners
+        speaker_names = set(q.names) - set(q.owners)    # (an owner named is not who spoke)
         if kind == "quote" and speaker_names and \
                 not any(u.has_type and speaker_names & set(words(fold(f"{passages[u.passage].title} "
                                                                        f"{passages[u.passage].text}")))
@@ -629,20 +623,19 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         if len(firsts) > 1:
             answering[:] = firsts + [u for u in answering if u not in firsts]
             return out(False, f"meaning {best_sim:.2f}, terms {best_cov:.2f}", leading=len(firsts))
-    if q.shape == "fact" and _ASKS_DONE.search(q.text) and not _LOOKS_AHEAD.search(q.text) and answering \
+    if q.shape == "fact" and _ASKS_DONE.search(q.text) and not LOOKS_AHEAD.search(q.text) and answering \
             and _prospective(answering[0].text):
         # "What did the 2025 review conclude?" answered only by "it would publish a review in
         # 2025": the articles expect it; what came of it they don't say
         near = [u for u in answering[1:CONTRA_UNITS] if u.score >= SECOND_SHARE_DONE * answering[0].score]
         if not any(not _prospective(u.text) and (u.has_type or not kind) for u in near):
             return out(True, "the articles only say what was expected, not what happened", answering[0])
-    if _ASKS_WHY.match(q.text) and focus and answering:
+    if focus and answering:
         # "Why did the council reject it?" answered by "The council approved it": a correction
         best_held = set(tokens(answering[0].text))
-        against = contradicted({t for t in focus if not _mentions(best_held, t)})
-        if against is not None:
-            answering[:] = [against] + [u for u in answering if u is not against]
-            return replace(out(False, ""), contradicts=True)
+        correction = corrected({t for t in focus if not _mentions(best_held, t)})
+        if correction is not None:
+            return correction
     return out(False, f"meaning {best_sim:.2f}, terms {best_cov:.2f}")
 
 

@@ -56,6 +56,8 @@ _TYPED_NUMBERED_NAME = re.compile(rf"\b([a-z][a-z]{{2,}}){_NAME_GAP}(\d{{1,2}}[a
                                   r"rd|th|[a-z]+s)\b)")
 CALENDAR = frozenset("""january february march april may june july august september october november december
 monday tuesday wednesday thursday friday saturday sunday""".split())     # capitalised, yet not names
+# a name that owns what follows it: "Al Jazeera's reporter" is not Al Jazeera
+_OWNER = re.compile(r"([A-Z][\w'\u2019-]+(?:\s+[A-Z][\w'\u2019-]+)*)['\u2019]s\b")
 # written in capitals but a role, not a name: "What did the CEO say?"
 _ROLE_ABBREVIATIONS = frozenset("ceo cfo coo cto cio evp svp vp gm md mp mep pm".split())
 # a span of years: "from 2022 to 2024", "between 2019 and 2021", "2019-2021"
@@ -128,6 +130,7 @@ class Query:
     asked: tuple[str, ...] = field(default=())     # the specific words that are not names
     names: tuple[str, ...] = field(default=())     # folded names the question gives (capitalised inside it)
     plain: str = ""                                # the question without its years ("who won the final")
+    owners: tuple[str, ...] = field(default=())    # folded names that own another ("Al Jazeera's reporter")
 
     def describe(self, written: str = "") -> str:
         """The constraints as the user reads them: "Q2 2023", "April 2023", "May 24, 2025"."""
@@ -203,7 +206,18 @@ def days(text: str) -> set[tuple[int, int]]:
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY = re.compile(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
-_AHEAD = re.compile(r"\b(will|would|is due|are due|is to|are to|is set to|are set to|scheduled|planned|next)\b", re.I)
+# a sentence or question that looks ahead: what is expected, planned or due (case kept: "May" is a month)
+LOOKS_AHEAD = re.compile(r"\b(?:will|would|could|might|shall|[Ee]xpects?|[Ee]xpected|[Pp]lans? to|[Pp]lanned|"
+                         r"[Ii]ntends? to|is due|are due|is to|are to|is set to|are set to|going to|[Ff]orecasts?|"
+                         r"supposed to|projected|scheduled|to be heard|to be held|may)\b")
+
+
+def _calendar_date(date: str | None) -> datetime.date | None:
+    """An article's ISO date ("2024-09-21") as a date; None when it is missing or not whole."""
+    try:
+        return datetime.date(int(date[:4]), int(date[5:7]), int(date[8:10]))
+    except (TypeError, ValueError):
+        return None
 
 
 def weekday_date(sentence: str, date: str | None, article: str = "") -> tuple[str, str] | None:
@@ -212,15 +226,12 @@ def weekday_date(sentence: str, date: str | None, article: str = "") -> tuple[st
     sentence looks ahead), written as the article writes its dates. None when the sentence
     names a calendar day, no weekday, or the article has no date."""
     m = _WEEKDAY.search(sentence)
-    if not m or days(sentence) or not date:
-        return None
-    try:
-        dated = datetime.date(int(date[:4]), int(date[5:7]), int(date[8:10]))
-    except ValueError:
+    dated = _calendar_date(date)
+    if not m or days(sentence) or dated is None:
         return None
     want = _WEEKDAYS.index(m.group(1).lower())
     before = re.split(r"[.!?;]\s", sentence[:m.start()])[-1][-60:]     # its own clause, just before it
-    if _AHEAD.search(before):
+    if LOOKS_AHEAD.search(before) or re.search(r"\bnext\b", before, re.I):     # ("next Saturday")
         day = dated + datetime.timedelta(days=(want - dated.weekday()) % 7 or 7)
     else:
         day = dated - datetime.timedelta(days=(dated.weekday() - want) % 7)
@@ -314,7 +325,8 @@ def parse(question: str) -> Query:
     named = tuple(dict.fromkeys(n for n in names if n not in CALENDAR and n not in STOPWORDS and len(n) > 2
                                 and n not in _ROLE_ABBREVIATIONS and not re.search(r"(an|ans|ish|ese|ern|ch|ic)$", n)))
     plain = " ".join(_YEAR.sub(" ", q).split())
-    return Query(question, unique, shape, specific, asked, named, plain)
+    owners = tuple(dict.fromkeys(w for m in _OWNER.finditer(q) for w in words(fold(m.group(1)))))
+    return Query(question, unique, shape, specific, asked, named, plain, owners)
 
 
 # how the answer should be put, said before or after the question itself: "In one sentence, what
@@ -390,22 +402,12 @@ def grounded(q: Query, texts) -> Query:
 
 def _values(c: Constraint, text: str) -> set:
     """The values of the constraint's kind that `text` names (years without the date's help)."""
-    if c.kind == "year":
-        return years(text)
-    if c.kind == "quarter":
-        return quarters(text)
-    if c.kind == "half":
-        return halves(text)
-    if c.kind == "ordinal":
-        return ordinals(text)
-    if c.kind == "month":
-        return months(text)
-    if c.kind == "day":
-        return days(text)
-    if c.kind == "name":
-        pattern = rf"\b{re.escape(c.value[0])}{_NAME_GAP}([a-z]?\d{{1,3}}[a-z]?)\b"
-        return {m.group(1).lower() for m in re.finditer(pattern, text, re.I)}
-    return set()
+    return {v for _, _, v in mentions(c, text)}
+
+
+# how each other kind of constraint is found in a text: its patterns, and what a match says
+_READERS = {"quarter": ((_QUARTER, _MONTH_QUARTER), quarters), "half": ((_HALF,), halves),
+            "ordinal": ((_NUM_ORD, _WORD_ORD), ordinals), "month": ((_MONTH,), months), "day": ((_DAY,), days)}
 
 
 def _decide(c: Constraint, levels) -> bool | None:
@@ -454,9 +456,9 @@ def holds(c: Constraint, ctx: Context) -> bool:
             return c.value in named
         return _reported_year(ctx) == c.value
     if c.kind == "month":
-        # a sentence that names months decides; one that names none speaks of its story's
-        # month (a story of early July may still tell of the last days of June)
-        # or, whatever other months it names in passing ("moved to August"), a story of that month
+        # a sentence that names the month holds it; so does a story of that month, whatever other
+        # months the sentence names in passing ("moved to August"), and one of early the next
+        # month whose sentence names none (a story of early July may tell of the last days of June)
         if c.value in months(ctx.sentence):
             return True
         if ctx.date and ctx.date[5:7].isdigit():
@@ -469,13 +471,10 @@ def holds(c: Constraint, ctx: Context) -> bool:
         said = days(ctx.sentence)
         if said:
             return c.value in said
-        if ctx.date and ctx.date[5:7].isdigit() and ctx.date[8:10].isdigit():
-            try:
-                dated = datetime.date(int(ctx.date[:4]), int(ctx.date[5:7]), int(ctx.date[8:10]))
-                asked = datetime.date(dated.year, *c.value)
-            except ValueError:
-                return False
-            return 0 <= (dated - asked).days <= 2
+        dated = _calendar_date(ctx.date)
+        if dated is not None:
+            asked = _calendar_date(f"{dated.year}-{c.value[0]:02d}-{c.value[1]:02d}")
+            return asked is not None and 0 <= (dated - asked).days <= 2
         return c.value in days(ctx.passage)
     if c.kind == "ordinal" and not ctx.on_topic and c.value in ordinals(ctx.sentence):
         # "She was Best New Artist at the 42nd" in a story of another edition is not about the 42nd
@@ -552,17 +551,11 @@ def mentions(c: Constraint, text: str, date: str | None = None) -> list[tuple[in
             out += [(m.start(), m.end(), int(date[:4]) + _RELATIVE[m.group(1).lower()])
                     for m in _RELATIVE_RE.finditer(text)]
         return out
-    if c.kind == "quarter":
-        return [(m.start(), m.end(), next(iter(quarters(m.group())))) for m in _QUARTER.finditer(text)]
-    if c.kind == "ordinal":
-        return [(m.start(), m.end(), int(m.group(1))) for m in _NUM_ORD.finditer(text)] + \
-               [(m.start(), m.end(), _word_ordinal(m)) for m in _WORD_ORD.finditer(text)]
     if c.kind == "name":
         pattern = rf"\b{re.escape(c.value[0])}{_NAME_GAP}([a-z]?\d{{1,3}}[a-z]?)\b"
         return [(m.start(), m.end(), m.group(1).lower()) for m in re.finditer(pattern, text, re.I)]
-    if c.kind == "month":
-        return [(m.start(), m.end(), MONTHS.index(m.group(1).lower()) + 1) for m in _MONTH.finditer(text)]
-    return []
+    patterns, read = _READERS.get(c.kind, ((), None))
+    return [(m.start(), m.end(), v) for p in patterns for m in p.finditer(text) for v in read(m.group())]
 
 
 def detached(q: Query, text: str, answers: list[tuple[int, int]], date: str | None = None) -> tuple[Constraint, ...]:
@@ -572,23 +565,16 @@ def detached(q: Query, text: str, answers: list[tuple[int, int]], date: str | No
     no figure belongs to this year; in "a phase 2 trial, and a phase 3 trial of 18,000
     volunteers" the 18,000 belongs to phase 3."""
     missed: list[Constraint] = []
-    kinds = list(_by_kind(q).values())
-    named = [(a, b) for cs in kinds for a, b, _ in mentions(cs[0], text, date)]
+    found = {kind: mentions(cs[0], text, date) for kind, cs in _by_kind(q).items()}
     # (a number inside a year or a name, "phase 2", "SLV-204", is not a figure)
+    named = [(s, e) for said in found.values() for s, e, _ in said]
     figures = [(a, b) for a, b in answers if not any(a < e and s < b for s, e in named)]
-    for cs in kinds:
-        found = mentions(cs[0], text, date)
-        asked = {c.number for c in cs}
-        if len({v for _, _, v in found}) < 2 or not any(v in asked for _, _, v in found):
+    for kind, cs in _by_kind(q).items():
+        said, asked = found[kind], {c.number for c in cs}
+        if not figures or len({v for _, _, v in said}) < 2 or not any(v in asked for _, _, v in said):
             continue
-        if not figures:
-            continue
-
-        def nearest(a, b):
-            middle = (a + b) / 2
-            return min(found, key=lambda f: abs((f[0] + f[1]) / 2 - middle))[2]
-
-        if not any(nearest(a, b) in asked for a, b in figures):
+        nearest = [min(said, key=lambda f: abs(f[0] + f[1] - a - b))[2] for a, b in figures]
+        if not asked & set(nearest):
             missed.extend(cs)
     return tuple(missed)
 
