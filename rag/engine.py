@@ -40,6 +40,7 @@ _MORE = re.compile(r"\b(else|other|another|more|besides|apart from|as well|also)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2060\ufeff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 EXTRACTIVE_MAX_CHARS = 380       # answers stay well inside the 400-character budget
+ANSWER_MAX_CHARS = 400           # ... which a quoted answer and a note on it (_weekday_note) share
 MANY_MAX_CHARS = 580             # lists and summaries may take 600
 MANY_UNITS = {"list": 4, "summary": 3}
 SECOND_SHARE = 0.9               # a second quotation this close to the best is shown too
@@ -442,9 +443,9 @@ class Engine:
         text, cites = self._compose([(u.text.strip(), [u]) for u in best], passages, question)
         if evidence.answer_type == "date" and best:
             note = _weekday_note(text, best[0].text, passages[best[0].passage])
-            if note and len(text) + len(note) > EXTRACTIVE_MAX_CHARS + 20 and len(best) > 1:
+            if note and len(text) + len(note) > ANSWER_MAX_CHARS and len(best) > 1:
                 text, cites = self._compose([(best[0].text.strip(), [best[0]])], passages, question)
-            if note and len(text) + len(note) <= EXTRACTIVE_MAX_CHARS + 20:
+            if note and len(text) + len(note) <= ANSWER_MAX_CHARS:
                 text += note
         if evidence.contradicts:        # "Why did the council reject it?" "... approved the flood wall"
             text = prompts.OTHERWISE + text
@@ -636,12 +637,6 @@ def _quoted(evidence: Evidence) -> list[Unit]:
         # a comparison: the best unit about each thing compared, in the question's order
         return pick(evidence.units[:evidence.compared], evidence.compared, EXTRACTIVE_MAX_CHARS)
     units = pick(evidence.units, 2, EXTRACTIVE_MAX_CHARS)
-    if evidence.answer_type in REQUIRED_TYPES and units and not units[0].has_type:
-        # "When was he sacked?": the best sentence that gives a date ("dismissed on 8 April")
-        # leads, before a closer one that gives none ("seven weeks after the sacking")
-        typed = next((u for u in evidence.units if u.has_type and u.score >= TYPED_SHARE * units[0].score), None)
-        if typed is not None:
-            units = pick([typed] + [u for u in evidence.units if u is not typed], 2, EXTRACTIVE_MAX_CHARS)
     best = units[:1]
     # a sentence stating the number asked for may answer at TYPED_SHARE of the best (gather)
     stated = evidence.answer_type in REQUIRED_TYPES and len(units) > 1 and units[1].has_type

@@ -324,6 +324,8 @@ REQUIRED_TYPES = ("number", "count", "date", "age", "money", "percent", "duratio
 
 # "The company did not say how many units it sold": a sentence saying that what is asked was
 # not given; the words after it say what was withheld
+# a sentence saying that no date is set yet
+_NO_DATE = re.compile(r"\bno (?:date|day|time)\b|\bnot (?:yet )?(?:been )?(?:set|fixed|scheduled)\b", re.I)
 WITHHELD = re.compile(r"\b(?:did not|didn't|declined to|would not|wouldn't|refused to|has not|have not|hasn't|"
                       r"haven't|does not|doesn't|was not|were not)\s+(?:yet\s+)?(?:been\s+)?(?:say|disclose|"
                       r"disclosed|reveal|revealed|publish|published|give|given|provide|provided|specify|specified|"
@@ -606,9 +608,10 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             if withheld and set(tokens(withheld.group(1))) & set(terms):
                 said = " ".join(withheld.group(0).split())
                 return out(True, f"the passage found says it was not given (\"{said}\")", u)
-    if kind in REQUIRED_TYPES and kind != "date" and q.shape == "fact":
-        # "how many", "how much", "how old": a sentence that states one answers before one that
-        # does not (not for dates: "no date has been set" answers "when will they meet?")
+    if kind in REQUIRED_TYPES and q.shape == "fact" and not (kind == "date" and _NO_DATE.search(answering[0].text)):
+        # "how many", "how much", "when": a sentence that states one answers before one that
+        # does not ("Castell was dismissed on 8 April" before "... seven weeks after the sacking"),
+        # unless the best says there is none yet ("no date has been set" answers "when will they meet?")
         answering[:] = stated + [u for u in answering if u not in stated]
     if compared and q.shape == "fact":
         # "how did X in 2022 compare with 2014?": the best unit about each thing compared leads
