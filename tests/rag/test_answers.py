@@ -39,6 +39,12 @@ def engine(news_engine):
     return news_engine(ARTICLES)
 
 
+@pytest.fixture(scope="module")
+def one_story(news_engine):
+    """make(text): an engine over a folder holding one invented article, with its own real store."""
+    return lambda text: news_engine({"story.txt": text})
+
+
 @pytest.mark.parametrize("question, expected", [
     ("Who won the 2018 Merrow Cup final?", "Castleford"),
     ("Who won the Merrow Cup in 2020?", "Wexham"),
@@ -281,26 +287,26 @@ def test_a_wire_dateline_is_not_part_of_what_is_quoted(sentence, rest):
     assert (sentence[m.end():] if m else None) == rest
 
 
-def test_a_date_asked_for_is_answered_by_the_sentence_that_gives_one(news_engine):
-    engine = news_engine({"club.txt": (
+def test_a_date_asked_for_is_answered_by_the_sentence_that_gives_one(one_story):
+    engine = one_story(
         "date 2023-05-30 Ashcombe Rovers appoint Teodor Wallin\n\n"
         "Ashcombe Rovers have appointed Teodor Wallin as their new manager on a three-year contract, the club "
         "announced, seven weeks after the sacking of Bryn Castell.\n\n"
         "Wallin, 44, joins from Halsey Town. Castell was dismissed on 8 April after three years in charge, "
-        "with Rovers two points above the relegation places.\n")})
+        "with Rovers two points above the relegation places.\n")
     a = engine.ask("When was Bryn Castell sacked by Ashcombe Rovers?")
     # the sentence giving the date leads, before a closer one that gives none
     assert not a.refused and a.text.startswith("Castell was dismissed on 8 April")
 
 
-FLOOD = {"flood.txt": ("date 2023-08-16 Wendholt approves flood wall\n\n"
-                       "Wendholt city council approved the new flood wall along the river Lysse by 31 votes to 6 on "
-                       "Tuesday night, a year after Storm Maren flooded the town centre.\n\n"
-                       "The wall will cost 62 million euros and take three years to build, the council said.\n")}
+FLOOD = ("date 2023-08-16 Wendholt approves flood wall\n\n"
+         "Wendholt city council approved the new flood wall along the river Lysse by 31 votes to 6 on "
+         "Tuesday night, a year after Storm Maren flooded the town centre.\n\n"
+         "The wall will cost 62 million euros and take three years to build, the council said.\n")
 
 
-def test_a_why_question_whose_premise_the_articles_contradict_is_answered_with_what_they_say(news_engine):
-    engine = news_engine(FLOOD)
+def test_a_why_question_whose_premise_the_articles_contradict_is_answered_with_what_they_say(one_story):
+    engine = one_story(FLOOD)
     a = engine.ask("Why did the council reject the new flood wall?")
     assert not a.refused, a.reason
     assert a.text.startswith("The articles say otherwise: ") and "approved" in a.text and a.citations
@@ -313,12 +319,12 @@ def test_opposites_are_read_both_ways():
         assert stem(b) in OPPOSITES[stem(a)] and stem(a) in OPPOSITES[stem(b)]
 
 
-def test_how_many_died_is_answered_by_no_one_was_killed_not_by_another_count(news_engine):
-    engine = news_engine({"fire.txt": (
+def test_how_many_died_is_answered_by_no_one_was_killed_not_by_another_count(one_story):
+    engine = one_story(
         "date 2022-08-09 Wildfire forces 2,100 from their homes\n\n"
         "A wildfire on Tindle Ridge had burned about 8,400 hectares of forest by Tuesday evening, forcing "
         "2,100 people to leave their homes, officials said.\n\n"
-        "No one has been killed; two firefighters were treated in hospital for smoke inhalation.\n")})
+        "No one has been killed; two firefighters were treated in hospital for smoke inhalation.\n")
     a = engine.ask("How many people died in the Tindle Ridge fire?")
     assert not a.refused, a.reason
     assert a.text.startswith("No one has been killed")
@@ -338,43 +344,43 @@ def test_an_llm_date_answer_that_names_only_a_weekday_says_which_day_it_was(news
     assert a.text.endswith("(The article is dated 2017-06-04, so that Saturday was June 3, 2017.)")
 
 
-def test_a_sentence_inside_a_quotation_is_shown_with_whoever_opened_it(news_engine):
-    engine = news_engine({"ferry.txt": (
+def test_a_sentence_inside_a_quotation_is_shown_with_whoever_opened_it(one_story):
+    engine = one_story(
         "date 2022-06-02 First Solmarsh ferry reaches Skerrin\n\n"
         "The first Solmarsh Ferries sailing from Port Aldwick reached Skerrin on Wednesday, 25 minutes late "
         "after a crossing in a strong westerly wind.\n\n"
         "Captain Rune Askeland said: \"The Larkspur was fine. The passengers were mostly fine. The coffee "
-        "machine was not fine.\"\n\nThe ferry will sail twice a day.\n")})
+        "machine was not fine.\"\n\nThe ferry will sail twice a day.\n")
     a = engine.ask("who said the coffee machine was not fine")
     assert not a.refused, a.reason
     assert "Rune Askeland" in a.text and "coffee machine was not fine" in a.text
 
 
-APPEAL = {"trial.txt": ("date 2022-11-30 Former finance director jailed for six years\n\n"
-                        "Former Lisker Water finance director Corin Talbeck was found guilty of fraud at the end of "
-                        "his trial on Tuesday and sentenced to six years in prison.\n\nHis lawyer said he would appeal. The appeal of his brother-in-law, "
-                        "Emrik Sand, will be heard separately in May.\n")}
+APPEAL = ("date 2022-11-30 Former finance director jailed for six years\n\n"
+          "Former Lisker Water finance director Corin Talbeck was found guilty of fraud at the end of his trial "
+          "on Tuesday and sentenced to six years in prison.\n\nHis lawyer said he would appeal. The appeal of "
+          "his brother-in-law, Emrik Sand, will be heard separately in May.\n")
 
 
 @pytest.mark.parametrize("question", ["What was the outcome of Emrik Sand's appeal?",
                                       "What did the appeal court decide in Talbeck's case?"])
-def test_what_came_of_an_event_the_articles_only_expect_is_refused(news_engine, question):
-    a = news_engine(APPEAL).ask(question)
+def test_what_came_of_an_event_the_articles_only_expect_is_refused(one_story, question):
+    a = one_story(APPEAL).ask(question)
     assert a.refused, a.text
     assert a.reason == "the articles only say what was expected, not what happened" and a.closest is not None
 
 
-def test_an_outcome_the_articles_report_is_answered(news_engine):
-    a = news_engine(APPEAL).ask("What was the outcome of Corin Talbeck's trial?")
+def test_an_outcome_the_articles_report_is_answered(one_story):
+    a = one_story(APPEAL).ask("What was the outcome of Corin Talbeck's trial?")
     assert not a.refused and "six years" in a.text
 
 
-def test_what_someone_said_is_refused_when_only_another_speaker_mentions_them(news_engine):
-    engine = news_engine({"fires.txt": (
+def test_what_someone_said_is_refused_when_only_another_speaker_mentions_them(one_story):
+    engine = one_story(
         "date 2023-10-02 Quieter wildfire season in Vellmark\n\n"
         "Wildfires burned 6,800 hectares in Vellmark this year, the provincial fire service said.\n\n"
         "Chief fire officer Sabine Oyelaran, who took over from Ansel Grieve in January, said a wet June "
-        "and a cooler August had helped.\n")})
+        "and a cooler August had helped.\n")
     a = engine.ask("What did Ansel Grieve say about the 2023 fire season?")
     assert a.refused, a.text
     b = engine.ask("What did Sabine Oyelaran say about the 2023 fire season?")
