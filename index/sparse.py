@@ -8,6 +8,10 @@ was killed) builds it once and saves it. Terms are stemmed and spelling variants
 unified (text.tokens), so two spellings of a name find each other: the variants any
 folder has by rule or list, and those of names learnt from this folder's own articles
 when BM25 is built (index.names), kept with it and applied to chunks and queries alike.
+
+A store of up to EXACT_MAX_CHUNKS chunks also keeps its chunks' vectors here, so the
+dense leg ranks them exactly in memory (one product of a small matrix) instead of
+asking Chroma's approximate index, which at that size costs more than the search.
 """
 from __future__ import annotations
 
@@ -18,9 +22,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from . import names
 from .store import Store, StoredChunk
 from .text import TOKENIZER_VERSION, stem, tokens
+
+
+EXACT_MAX_CHUNKS = 20_000      # vectors kept for exact search: 30 MB of float32 at most
+FORMAT = 2                      # what a saved index holds (2: the vectors of a small store)
 
 
 @dataclass
@@ -31,6 +41,8 @@ class SparseIndex:
     model: object               # bm25s.BM25
     tokenizer: int = TOKENIZER_VERSION
     variants: dict[str, str] = field(default_factory=dict)   # learnt name spellings: folded word -> its form
+    vectors: np.ndarray | None = None   # a small store's chunk vectors, unit length, in `chunks`' order
+    format: int = FORMAT
 
     @property
     def n(self) -> int:
@@ -71,6 +83,22 @@ class SparseIndex:
             self.__dict__["_by_source"] = memo
         return memo.get(source, [])
 
+    def chunk(self, chunk_id: str) -> StoredChunk | None:
+        """The chunk with this id (ids are hashes of file, offset and text), if this index holds it."""
+        memo = self.__dict__.get("_by_id")
+        if memo is None:
+            memo = self.__dict__["_by_id"] = {c.id: c for c in self.chunks}
+        return memo.get(chunk_id)
+
+    def nearest(self, vector: list[float], k: int) -> list[tuple[StoredChunk, float]]:
+        """The k chunks nearest `vector` by cosine similarity, exactly (needs `vectors`)."""
+        q = np.asarray(vector, dtype=np.float32)
+        sims = self.vectors @ (q / (np.linalg.norm(q) or 1.0))
+        k = min(k, len(sims))
+        top = np.argpartition(-sims, k - 1)[:k] if k < len(sims) else np.arange(len(sims))
+        top = top[np.argsort(-sims[top], kind="stable")]
+        return [(self.chunks[i], float(sims[i])) for i in top]
+
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """(chunk position, BM25 score) best first; only chunks sharing a term."""
         q = [t for t in self.terms(query) if t in self.df]
@@ -80,7 +108,8 @@ class SparseIndex:
         return [(int(d), float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
 
 
-def build(chunks: list[StoredChunk], version: str) -> SparseIndex:
+def build(chunks: list[StoredChunk], version: str, vectors: dict[str, list[float]] | None = None) -> SparseIndex:
+    """BM25 over `chunks`; with `vectors` (by chunk id, every chunk's), their unit vectors too."""
     import bm25s
 
     variants = names.learn((c.meta.get("source", c.id), c.text) for c in chunks)
@@ -91,7 +120,19 @@ def build(chunks: list[StoredChunk], version: str) -> SparseIndex:
     model = bm25s.BM25()
     if chunks:
         model.index([t or ["\u2205"] for t in corpus], show_progress=False)
-    return SparseIndex(version, chunks, df, model, variants=variants)
+    matrix = None
+    if vectors is not None and chunks and all(c.id in vectors for c in chunks):
+        matrix = np.asarray([vectors[c.id] for c in chunks], dtype=np.float32)
+        matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+    return SparseIndex(version, chunks, df, model, variants=variants, vectors=matrix)
+
+
+def from_store(store: Store, version: str) -> SparseIndex:
+    """Built from every chunk of the store, with their vectors when the store is small."""
+    chunks = list(store.iter_chunks())
+    read = getattr(store, "vectors", None)
+    vectors = read() if read is not None and len(chunks) <= EXACT_MAX_CHUNKS else None
+    return build(chunks, version, vectors)
 
 
 def _path(store: Store, cache_dir) -> Path | None:
@@ -104,7 +145,7 @@ def _stamp_of(path: Path) -> Path:
 
 
 def _tag(version: str) -> str:
-    return f"{version}/{TOKENIZER_VERSION}"
+    return f"{version}/{TOKENIZER_VERSION}/{FORMAT}"
 
 
 def _save(index: SparseIndex, path: Path | None):
@@ -133,11 +174,12 @@ def load(store: Store, cache_dir, version: str | None = None) -> SparseIndex:
             with open(path, "rb") as fh:
                 cached = pickle.load(fh)
             if isinstance(cached, SparseIndex) and cached.version == version \
-                    and getattr(cached, "tokenizer", None) == TOKENIZER_VERSION:
+                    and getattr(cached, "tokenizer", None) == TOKENIZER_VERSION \
+                    and vars(cached).get("format") == FORMAT:      # an older one lacks the field
                 return cached
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
             pass
-    index = build(list(store.iter_chunks()), version)
+    index = from_store(store, version)
     _save(index, path)
     return index
 
@@ -165,5 +207,5 @@ def prebuild(store: Store, cache_dir=None) -> bool:
             return True
     except OSError:
         pass
-    _save(build(list(store.iter_chunks()), version), path)
+    _save(from_store(store, version), path)
     return True

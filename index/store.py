@@ -128,6 +128,10 @@ class Store(Protocol):
 
     def query(self, vector: list[float], k: int) -> list[tuple[StoredChunk, float]]: ...
 
+    def nearest_ids(self, vector: list[float], k: int) -> list[tuple[str, float]]: ...
+
+    def vectors(self) -> dict[str, list[float]]: ...
+
     def lock_path(self) -> Path: ...
 
     def cache_file(self, cache_dir: Path | None, stem: str) -> Path | None: ...
@@ -287,6 +291,18 @@ class _ChromaCollection(ABC):
                 yield StoredChunk(i, doc or "", dict(meta or {}))
             offset += len(ids)
 
+    def vectors(self) -> dict[str, list[float]]:
+        """Every chunk's vector, by id (paged)."""
+        col = self.open()
+        out: dict[str, list[float]] = {}
+        offset = 0
+        while True:
+            page = col.get(include=["embeddings"], limit=PAGE, offset=offset)
+            if not page["ids"]:
+                return out
+            out.update(zip(page["ids"], page["embeddings"]))
+            offset += len(page["ids"])
+
     def files(self) -> dict[str, dict]:
         """Per source file: the sha256s its chunks carry, how many it should have, and ids."""
         out: dict[str, dict] = {}
@@ -317,6 +333,12 @@ class _ChromaCollection(ABC):
         return [(StoredChunk(i, d, dict(m)), 1.0 - dist)
                 for i, d, m, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])
                 if d is not None and m is not None]
+
+    def nearest_ids(self, vector: list[float], k: int) -> list[tuple[str, float]]:
+        """The nearest chunks' ids and cosine similarities only: what `query` gives without
+        reading their texts and metadata from the collection's SQLite (most of its time)."""
+        res = self.open().query(query_embeddings=[vector], n_results=k, include=["distances"])
+        return [(i, 1.0 - dist) for i, dist in zip(res["ids"][0], res["distances"][0])]
 
 
     # -- sentence vectors ----------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -30,6 +31,10 @@ LEG_DEPTH = 20                  # candidates per leg: fusion needs more than k t
 QUERY_MEMO = 256                # query vectors kept: evidence embeds the question again right after retrieval
 SENTENCE_MEMO = 50_000          # passage-sentence vectors kept: a small corpus's every sentence, bounded
 WARM_MAX_CHUNKS = 3000          # warm_up embeds every sentence only of a corpus this small (seconds, not minutes)
+
+
+# the BM25 leg runs here while the dense leg embeds the query (onnxruntime lets go of the GIL)
+_BM25_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsrag-bm25")
 
 
 class Corpus:
@@ -105,6 +110,25 @@ class Corpus:
             if sentences:
                 self._sentence_cache.clear()
 
+    def nearest(self, vector: list[float], k: int) -> list[tuple[StoredChunk, float]]:
+        """The k chunks nearest `vector`, with their cosine similarity. Chroma's vector index
+        gives the ids; the chunks come from the BM25 twin, which holds every chunk of the
+        store in memory (ids are hashes of the text, so a known id is the same chunk). When
+        the twin lacks one (another process wrote since it was loaded) or the store cannot
+        answer with ids alone, the store's own query reads them. A small store's vectors are
+        held by the twin too, which then ranks them itself, exactly."""
+        index = self.sparse_index()
+        if index.vectors is not None:
+            return index.nearest(vector, k)
+        nearest_ids = getattr(self.store, "nearest_ids", None)
+        if nearest_ids is None:
+            return self.store.query(vector, k)
+        found = nearest_ids(vector, k)
+        chunks = [index.chunk(i) for i, _ in found]
+        if None in chunks:
+            return self.store.query(vector, k)
+        return [(c, score) for c, (_, score) in zip(chunks, found)]
+
     def sparse_index(self) -> sparse.SparseIndex:
         with self._lock:
             if self._sparse is None:
@@ -138,7 +162,8 @@ def to_document(chunk: StoredChunk, score: float, leg: str) -> Document:
 
 
 class DenseRetriever(BaseRetriever):
-    """Nearest chunks by cosine similarity of MiniLM embeddings, from Chroma."""
+    """Nearest chunks by cosine similarity of MiniLM embeddings (Corpus.nearest: Chroma's
+    vector index, or an exact search in memory over a small store's vectors)."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
     corpus: Any
@@ -146,7 +171,7 @@ class DenseRetriever(BaseRetriever):
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         vector = self.corpus.embed_query(query)
-        return [to_document(c, s, "dense") for c, s in self.corpus.store.query(vector, self.k)]
+        return [to_document(c, s, "dense") for c, s in self.corpus.nearest(vector, self.k)]
 
 
 class SparseRetriever(BaseRetriever):
@@ -182,8 +207,10 @@ class HybridRetriever(BaseRetriever):
         fused: dict[str, Document] = {}
         scores: dict[str, float] = {}
         legs = {"callbacks": run_manager.get_child()}     # the legs report as children of this run
-        for leg in (self.dense, self.sparse):
-            for rank, doc in enumerate(leg.invoke(folded, config=legs), start=1):
+        sparse_docs = _BM25_THREAD.submit(self.sparse.invoke, folded, legs)   # while the query is embedded
+        dense_docs = self.dense.invoke(folded, config=legs)
+        for docs in (dense_docs, sparse_docs.result()):
+            for rank, doc in enumerate(docs, start=1):
                 key = doc.metadata["id"]
                 scores[key] = scores.get(key, 0.0) + 1.0 / (RRF_K + rank)
                 if key in fused:

@@ -145,3 +145,34 @@ def test_extractive_ask_imports_neither_gradio_nor_llama_cpp_nor_sentence_transf
     last = json.loads(r.stdout.strip().splitlines()[-1])
     assert last == {"rc": 0, "mods": []}, last
     assert "Fidan" in r.stdout
+
+
+def test_small_store_is_ranked_exactly_in_memory_as_chroma_ranks_it(seeded_store, embedder):
+    """A small store's chunk vectors are saved with BM25 and the dense leg ranks them itself:
+    the same chunks in the same order, with the same cosine, as Chroma's own query."""
+    from index import sparse
+
+    store = open_store(f"chroma:{seeded_store}")
+    twin = sparse.load(store, None)
+    assert twin.vectors is not None and twin.vectors.shape == (store.count(), 384)
+    for q in QUESTIONS:
+        vector = embedder.embed_query(q)
+        mine, chroma = twin.nearest(vector, 20), store.query(vector, 20)
+        assert [c.id for c, _ in mine] == [c.id for c, _ in chroma]
+        assert all(abs(a - b) < 1e-4 for (_, a), (_, b) in zip(mine, chroma))
+        assert [c.text for c, _ in mine[:3]] == [c.text for c, _ in chroma[:3]]
+    assert len(twin.nearest(vector, 10_000)) == store.count()
+
+
+def test_a_store_over_the_exact_size_is_searched_by_chroma_ids_and_chunks_from_memory(seeded_store, embedder):
+    from index import sparse
+
+    store = open_store(f"chroma:{seeded_store}")
+    twin = sparse.build(list(store.iter_chunks()), store.version())     # no vectors: as for a big store
+    assert twin.vectors is None
+    vector = embedder.embed_query(QUESTIONS[1])
+    ids = store.nearest_ids(vector, 8)
+    chroma = store.query(vector, 8)
+    assert [i for i, _ in ids] == [c.id for c, _ in chroma]
+    assert [twin.chunk(i).text for i, _ in ids] == [c.text for c, _ in chroma]
+    assert twin.chunk("no such id") is None
