@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from index.text import QUESTION_WORDS, STOPWORDS, fold, words
 
 from .markers import strip_markers
-from .question import MONTH_NAMES
+from .question import MONTH_NAMES, MONTHS
 
 TURNS_READ = 8           # the last exchanges read into the state: a conversation's thread, not its archive
 TURN_CHARS = 2000        # of each turn's text (an answer is at most a few sentences)
@@ -589,6 +589,10 @@ class Conversation:
                 moved = _shift(source, phrase)
                 if moved != source:
                     new = _changed(source, moved)
+                    if new and re.search(r"\bone\b", phrase, re.I) and _YEAR.fullmatch(new.split()[-1]):
+                        # "the previous one" is a thing, not a year: it keeps its words, and the
+                        # search those of what was being talked about
+                        return text, [_carried(t.resolved)]
                     if new:
                         return text[:m.start()] + new + text[m.end():], [new]
         return text, []
@@ -867,11 +871,17 @@ _RELATIVE = re.compile(r"\b(?:the|a)\s+(?:following|next|previous|preceding)\s+(
                        r"version|one)\b|\b" + _HOW_FAR + r"\s+(?:years?|seasons?|editions?)\s+"
                        r"(?:later|earlier|before|after|on)\b|"
                        r"\bthe\s+(?:year|season|edition|model|one)\s+(?:after|before)\s+(?:that|it)\b|"
-                       r"\bthe\s+year\s+(?:after|before)\b", re.I)
-_STEPS = re.compile(r"\b(" + _HOW_FAR + r")\s+(?:years?|seasons?|editions?|models?|versions?)\b", re.I)
+                       r"\bthe\s+year\s+(?:after|before)\b|"
+                       r"\b(?:the|a)\s+(?:following|next|previous|preceding)\s+month\b|\b" + _HOW_FAR +
+                       r"\s+months?\s+(?:later|earlier|before|after|on)\b|\bthe\s+month\s+(?:after|before)\b", re.I)
+_STEPS = re.compile(r"\b(" + _HOW_FAR + r")\s+(?:years?|seasons?|editions?|models?|versions?|months?)\b", re.I)
+# a month said with its year, or alone: "April 2024", "in April"
+_MONTH_YEAR = re.compile(rf"\b({MONTH_NAMES})(?:\s+(1[89]\d\d|20\d\d))?\b")
 _ORD = re.compile(r"\b(\d{1,3})(st|nd|rd|th)\b")
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-_MODEL = re.compile(r"\b([A-Z][\w-]*\s+)(\d{1,3})\b")
+# a model or a numbered name, "Corvid 3": not "The 48-hour strike", not "Monday 7 November"
+_MODEL = re.compile(rf"\b(?!(?:{MONTH_NAMES}|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b)"
+                    r"([A-Z][\w-]*\s+)(\d{1,3})\b(?!-\w)")
 
 
 def _shift(prev: str, frag: str) -> str:
@@ -884,6 +894,8 @@ def _shift(prev: str, frag: str) -> str:
     steps = _STEPS.search(f)        # "two years before", "ten years later": moved that far
     if steps:
         step *= int(steps.group(1)) if steps.group(1).isdigit() else _COUNTS[steps.group(1)]
+    if re.search(r"\bmonths?\b", f):
+        return _shift_month(prev, step)
     if re.search(r"\b(year|season|years)\b", f) or not re.search(r"\b(edition|model|version|one)\b", f):
         m = _YEAR.search(prev)
         if m:
@@ -900,6 +912,17 @@ def _shift(prev: str, frag: str) -> str:
     if m:
         return prev[:m.start()] + str(int(m.group(1)) + step) + prev[m.end():]
     return prev
+
+
+def _shift_month(prev: str, step: int) -> str:
+    """"the month before" of "inflation in April 2024": March 2024 (over a new year too)."""
+    m = _MONTH_YEAR.search(prev)
+    if not m:
+        return prev
+    at = MONTHS.index(m.group(1).lower()) + step
+    month = MONTHS[at % 12].title()
+    said = f"{month} {int(m.group(2)) + at // 12}" if m.group(2) else month
+    return prev[:m.start()] + said + prev[m.end():]
 
 
 def by_rules(question: str, history: list[tuple[str, str]]) -> Standalone:

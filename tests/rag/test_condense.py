@@ -140,6 +140,24 @@ def test_a_year_shift_moves_the_last_question_that_far(fragment, year):
     assert st.question == f"Who won the Lowmere mayoral election in {year}?"
 
 
+INFLATION = [("user", "What was Tarvia's inflation rate in January 2024?"), ("assistant", "3.1 percent [1].")]
+
+
+@pytest.mark.parametrize("fragment, month", [
+    ("and the month before?", "December 2023"), ("and a month later?", "February 2024"),
+    ("what about three months later?", "April 2024"), ("and the previous month?", "December 2023")])
+def test_a_month_shift_moves_the_month_not_the_year(fragment, month):
+    assert by_rules(fragment, INFLATION).question == f"What was Tarvia's inflation rate in {month}?"
+
+
+def test_a_day_or_a_length_is_not_an_edition_and_the_previous_one_is_not_a_year():
+    strike = [("user", "When did the Orlen bus strike begin?"),
+              ("assistant", "The 48-hour strike began on Monday 7 November 2022, the first since 1996 [1].")]
+    st = by_rules("how long did the previous one last?", strike)
+    assert st.question == "how long did the previous one last?"      # not "The 47", "Monday 6" or "2021"
+    assert "Orlen bus strike" in st.search
+
+
 def test_after_a_named_event_is_not_a_shift():
     st = by_rules("and after the vote?", ELECTION)
     assert "2016" in st.question and "2017" not in st.question
