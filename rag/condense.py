@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from index.text import QUESTION_WORDS, STOPWORDS, fold, words
 
 from .markers import strip_markers
-from .question import MONTH_NAMES, MONTHS
+from .question import FOLLOWING, MONTH_NAMES, MONTHS
 
 TURNS_READ = 8           # the last exchanges read into the state: a conversation's thread, not its archive
 TURN_CHARS = 2000        # of each turn's text (an answer is at most a few sentences)
@@ -555,7 +555,7 @@ class Conversation:
             # too little of its own to search for ("for what day?"), or a reference found nowhere
             # ("those talks" when none were spoken of): the previous question's words ride along
             put = [_carried(last.resolved)]
-            return Standalone(f"{q} (following: {last.resolved})", f"{q} {' '.join(put)}", True, "rules",
+            return Standalone(f"{q}{FOLLOWING}{last.resolved})", f"{q} {' '.join(put)}", True, "rules",
                               resolved=tuple(put))
         if not put and ellipsis is None:
             return Standalone(q, q, False, "as asked")
@@ -737,10 +737,6 @@ class Conversation:
         if wanted[0] == "event":
             rows = self.candidates(["event"])[:1] or rows     # "where did it take place?": an event first
         if not rows:
-            if wanted[0] == "person":        # no name seen: lean on the previous question's words
-                prev = self.turns[-1]
-                ws = [w for w in words(prev.resolved) if w not in STOPWORDS | QUESTION_WORDS]
-                return (Entity(" ".join(ws), NAME, len(self.turns) - 1, "question") if ws else None), []
             return None, []
         row = rows[0]
         if wanted[0] == "place":

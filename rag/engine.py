@@ -23,7 +23,7 @@ from .condense import Standalone, accept_rewrite, by_rules, normalize_history
 from .evidence import (REQUIRED_TYPES, TYPED_SHARE, Evidence, Unit, continue_list, gather, has_type,
                        is_instruction, pick, pick_many)
 from .markers import MARKER, marker_numbers, strip_markers
-from .question import (Context, Query, answer_format, days, failed, parse, said_instead, two_questions,
+from .question import (FOLLOWING, Context, Query, answer_format, days, failed, parse, said_instead, two_questions,
                        weekday_date)
 from .errors import LLMError, NewsragError
 from .llm import ChatBackend, LangChainChat, LLMSpec, Traced, as_backend, build_backend
@@ -277,7 +277,7 @@ class Engine:
         corpus = self.corpus
         corpus.follow_writer()
         # a follow-up the rules could only carry along ("… (following: …)") is searched as typed too
-        carried = standalone.rewritten and standalone.question.endswith(")") and "(following:" in standalone.question
+        carried = standalone.rewritten and standalone.question.endswith(")") and FOLLOWING in standalone.question
         found = self._retrieve(standalone.search, query, also=question if carried else None)
         index = corpus.sparse_index()
         # evidence reads the passages found, then the rest of the best one's story where it holds

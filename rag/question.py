@@ -246,6 +246,11 @@ def numbered_names(text: str) -> set[tuple[str, str]]:
             if m.group(1).lower() not in MONTHS and not _YEAR.fullmatch(m.group(2))}
 
 
+# how condense marks a follow-up it could only carry along: "did he appeal it? (following: what
+# happened to Corin Talbeck at his trial)"; the words after it are context, not what is asked
+FOLLOWING = " (following: "
+
+
 def parse(question: str) -> Query:
     """The question's constraints, shape and specific words."""
     q = question
@@ -310,7 +315,8 @@ def parse(question: str) -> Query:
         found.append(Constraint("ordinal", n, m.group()))
         spans.append(m.span())
     unique = tuple(dict.fromkeys(found))
-    shape = "summary" if SUMMARY.search(q) else "list" if LIST.search(q) else "fact"
+    own = q.split(FOLLOWING)[0]        # the shape is that of the question asked, not of its context
+    shape = "summary" if SUMMARY.search(own) else "list" if LIST.search(own) else "fact"
     rest = q
     for a, b in sorted(spans, reverse=True):
         rest = rest[:a] + " " + rest[b:]

@@ -158,6 +158,14 @@ def test_a_day_or_a_length_is_not_an_edition_and_the_previous_one_is_not_a_year(
     assert "Orlen bus strike" in st.search
 
 
+def test_he_with_no_name_said_keeps_its_word_and_carries_the_last_question():
+    trial = [("user", "what happened to ostrem malk at his trial"),
+             ("assistant", "He was found guilty of 14 of the 17 counts and sentenced to six years [1].")]
+    st = by_rules("did he appeal it?", trial)
+    assert st.question == "did he appeal it? (following: what happened to ostrem malk at his trial)"
+    assert "ostrem malk" in st.search
+
+
 def test_after_a_named_event_is_not_a_shift():
     st = by_rules("and after the vote?", ELECTION)
     assert "2016" in st.question and "2017" not in st.question

@@ -42,6 +42,12 @@ def test_shapes():
     assert parse("Who won the race?").shape == "fact"
 
 
+def test_the_shape_is_the_question_asked_not_the_conversation_carried_with_it():
+    carried = "did he appeal it? (following: what happened to Ostrem Malk at his trial)"
+    assert parse(carried).shape == "fact"
+    assert parse("what happened to Ostrem Malk at his trial").shape == "summary"
+
+
 def test_word_and_number_ordinals_compare_equal():
     assert ordinals("the forty-third edition") == {43} == ordinals("the 43rd edition")
 
