@@ -175,8 +175,13 @@ _TYPE_WORDS = frozenset(stem(w) for w in """cost costs costing price priced pay 
 salaries wage wages fee fees earn earned money share percentage proportion portion percent per cent old age aged
 long last lasted take took duration""".split())
 # what someone is paid or a thing costs, asked without "how much"
-_ASKS_PAY = re.compile(r"\b(salary|salaries|wages?|paid|earns?|earned|fees?|prize money)\b|"
-                       r"\bwhat (?:is|was|were|are|will be) the (?:\w+ )?(?:price|cost)s? of\b", re.I)
+_EARNINGS = r"\b(salary|salaries|wages?|paid|earns?|earned|fees?|prize money)\b"
+_ASKS_PAY = re.compile(_EARNINGS + r"|\bwhat (?:is|was|were|are|will be) the (?:\w+ )?(?:price|cost)s? of\b", re.I)
+# what someone is paid is said as paid: "she earns 300,000 euros", "a fee of", "collects 15,000 euros
+# in prize money"; a ticket's price or a grant beside the person's name is not their pay
+_ASKS_EARNINGS = re.compile(_EARNINGS, re.I)
+_PAID = re.compile(r"\b(pa(?:y|ys|id|ying)|salar(?:y|ies)|wages?|earn(?:s|ed|ing|ings)?|fees?|prizes?|"
+                   r"receiv(?:e|es|ed|ing)|collect(?:s|ed|ing)?|bonus(?:es)?|income)\b", re.I)
 # (and a news story's age in apposition: "Jonas Rieck, 52, and ...")
 _AGE = re.compile(r"\b\d{1,3}[- ]years?[- ]old\b|\baged \d{1,3}\b|\bage(d)? of \d{1,3}\b|\bborn in\b|"
                   r"(?-i:\b[A-Z][\w'\u2019-]+),\s\d{1,3},", re.I)
@@ -407,6 +412,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
     terms = key_terms(q.plain or q.text, idf)
     all_terms = key_terms(q.text, idf)
     kind = answer_type(q.text)
+    earnings = kind == "money" and bool(_ASKS_EARNINGS.search(q.text))
     compared = sides(q)
     candidates: list[tuple[int, int, int, str]] = []   # passage, start, end (passage offsets), text
     best_cov = 0.0
@@ -477,7 +483,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             start, span = start + lead.end(), span[lead.end():]  # filed (the citation shows its date), not what
         span_terms = set(tokens(span))
         cov = coverage(span_terms, terms)
-        typed = has_type(span, kind)
+        typed = has_type(span, kind) and (not earnings or bool(_PAID.search(span)))
         focused = bool(focus) and any(_mentions(span_terms, t) for t in focus)
         score = (0.5 * sim + 0.5 * cov + (0.15 if typed else 0.0) + (W_FOCUS if focused else 0.0)
                  + 0.05 / (1 + pi) - 0.0004 * max(0, len(span) - 250))

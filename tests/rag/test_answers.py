@@ -385,3 +385,26 @@ def test_what_someone_said_is_refused_when_only_another_speaker_mentions_them(on
     assert a.refused, a.text
     b = engine.ask("What did Sabine Oyelaran say about the 2023 fire season?")
     assert not b.refused and "wet June" in b.text
+
+
+FESTIVAL = ("date 2024-03-05 Harrowgate Sounds moves to August\n\n"
+            "Harrowgate Sounds will move from July to August this year, organisers said on Tuesday.\n\n"
+            "Early-bird weekend tickets will cost £189, festival director Amara Quist said, and go on sale on "
+            "Friday.\n\n"
+            "Quist, who earns £64,000 a year, has run the festival since 2019.\n")
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("How much is Amara Quist paid as director of Harrowgate Sounds?", "£64,000"),
+    ("what is amara quist's salary", "£64,000"),
+    ("How much do early-bird weekend tickets for Harrowgate Sounds cost?", "£189")])
+def test_what_someone_is_paid_is_a_sum_said_as_pay(one_story, question, expected):
+    a = one_story(FESTIVAL).ask(question)
+    assert not a.refused, a.reason
+    assert expected in a.text
+
+
+def test_a_price_beside_a_name_is_not_what_the_person_is_paid(one_story):
+    engine = one_story(FESTIVAL.replace("Quist, who earns £64,000 a year, has run", "Quist has run"))
+    a = engine.ask("How much is Amara Quist paid as director of Harrowgate Sounds?")
+    assert a.refused and "£189" not in a.text, a.text
