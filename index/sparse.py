@@ -195,9 +195,10 @@ def saved_version(store: Store, cache_dir=None) -> str | None:
     return None
 
 
-def prebuild(store: Store, cache_dir=None) -> bool:
+def prebuild(store: Store, cache_dir=None, written: list[tuple[StoredChunk, list[float]]] | None = None) -> bool:
     """Build and save BM25 for the store's current version unless it is saved already (the
-    indexer's last step); False when there is nowhere to save it."""
+    indexer's last step); False when there is nowhere to save it. `written`: every chunk the
+    store holds with its vector, when the caller has them (a store it filled from empty)."""
     path = _path(store, cache_dir)
     if path is None:
         return False
@@ -207,5 +208,10 @@ def prebuild(store: Store, cache_dir=None) -> bool:
             return True
     except OSError:
         pass
-    _save(from_store(store, version), path)
+    if written is not None:
+        chunks = [c for c, _ in written]
+        index = build(chunks, version, {c.id: v for c, v in written} if len(chunks) <= EXACT_MAX_CHUNKS else None)
+    else:
+        index = from_store(store, version)
+    _save(index, path)
     return True

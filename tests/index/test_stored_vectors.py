@@ -176,3 +176,21 @@ def test_a_store_over_the_exact_size_is_searched_by_chroma_ids_and_chunks_from_m
     assert [i for i, _ in ids] == [c.id for c, _ in chroma]
     assert [twin.chunk(i).text for i, _ in ids] == [c.text for c, _ in chroma]
     assert twin.chunk("no such id") is None
+
+
+def test_a_fresh_index_saves_the_twin_it_wrote_as_the_store_would_give_it(tmp_path, seeds_copy, embedder):
+    """Filling an empty store, the indexer builds BM25 (and the vectors) from what it wrote
+    instead of reading it back: the same chunks, metadata, terms and vectors as from the store."""
+    import numpy as np
+
+    from index import sparse
+
+    store = open_store(f"chroma:{tmp_path / 'chroma'}")
+    index_folder(seeds_copy, store, embedder, progress=False)
+    saved = sparse.load(open_store(store.spec), None)
+    read = sparse.from_store(open_store(store.spec), saved.version)
+    assert {c.id: (c.text, c.meta) for c in saved.chunks} == {c.id: (c.text, c.meta) for c in read.chunks}
+    assert saved.df == read.df and saved.variants == read.variants
+    order = {c.id: i for i, c in enumerate(read.chunks)}
+    mine = saved.vectors[[i for i, _ in sorted(enumerate(saved.chunks), key=lambda x: order[x[1].id])]]
+    assert np.allclose(mine, read.vectors, atol=1e-6)
