@@ -83,8 +83,12 @@ def fold(text: str, learnt: Mapping[str, str] | None = None) -> str:
     """Lower-case, accent-free, straight-quoted text with variant spellings unified (`learnt`:
     a folder's learnt name spellings; by default those in force, see `spellings`)."""
     learnt = _LEARNT.get() if learnt is None else learnt
-    text = unicodedata.normalize("NFKD", text.translate(_QUOTES))
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    text = text.translate(_QUOTES)
+    if text.isascii():      # most news text: nothing to decompose
+        text = text.casefold()
+    else:
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
     # dotless i and friends survive NFKD; map the ones some alphabets use
     text = text.replace("\u0131", "i")
     text = _LETTERS.sub(lambda m: _unify(m.group(), learnt), text)
@@ -92,8 +96,14 @@ def fold(text: str, learnt: Mapping[str, str] | None = None) -> str:
 
 
 def _unify(word: str, learnt: Mapping[str, str]) -> str:
-    word = VARIANTS.get(word, _translit(word))
+    word = _by_rule(word)
     return learnt.get(word, word) if learnt else word
+
+
+@lru_cache(maxsize=65536)
+def _by_rule(word: str) -> str:
+    """The word's spelling by the fixed rules: a listed variant's form, else transliterated."""
+    return VARIANTS.get(word, _translit(word))
 
 
 def words(text: str, learnt: Mapping[str, str] | None = None) -> list[str]:
