@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from index.chunking import leans_back, sentences
 from index.text import QUESTION_WORDS, STOPWORDS, fold, stem, tokens, words
 
-from .question import (GENERIC_ASKING, LOOKS_AHEAD, MONTH_NAMES, Constraint, Context, Query, detached, failed, focus_terms,
+from .question import (CALENDAR, GENERIC_ASKING, LOOKS_AHEAD, MONTH_NAMES, Constraint, Context, Query, detached, failed, focus_terms,
                        grounded, parse, said_instead, sides, sides_held)
 from .types import Passage
 
@@ -34,7 +34,8 @@ _DATE = re.compile(r"\b(" + MONTH_NAMES + r")\b(\s+\d{1,2})?|\b(19|20)\d{2}\b|"
 _NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
                      r"thirty|forty|fifty|hundred|thousand|million|billion|half|third|quarter|fifth|dozen)\b", re.I)
 _PLACE = re.compile(r"\b(in|at|on|from|to|near|along) (the )?[A-Z\u0130][a-z\u00e0-\u024f]+")
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z\u0130][a-z\u00e0-\u024f]+(?:\s[A-Z\u0130][a-z\u00e0-\u024f]+)*")
+# a capitalised word inside a sentence (not its first, nor the first of a quotation that opens it)
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)(?<!^[\"\u201c\u2018'])\b[A-Z\u0130][a-z\u00e0-\u024f]+(?:\s[A-Z\u0130][a-z\u00e0-\u024f]+)*")
 # Sentences that address a machine rather than report news: never quoted, never given to the LLM.
 INJECTION = re.compile(
     r"\b(ignore|disregard|forget)\b.{0,40}\b(instruction|question|prompt|previous|above|rules)|"
@@ -389,6 +390,12 @@ def _mentions(unit_terms: set[str], term: str) -> bool:
         bool(SAME_SENSE.get(term, frozenset()) & unit_terms)
 
 
+def _names_another(text: str, asked_words: set[str]) -> bool:
+    """`text` names someone or something the question does not ("who?" is not answered by the
+    question's own names)."""
+    return any(set(words(fold(m.group()))) - asked_words - CALENDAR for m in _NAME.finditer(text))
+
+
 def gather(question: str | Query, passages: list[Passage], idf, question_vector=None, sentence_vectors=None, *,
            refuse_below: float = 0.65, embed_query=None) -> Evidence:
     """Score the sentences of `passages` against `question` and decide whether to refuse.
@@ -470,6 +477,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         told = [set(sides_held(compared, Context("", article[p.source], p.title, p.date))) for p in passages]
         subject_cov = [max((c for c, t in zip(passage_cov, told) if t & told[pi]), default=subject_cov[pi])
                        for pi in range(len(passages))]
+    asked_words = set(words(fold(q.text)))
     known_people = people("\n".join(article.values()))
     asked_people = set(q.names) & known_people
     units: list[Unit] = []
@@ -483,7 +491,8 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             start, span = start + lead.end(), span[lead.end():]  # filed (the citation shows its date), not what
         span_terms = set(tokens(span))
         cov = coverage(span_terms, terms)
-        typed = has_type(span, kind) and (not earnings or bool(_PAID.search(span)))
+        typed = has_type(span, kind) and (not earnings or bool(_PAID.search(span))) \
+            and (kind != "name" or _names_another(span, asked_words))
         focused = bool(focus) and any(_mentions(span_terms, t) for t in focus)
         score = (0.5 * sim + 0.5 * cov + (0.15 if typed else 0.0) + (W_FOCUS if focused else 0.0)
                  + 0.05 / (1 + pi) - 0.0004 * max(0, len(span) - 250))
@@ -560,7 +569,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
     # sentences that state the number, sum, share, age, duration or date asked for, close enough
     # to the best to answer it
     stated = [u for u in answering if u.has_type and u.score >= TYPED_SHARE * answering[0].score] \
-        if kind in REQUIRED_TYPES else []
+        if kind in REQUIRED_TYPES or kind == "name" else []
     # (those holding the question's specific words first: "No one has been killed" before "2,100
     # people were evacuated" for "how many people died?")
     stated.sort(key=lambda u: not (focus and any(_mentions(set(tokens(u.text)), t) for t in focus)))
@@ -614,7 +623,8 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             if withheld and set(tokens(withheld.group(1))) & set(terms):
                 said = " ".join(withheld.group(0).split())
                 return out(True, f"the passage found says it was not given (\"{said}\")", u)
-    if kind in REQUIRED_TYPES and q.shape == "fact" and not (kind == "date" and _NO_DATE.search(answering[0].text)):
+    if (kind in REQUIRED_TYPES or kind == "name") and q.shape == "fact" \
+            and not (kind == "date" and _NO_DATE.search(answering[0].text)):
         # "how many", "how much", "when": a sentence that states one answers before one that
         # does not ("Castell was dismissed on 8 April" before "... seven weeks after the sacking"),
         # unless the best says there is none yet ("no date has been set" answers "when will they meet?")

@@ -408,3 +408,34 @@ def test_a_price_beside_a_name_is_not_what_the_person_is_paid(one_story):
     engine = one_story(FESTIVAL.replace("Quist, who earns £64,000 a year, has run", "Quist has run"))
     a = engine.ask("How much is Amara Quist paid as director of Harrowgate Sounds?")
     assert a.refused and "£189" not in a.text, a.text
+
+
+BOARD = ("date 2023-10-25 Kelvane Mining names Ada Fiske as next chief executive\n\n"
+         "Kelvane Mining named finance chief Ada Fiske as its next chief executive on Wednesday.\n\n"
+         "Chairman Osric Hale said the board had interviewed 11 candidates. \"In the end, the best one "
+         "was already sitting in the building,\" he said.\n")
+
+
+def test_who_said_a_quotation_whose_speaker_is_he_is_answered_with_the_sentence_naming_him(one_story):
+    a = one_story(BOARD).ask('Who said "In the end, the best one was already sitting in the building"?')
+    assert not a.refused, a.reason
+    assert "Osric Hale" in a.text
+
+
+def test_a_quotation_s_opening_word_is_not_a_name():
+    from rag.evidence import has_type
+    assert not has_type('"In the end, the best one was already in the building," he said.', "name")
+    assert has_type('He said "Windfall" won the prize.', "name")
+
+
+def test_who_is_answered_by_a_sentence_that_names_someone_before_a_closer_one_that_names_no_one(one_story):
+    engine = one_story(
+        "date 2021-11-08 Jet overruns runway at Tessa airport\n\n"
+        "Seven people were killed when a passenger jet skidded off the end of a wet runway at Tessa airport "
+        "on Saturday evening, officials said.\n\n"
+        "Both pilots who were flying the jet survived the crash, the airline said.\n\n"
+        "The jet's captain, Jonas Ried, 52, and its first officer, Mila Sorn, 31, were questioned by "
+        "investigators at Tessa.\n")
+    a = engine.ask("Who was flying the jet that crashed at Tessa?")
+    assert not a.refused, a.reason
+    assert "Jonas Ried" in a.text
