@@ -34,6 +34,7 @@ _DATE = re.compile(r"\b(" + MONTH_NAMES + r")\b(\s+\d{1,2})?|\b(19|20)\d{2}\b|"
 _NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
                      r"thirty|forty|fifty|hundred|thousand|million|billion|half|third|quarter|fifth|dozen)\b", re.I)
 _PLACE = re.compile(r"\b(in|at|on|from|to|near|along) (the )?[A-Z\u0130][a-z\u00e0-\u024f]+")
+_PLACE_NAMED = re.compile(r"\b(?:in|at|on|from|to|near|along) (?:the )?([A-Z\u0130][\w\u00e0-\u024f-]*(?:\s[A-Z\u0130][\w\u00e0-\u024f-]*)*)")
 # a capitalised word inside a sentence (not its first, nor the first of a quotation that opens it)
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)(?<!^[\"\u201c\u2018'])\b[A-Z\u0130][a-z\u00e0-\u024f]+(?:\s[A-Z\u0130][a-z\u00e0-\u024f]+)*")
 # Sentences that address a machine rather than report news: never quoted, never given to the LLM.
@@ -390,10 +391,11 @@ def _mentions(unit_terms: set[str], term: str) -> bool:
         bool(SAME_SENSE.get(term, frozenset()) & unit_terms)
 
 
-def _names_another(text: str, asked_words: set[str]) -> bool:
-    """`text` names someone or something the question does not ("who?" is not answered by the
-    question's own names)."""
-    return any(set(words(fold(m.group()))) - asked_words - CALENDAR for m in _NAME.finditer(text))
+def _names_another(text: str, asked_words: set[str], kind: str = "name") -> bool:
+    """`text` names someone, something or somewhere the question does not ("who?" is not
+    answered by the question's own names, "where in Istanbul?" not by "in Istanbul")."""
+    found = _NAME.finditer(text) if kind == "name" else _PLACE_NAMED.finditer(text)
+    return any(set(words(fold(m.group(m.lastindex or 0)))) - asked_words - CALENDAR for m in found)
 
 
 def gather(question: str | Query, passages: list[Passage], idf, question_vector=None, sentence_vectors=None, *,
@@ -492,7 +494,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         span_terms = set(tokens(span))
         cov = coverage(span_terms, terms)
         typed = has_type(span, kind) and (not earnings or bool(_PAID.search(span))) \
-            and (kind != "name" or _names_another(span, asked_words))
+            and (kind not in ("name", "place") or _names_another(span, asked_words, kind))
         focused = bool(focus) and any(_mentions(span_terms, t) for t in focus)
         score = (0.5 * sim + 0.5 * cov + (0.15 if typed else 0.0) + (W_FOCUS if focused else 0.0)
                  + 0.05 / (1 + pi) - 0.0004 * max(0, len(span) - 250))
@@ -569,7 +571,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
     # sentences that state the number, sum, share, age, duration or date asked for, close enough
     # to the best to answer it
     stated = [u for u in answering if u.has_type and u.score >= TYPED_SHARE * answering[0].score] \
-        if kind in REQUIRED_TYPES or kind == "name" else []
+        if kind in REQUIRED_TYPES or kind in ("name", "place") else []
     # (those holding the question's specific words first: "No one has been killed" before "2,100
     # people were evacuated" for "how many people died?")
     stated.sort(key=lambda u: not (focus and any(_mentions(set(tokens(u.text)), t) for t in focus)))
@@ -623,7 +625,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             if withheld and set(tokens(withheld.group(1))) & set(terms):
                 said = " ".join(withheld.group(0).split())
                 return out(True, f"the passage found says it was not given (\"{said}\")", u)
-    if (kind in REQUIRED_TYPES or kind == "name") and q.shape == "fact" \
+    if (kind in REQUIRED_TYPES or kind in ("name", "place")) and q.shape == "fact" \
             and not (kind == "date" and _NO_DATE.search(answering[0].text)):
         # "how many", "how much", "when": a sentence that states one answers before one that
         # does not ("Castell was dismissed on 8 April" before "... seven weeks after the sacking"),

@@ -439,3 +439,15 @@ def test_who_is_answered_by_a_sentence_that_names_someone_before_a_closer_one_th
     a = engine.ask("Who was flying the jet that crashed at Tessa?")
     assert not a.refused, a.reason
     assert "Jonas Ried" in a.text
+
+
+def test_where_is_answered_first_by_a_sentence_naming_a_place_the_question_does_not(one_story):
+    engine = one_story(
+        "date 2025-05-16 Talks in Varna end without a truce\n\n"
+        "President Ilse Moravek followed the talks in Varna closely while her delegation negotiated, "
+        "aides said.\n\n"
+        "Moravek, who was attending a regional summit in Tirana, said new sanctions would follow if the "
+        "talks failed.\n")
+    a = engine.ask("Where was Moravek while the talks in Varna were on?")
+    assert not a.refused, a.reason
+    assert a.text.startswith("Moravek, who was attending a regional summit in Tirana")
