@@ -20,8 +20,8 @@ from index.text import fold, tokens, words
 
 from . import prompts
 from .condense import Standalone, accept_rewrite, by_rules, normalize_history
-from .evidence import (REQUIRED_TYPES, TYPED_SHARE, Evidence, Unit, continue_list, gather, has_type,
-                       is_instruction, pick, pick_many)
+from .evidence import (REQUIRED_TYPES, TYPED_SHARE, Evidence, Unit, continue_list, continue_quote, gather,
+                       has_type, is_instruction, pick, pick_many)
 from .markers import MARKER, marker_numbers, strip_markers
 from .question import (FOLLOWING, Context, Query, answer_format, days, failed, parse, said_instead, two_questions,
                        weekday_date)
@@ -440,6 +440,8 @@ class Engine:
                 units.sort(key=lambda u: (u.source != grown.source, u.source, u.start))
             return self._compose([(u.text.strip(), [u]) for u in units], passages, question)
         best = _quoted(evidence)
+        if evidence.answer_type == "quote" and len(best) == 1:
+            best = [continue_quote(best[0], passages[best[0].passage], ANSWER_MAX_CHARS)]
         text, cites = self._compose([(u.text.strip(), [u]) for u in best], passages, question)
         if evidence.answer_type == "date" and best:
             note = _weekday_note(text, best[0].text, passages[best[0].passage])

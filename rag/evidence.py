@@ -717,6 +717,28 @@ def continue_list(first: Unit, passage: Passage, max_chars: int) -> Unit:
     return replace(first, end=passage.start + end, text=passage.text[first.start - passage.start:end])
 
 
+_OPENS_QUOTE = re.compile(r"^\s*[\"\u201c]")
+_SPEECH_VERB = re.compile(rf"\b({_SAYS})\b", re.I)
+
+
+def continue_quote(first: Unit, passage: Passage, max_chars: int) -> Unit:
+    """What someone said, reported ("Fidan told the delegations there were 'two paths' ahead"),
+    often goes on in their own words in the next sentence ('"One road will take us …," Fidan
+    said.'): the unit grown by that sentence when it opens a quotation that is unattributed or
+    attributed to the one the unit reports, within `max_chars`."""
+    if not _SPEECH_VERB.search(first.text):
+        return first
+    rel_start, rel_end = first.start - passage.start, first.end - passage.start
+    nxt = next((x for x in sentences(passage.text) if x.start >= rel_end), None)
+    if nxt is None or nxt.end - rel_start > max_chars:
+        return first
+    text = passage.text[nxt.start:nxt.end]
+    said_by, reported = speakers(text), speakers(first.text)
+    if not _OPENS_QUOTE.match(text) or INJECTION.search(text) or (said_by and not said_by & reported):
+        return first
+    return replace(first, end=passage.start + nxt.end, text=passage.text[rel_start:nxt.end])
+
+
 def pick(units: list[Unit], n: int, max_chars: int | None = None, *, say_new: bool = False) -> list[Unit]:
     """The best `n` units that do not overlap, best first, within `max_chars` in all; with
     `say_new`, none that repeats what those chosen say (fewer than 3 new words, or under

@@ -451,3 +451,27 @@ def test_where_is_answered_first_by_a_sentence_naming_a_place_the_question_does_
     a = engine.ask("Where was Moravek while the talks in Varna were on?")
     assert not a.refused, a.reason
     assert a.text.startswith("Moravek, who was attending a regional summit in Tirana")
+
+
+def test_reported_speech_goes_on_in_the_speaker_s_own_words(one_story):
+    engine = one_story(
+        "date 2025-05-16 Talks in Varna end without a truce\n\n"
+        "Foreign Minister Anko Ruel, who chaired the meeting, told the delegations there were \"two roads\" "
+        "ahead of them.\n\n"
+        "\"One road leads to peace, the other to more destruction,\" Ruel said.\n\n"
+        "Delegates from both sides left Varna on Saturday.\n")
+    a = engine.ask('What did Ruel tell the delegations about "two roads"?')
+    assert not a.refused, a.reason
+    assert "more destruction" in a.text and a.text.startswith("Foreign Minister Anko Ruel")
+
+
+def test_someone_else_s_quotation_does_not_continue_a_report():
+    from rag.evidence import Unit, continue_quote
+    from rag.types import Passage
+    text = ("Minister Anko Ruel told the delegations there were two roads ahead. "
+            "\"We will not sign,\" said Tomas Varga, the other side's envoy.")
+    p = Passage(source="a.txt", title="", date=None, outlet=None, text=text, start=0, end=len(text), score=1.0,
+                id="x")
+    first_end = text.index("ahead.") + len("ahead.")
+    u = Unit(0, "a.txt", 0, first_end, text[:first_end], 1.0, 1.0, True, (), 0.5, ())
+    assert continue_quote(u, p, 400) is u
