@@ -391,6 +391,18 @@ def _mentions(unit_terms: set[str], term: str) -> bool:
         bool(SAME_SENSE.get(term, frozenset()) & unit_terms)
 
 
+_FULL_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z\u00e0-\u024f'-]+(?:\s[A-Z][a-z\u00e0-\u024f'-]+)+")
+
+
+def _by_surname(text: str, last: str, first: str) -> bool:
+    """`text` names this person by surname: "Umerov said", not "Daniel Marsh" for Helena Marsh."""
+    for m in re.finditer(rf"\b{re.escape(last)}\b", text):
+        before = text[:m.start()].split()[-1:] or [""]
+        if not before[0][:1].isupper() or before[0] == first:
+            return True
+    return False
+
+
 def _names_another(text: str, asked_words: set[str], kind: str = "name") -> bool:
     """`text` names someone, something or somewhere the question does not ("who?" is not
     answered by the question's own names, "where in Istanbul?" not by "in Istanbul")."""
@@ -481,6 +493,8 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
                        for pi in range(len(passages))]
     asked_words = set(words(fold(q.text)))
     known_people = people("\n".join(article.values()))
+    full_names = [(tokens(m.group()), m.group().split()[-1], m.group().split()[0]) for m in _FULL_NAME.finditer(q.text)
+                  if len(m.group().split()) == 2 and fold(m.group().split()[-1]) in known_people]
     asked_people = set(q.names) & known_people
     units: list[Unit] = []
     for (pi, start, end, span), sim in zip(candidates, sims):
@@ -492,6 +506,10 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         if lead and lead.end() < len(span):     # "HARLOWBY, Feb 17 (Wire) - ": where and when it was
             start, span = start + lead.end(), span[lead.end():]  # filed (the citation shows its date), not what
         span_terms = set(tokens(span))
+        # a person named in full in the question is named by surname after a story's first mention
+        # ("Rustem Umerov" ... "Umerov said"): the surname stands for the whole name
+        span_terms |= {t for run, last, first in full_names if run[-1] in span_terms and _by_surname(span, last, first)
+                       for t in run}
         cov = coverage(span_terms, terms)
         typed = has_type(span, kind) and (not earnings or bool(_PAID.search(span))) \
             and (kind not in ("name", "place") or _names_another(span, asked_words, kind))

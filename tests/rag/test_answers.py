@@ -475,3 +475,24 @@ def test_someone_else_s_quotation_does_not_continue_a_report():
     first_end = text.index("ahead.") + len("ahead.")
     u = Unit(0, "a.txt", 0, first_end, text[:first_end], 1.0, 1.0, True, (), 0.5, ())
     assert continue_quote(u, p, 400) is u
+
+
+def test_a_person_asked_by_full_name_is_found_by_surname():
+    """News names a person in full once, then by surname: "Velko said" holds all of "Taras Velko"
+    (and "Daniel Velko" none of it)."""
+    from rag.evidence import gather
+    from rag.types import Passage
+    text = ("Defence Minister Taras Velko led the delegation. Velko said the next step should be a meeting "
+            "of the two presidents. Daniel Velko, a shopkeeper, said the next step was peace.")
+    p = Passage(source="a.txt", title="Varna talks end", date="2025-05-16", outlet=None, text=text, start=0,
+                end=len(text), score=1.0, id="x")
+    ev = gather("What did Taras Velko say should happen next?", [p], lambda t: 1.0)
+    cov = {u.text.split(" said")[0]: u.coverage for u in ev.units}
+    assert cov["Velko"] > cov["Daniel Velko, a shopkeeper,"]
+
+
+def test_a_surname_after_another_first_name_is_someone_else():
+    from rag.evidence import _by_surname
+    assert _by_surname("Velko said the next step should be a meeting.", "Velko", "Taras")
+    assert _by_surname("the minister, Taras Velko, said", "Velko", "Taras")
+    assert not _by_surname("Daniel Velko, a shopkeeper, said", "Velko", "Taras")
