@@ -163,10 +163,10 @@ def _prospective(text: str) -> bool:
 
 
 _ASKS_WHY = re.compile(r"^\s*(?:and\s+|so\s+|but\s+)?why\b", re.I)    # "Why did X ...?" assumes X did it
-# words news uses for one another when it counts the dead and the hurt
+# words news uses for one another when it counts the dead and the hurt, or tells who took over
 SAME_SENSE: dict[str, frozenset] = {}
 for _group in ("die died dies dead death deaths kill killed fatal fatalities lives", "hurt injured injuries injury "
-               "wounded"):
+               "wounded", "replace replaced replaces replacing succeed succeeded succeeds"):
     _stems = frozenset(stem(w) for w in _group.split())
     for _w in _stems:
         SAME_SENSE[_w] = _stems - {_w}

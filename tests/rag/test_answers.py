@@ -496,3 +496,22 @@ def test_a_surname_after_another_first_name_is_someone_else():
     assert _by_surname("Velko said the next step should be a meeting.", "Velko", "Taras")
     assert _by_surname("the minister, Taras Velko, said", "Velko", "Taras")
     assert not _by_surname("Daniel Velko, a shopkeeper, said", "Velko", "Taras")
+
+
+def test_who_replaced_her_is_answered_by_who_will_succeed_her(one_story):
+    engine = one_story(
+        "date 2023-10-25 Kelvane chief to retire\n\n"
+        "Kelvane Mining said its chief executive, Ada Fiske, would retire at the end of the year after seven "
+        "years in the job.\n\n"
+        "Finance chief Osric Hale, 51, will succeed Fiske on January 1, the company said.\n")
+    a = engine.ask("Who replaced Ada Fiske at Kelvane Mining?")
+    assert not a.refused, a.reason
+    assert "Osric Hale" in a.text
+
+
+def test_words_news_uses_for_one_another_hold_each_other():
+    from index.text import tokens
+    from rag.evidence import _mentions
+    held = set(tokens("Finance chief Osric Hale will succeed Fiske on January 1."))
+    assert _mentions(held, tokens("replaced")[0]) and not _mentions(held, tokens("resigned")[0])
+    assert _mentions(set(tokens("Two people were killed.")), tokens("died")[0])
