@@ -833,6 +833,9 @@ def _tie(turn: Turn, people: list[Entity]) -> bool:
     a, b = people
     if a.said_in == "question" or b.said_in == "question":
         return False
+    if a.text[:1].isupper() != b.text[:1].isupper():
+        # "Paulo Sandvik was the agency director": a name and a role said of it are one person
+        return False
     if not _ASKS_ENTITY.match(turn.resolved):
         return False
     qualifiers = _qualifiers(turn.resolved)

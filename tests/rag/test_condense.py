@@ -166,6 +166,13 @@ def test_he_with_no_name_said_keeps_its_word_and_carries_the_last_question():
     assert "ostrem malk" in st.search
 
 
+def test_a_name_and_the_role_said_of_it_are_one_person_not_two_to_choose_from():
+    agency = [("user", "Who was running the Orlen Space Agency when the satellite launched?"),
+              ("assistant", "Marta Kovel was the agency director; she took charge in 2022 [1].")]
+    st = by_rules("what did she do before that?", agency)
+    assert st.clarification is None and "Marta Kovel" in st.question
+
+
 def test_after_a_named_event_is_not_a_shift():
     st = by_rules("and after the vote?", ELECTION)
     assert "2016" in st.question and "2017" not in st.question
