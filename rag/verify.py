@@ -137,8 +137,15 @@ def supports(source: str, sentence: str, question: str, common: frozenset = froz
         held = max(len(set(said) & set(tokens(source[x.start:x.end]))) for x in sentences(source))
         if held < ONE_SENTENCE_SHARE * len(said):
             return False, f"its words come from different sentences of the source ({held} of {len(said)} in one)"
-    if _NEG.search(body) and not _NEG.search(source):
-        return False, "it denies something the cited source does not deny"
+    if _NEG.search(body):
+        # a denial must be the source's own, in the sentence that says what it denies: "No, he
+        # did not appeal" is not supported by "The Court of Appeal reduced his sentence" beside
+        # "He showed no reaction"
+        said_words = [t for t in dict.fromkeys(tokens(body)) if t in src_stems and t not in context_stems]
+        spans = [source[x.start:x.end] for x in sentences(source)] or [source]
+        best = max(spans, key=lambda x: len(set(said_words) & set(tokens(x))))
+        if not _NEG.search(best if said_words else source):
+            return False, "it denies something the cited source does not deny"
     swapped = conflict(source, body)
     if swapped:
         return False, swapped

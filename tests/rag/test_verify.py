@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.verify import facts, split_sentences, verify
+from rag.verify import facts, split_sentences, supports, verify
 
 SOURCES = [
     "Turkish Foreign Minister Hakan Fidan chaired the meeting in Istanbul's Dolmabahçe Palace.",
@@ -103,3 +103,12 @@ def test_words_gathered_from_two_sentences_of_a_source_make_no_claim():
     assert v.sentences == [] and "different sentences" in v.checks[0].why
     v = verify("The road deck opened to cars at noon [1].", source, "When did the road deck open to cars?")
     assert v.sentences == [("The road deck opened to cars at noon.", [1])]
+
+
+def test_a_denial_must_be_in_the_sentence_that_says_what_it_denies():
+    source = ("The Court of Appeal in Harwick on Wednesday reduced the prison sentence of Oren Malk from six "
+              "years to four. Malk, who showed no reaction as the sentence was read, was taken into custody.")
+    ok, why = supports(source, "No, he did not appeal it.", "did he appeal it?")
+    assert not ok and "denies" in why
+    assert supports("No one was injured in the fire, officials said.", "No one was injured in the fire.",
+                    "Was anyone hurt in the fire?")[0]
