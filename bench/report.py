@@ -104,6 +104,9 @@ def ratios(report: dict) -> dict:
     out["newsrag_context_over_tutorial_context"] = ratio((q.get("newsrag") or {}).get("context_chars_mean"),
                                                          tut.get("context_chars_mean"))
     idx = report.get("indexing") or {}
+    # the same folder indexed both ways (newsrag also embeds each passage sentence and saves BM25)
+    out["newsrag_index_over_tutorial_index_seconds"] = ratio((idx.get("seeds") or {}).get("seconds"),
+                                                             tut.get("build_s"))
     out["synthetic_over_seeds_indexing_rate"] = ratio((idx.get("synthetic") or {}).get("chunks_per_s"),
                                                       (idx.get("seeds") or {}).get("chunks_per_s"))
     cold = report.get("cold_start") or {}

@@ -72,6 +72,10 @@ def test_quick_bench_writes_a_report_with_real_figures(tmp_path, capsys, monkeyp
     assert ours["recall_at_4"] <= ours["recall_at_5"]
     assert 0 < ours["context_chars_mean"] <= 1400 + 200     # pick() caps the sentences at 1400 characters
     assert tutorial["context_chars_mean"] > 1000 and tutorial["chunks"] > 5
+    # side by side as ratios: retrieval, context and indexing of the same folder
+    r = report["ratios"]
+    assert r["newsrag_index_over_tutorial_index_seconds"] == round(seeds["seconds"] / tutorial["build_s"], 2)
+    assert r["newsrag_retrieve_over_tutorial_retrieve_p50"] > 0 and r["newsrag_context_over_tutorial_context"] > 0
 
     # the chat page, served by `newsrag chat` in its own process, under a few concurrent clients
     load = report["load"]
