@@ -38,7 +38,7 @@ _QUOTES = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u00b4": "'",
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
     "\u00ab": '"', "\u00bb": '"',
-    # Turkish dotless i has no decomposition; folding it keeps "Kalın" == "Kalin".
+    # Turkish dotless i has no decomposition; folding it keeps "Yıldız" == "Yildiz".
     "\u0131": "i",
 })
 _DASHES = re.compile(r"[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d]")
@@ -219,8 +219,8 @@ def failure_stage(*, answerable: bool, refused: bool, correct: bool | None, pass
 def _normalize_answer(text: str) -> str:
     """Text in match form without punctuation, for exact match and token F1.
 
-    Digit separators and apostrophes are deleted ("1,000" -> "1000", "Moscow's"
-    -> "moscows"); other punctuation becomes a space ("U-shaped" -> "u shaped").
+    Digit separators and apostrophes are deleted ("1,000" -> "1000", "Orlen's"
+    -> "orlens"); other punctuation becomes a space ("U-shaped" -> "u shaped").
     """
     folded = _DIGIT_SEPARATOR.sub("", match_form(text)).replace("'", "")
     spaced = "".join(" " if unicodedata.category(ch).startswith("P") else ch for ch in folded)

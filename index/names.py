@@ -70,7 +70,7 @@ def distance(a: str, b: str, limit: float = 2.0, hard: float = 1.0) -> float:
 def close(a: str, b: str) -> bool:
     """Alike enough to be one name in two spellings: same first letter, and at most one edit
     (two half-edits) for names under nine letters, one and a half for longer ones, or for
-    any name whose spellings differ by transliteration's half-edits alone (Sergei/Serhiy)."""
+    any name whose spellings differ by transliteration's half-edits alone (Yuri/Yuriy)."""
     if a == b or a[0] != b[0] or min(len(a), len(b)) < MIN_LEN or stem(a) == stem(b):
         return False     # one stem: a plural or other ending, which stemming already joins
     if distance(a, b) <= (1.0 if min(len(a), len(b)) < 9 else 1.5):

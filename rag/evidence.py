@@ -272,7 +272,7 @@ def coverage(text_terms: set[str], terms: dict[str, float]) -> float:
 _SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)]*$")
 
 
-# a wire story's opening place, date and agency: "HARLOWBY, Feb 17 (Wire) - ", "KYIV (Reuters) - "
+# a wire story's opening place, date and agency: "HARLOWBY, Feb 17 (Wire) - ", "ORLEN (Reuters) - "
 DATELINE = re.compile(r"^[A-Z][A-Z.'\u2019-]+(?: [A-Z][A-Z.'\u2019-]+){0,3}(?:,\s+[A-Z][a-z]+(?: [A-Z][a-z]+)?(?=\s+\())?,?"
                       r"(?:\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2},?)?"
                       r"(?:\s+\([^()\n]{1,40}\))?\s+[-\u2013\u2014]+\s+(?=[A-Z\"\u201c'])")
@@ -365,8 +365,8 @@ def _said_by_others(text: str, names: set[str]) -> bool:
 
 
 def _name_words(name: str) -> set[str]:
-    """The folded words of a person's name, without an owner before it ("Al Jazeera's Bernard
-    Smith" is Bernard Smith)."""
+    """The folded words of a person's name, without an owner before it ("Harbour Post's Lena
+    Vos" is Lena Vos)."""
     name = re.sub(r"^.*['\u2019]s\s+", "", name)
     return {w for w in words(fold(name)) if w not in STOPWORDS}
 
@@ -395,7 +395,7 @@ _FULL_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z\u00e0-\u024f'-]+(?:\s[A-
 
 
 def _by_surname(text: str, last: str, first: str) -> bool:
-    """`text` names this person by surname: "Umerov said", not "Daniel Marsh" for Helena Marsh."""
+    """`text` names this person by surname: "Velko said", not "Daniel Velko" for Taras Velko."""
     for m in re.finditer(rf"\b{re.escape(last)}\b", text):
         before = text[:m.start()].split()[-1:] or [""]
         if not before[0][:1].isupper() or before[0] == first:
@@ -405,7 +405,7 @@ def _by_surname(text: str, last: str, first: str) -> bool:
 
 def _names_another(text: str, asked_words: set[str], kind: str = "name") -> bool:
     """`text` names someone, something or somewhere the question does not ("who?" is not
-    answered by the question's own names, "where in Istanbul?" not by "in Istanbul")."""
+    answered by the question's own names, "where in Varna?" not by "in Varna")."""
     found = _NAME.finditer(text) if kind == "name" else _PLACE_NAMED.finditer(text)
     return any(set(words(fold(m.group(m.lastindex or 0)))) - asked_words - CALENDAR for m in found)
 
@@ -507,7 +507,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             start, span = start + lead.end(), span[lead.end():]  # filed (the citation shows its date), not what
         span_terms = set(tokens(span))
         # a person named in full in the question is named by surname after a story's first mention
-        # ("Rustem Umerov" ... "Umerov said"): the surname stands for the whole name
+        # ("Taras Velko" ... "Velko said"): the surname stands for the whole name
         span_terms |= {t for run, last, first in full_names if run[-1] in span_terms and _by_surname(span, last, first)
                        for t in run}
         cov = coverage(span_terms, terms)
@@ -740,8 +740,8 @@ _SPEECH_VERB = re.compile(rf"\b({_SAYS})\b", re.I)
 
 
 def continue_quote(first: Unit, passage: Passage, max_chars: int) -> Unit:
-    """What someone said, reported ("Fidan told the delegations there were 'two paths' ahead"),
-    often goes on in their own words in the next sentence ('"One road will take us …," Fidan
+    """What someone said, reported ("Ruel told the delegations there were 'two roads' ahead"),
+    often goes on in their own words in the next sentence ('"One road leads to peace …," Ruel
     said.'): the unit grown by that sentence when it opens a quotation that is unattributed or
     attributed to the one the unit reports, within `max_chars`."""
     if not _SPEECH_VERB.search(first.text):

@@ -56,7 +56,7 @@ _TYPED_NUMBERED_NAME = re.compile(rf"\b([a-z][a-z]{{2,}}){_NAME_GAP}(\d{{1,2}}[a
                                   r"rd|th|[a-z]+s)\b)")
 CALENDAR = frozenset("""january february march april may june july august september october november december
 monday tuesday wednesday thursday friday saturday sunday""".split())     # capitalised, yet not names
-# a name that owns what follows it: "Al Jazeera's reporter" is not Al Jazeera
+# a name that owns what follows it: "Harbour Post's reporter" is not Harbour Post
 _OWNER = re.compile(r"([A-Z][\w'\u2019-]+(?:\s+[A-Z][\w'\u2019-]+)*)['\u2019]s\b")
 # written in capitals but a role, not a name: "What did the CEO say?"
 _ROLE_ABBREVIATIONS = frozenset("ceo cfo coo cto cio evp svp vp gm md mp mep pm".split())
@@ -130,7 +130,7 @@ class Query:
     asked: tuple[str, ...] = field(default=())     # the specific words that are not names
     names: tuple[str, ...] = field(default=())     # folded names the question gives (capitalised inside it)
     plain: str = ""                                # the question without its years ("who won the final")
-    owners: tuple[str, ...] = field(default=())    # folded names that own another ("Al Jazeera's reporter")
+    owners: tuple[str, ...] = field(default=())    # folded names that own another ("Harbour Post's reporter")
 
     def describe(self, written: str = "") -> str:
         """The constraints as the user reads them: "Q2 2023", "April 2023", "May 24, 2025"."""

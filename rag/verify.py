@@ -57,7 +57,7 @@ class Verified:
 
 
 def split_sentences(draft: str) -> list[str]:
-    """The draft's sentences; never split after an abbreviation ("retired Lt. Gen. Keith Kellogg")."""
+    """The draft's sentences; never split after an abbreviation ("retired Lt. Gen. Anko Ruel")."""
     draft = draft.strip()
     out: list[str] = []
     for piece in (s.strip() for s in _SENT.split(draft) if s.strip()) if draft else ():
