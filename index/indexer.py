@@ -136,18 +136,17 @@ def index_folder(folder: Path, store: Store, embedder: Embeddings, *, size: int 
                 indexed = {}
             store.open(create=True)
             store.set_manifest({**wanted, "version": store.manifest().get("version") or "empty"})
-            written: list[tuple[Chunk, list[float]]] = []
+            # a store this run fills from empty holds just what it writes: BM25 is built from that
+            # rather than read back
+            written: list[tuple[Chunk, list[float]]] | None = [] if not indexed else None
             _apply(articles, indexed, store, embedder, size, overlap, report, progress, wanted, backfill, written)
             done = {**wanted, "sentence_vectors": 1}
             if report.changed or rebuild:
                 store.set_manifest({**done, "version": uuid.uuid4().hex})
             elif not store.manifest().get("sentence_vectors"):
                 store.set_manifest(done)
-            # a store this run filled from empty holds just what it wrote: BM25 is built from that
-            # rather than read back
-            fresh = not indexed and len(written) == store.count()
-            sparse.prebuild(store, cache_dir, [(StoredChunk(c.id, c.text, chunk_metadata(c)), v) for c, v in written]
-                            if fresh else None)
+            sparse.prebuild(store, cache_dir, None if written is None else
+                            [(StoredChunk(c.id, c.text, chunk_metadata(c)), v) for c, v in written])
     except Timeout:
         raise IndexBusy(f"another `newsrag index` is writing to {store.spec}; wait for it to finish "
                         f"(lock {store.lock_path()})") from None
@@ -195,7 +194,7 @@ def _plan_sentences(work: _Work, store: Store, known: bool):
 
 
 def _write_group(group: list[_Work], chunks: list[Chunk], vectors: list[list[float]], store: Store,
-                 indexed: dict, report: IndexReport, stamp: _Stamp, bar, written: list):
+                 indexed: dict, report: IndexReport, stamp: _Stamp, bar, written: list | None):
     """Write one embedded group: sentences first, stale ones out before stale chunks, so a
     file whose chunks are whole has all its sentence vectors, even after an interrupted run."""
     if chunks:
@@ -207,7 +206,8 @@ def _write_group(group: list[_Work], chunks: list[Chunk], vectors: list[list[flo
     if chunks:      # one write for the group's files: many small files cost few round trips
         store.add(chunks, vectors[:len(chunks)])
         report.chunks_written += len(chunks)
-        written.extend(zip(chunks, vectors[:len(chunks)]))
+        if written is not None:
+            written.extend(zip(chunks, vectors[:len(chunks)]))
     for w in group:
         if w.stale_sentences:
             store.delete_sentences(w.stale_sentences)
@@ -222,7 +222,7 @@ def _write_group(group: list[_Work], chunks: list[Chunk], vectors: list[list[flo
 
 def _apply(articles: list[Article], indexed: dict, store: Store, embedder: Embeddings, size: int,
            overlap: int, report: IndexReport, progress: bool, stamp_manifest: dict, backfill: set[str],
-           written: list):
+           written: list | None):
     from tqdm import tqdm
 
     todo: list[_Work] = []

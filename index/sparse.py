@@ -109,7 +109,8 @@ class SparseIndex:
 
 
 def build(chunks: list[StoredChunk], version: str, vectors: dict[str, list[float]] | None = None) -> SparseIndex:
-    """BM25 over `chunks`; with `vectors` (by chunk id, every chunk's), their unit vectors too."""
+    """BM25 over `chunks`; with `vectors` (by chunk id, every chunk's), their unit vectors too
+    when there are at most EXACT_MAX_CHUNKS chunks."""
     import bm25s
 
     variants = names.learn((c.meta.get("source", c.id), c.text) for c in chunks)
@@ -121,18 +122,18 @@ def build(chunks: list[StoredChunk], version: str, vectors: dict[str, list[float
     if chunks:
         model.index([t or ["\u2205"] for t in corpus], show_progress=False)
     matrix = None
-    if vectors is not None and chunks and all(c.id in vectors for c in chunks):
+    if vectors is not None and 0 < len(chunks) <= EXACT_MAX_CHUNKS and all(c.id in vectors for c in chunks):
         matrix = np.asarray([vectors[c.id] for c in chunks], dtype=np.float32)
         matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
     return SparseIndex(version, chunks, df, model, variants=variants, vectors=matrix)
 
 
 def from_store(store: Store, version: str) -> SparseIndex:
-    """Built from every chunk of the store, with their vectors when the store is small."""
+    """Built from every chunk of the store, with their vectors when the store is small (read
+    only then)."""
     chunks = list(store.iter_chunks())
     read = getattr(store, "vectors", None)
-    vectors = read() if read is not None and len(chunks) <= EXACT_MAX_CHUNKS else None
-    return build(chunks, version, vectors)
+    return build(chunks, version, read() if read is not None and len(chunks) <= EXACT_MAX_CHUNKS else None)
 
 
 def _path(store: Store, cache_dir) -> Path | None:
@@ -208,10 +209,7 @@ def prebuild(store: Store, cache_dir=None, written: list[tuple[StoredChunk, list
             return True
     except OSError:
         pass
-    if written is not None:
-        chunks = [c for c, _ in written]
-        index = build(chunks, version, {c.id: v for c, v in written} if len(chunks) <= EXACT_MAX_CHUNKS else None)
-    else:
-        index = from_store(store, version)
+    index = from_store(store, version) if written is None else \
+        build([c for c, _ in written], version, {c.id: v for c, v in written})
     _save(index, path)
     return True
