@@ -132,20 +132,17 @@ def supports(source: str, sentence: str, question: str, common: frozenset = froz
     # what the sentence says must be said in one sentence of the source: words gathered from
     # two ("Greta Hollins, 34, a nurse…" + "…cars crossed…") make a claim neither makes
     # ("34 cars crossed")
-    said = [t for t in dict.fromkeys(tokens(body)) if t in src_stems and t not in context_stems]   # numbers too
-    if len(said) >= 3:
-        held = max(len(set(said) & set(tokens(source[x.start:x.end]))) for x in sentences(source))
-        if held < ONE_SENTENCE_SHARE * len(said):
-            return False, f"its words come from different sentences of the source ({held} of {len(said)} in one)"
-    if _NEG.search(body):
-        # a denial must be the source's own, in the sentence that says what it denies: "No, he
-        # did not appeal" is not supported by "The Court of Appeal reduced his sentence" beside
-        # "He showed no reaction"
-        said_words = [t for t in dict.fromkeys(tokens(body)) if t in src_stems and t not in context_stems]
-        spans = [source[x.start:x.end] for x in sentences(source)] or [source]
-        best = max(spans, key=lambda x: len(set(said_words) & set(tokens(x))))
-        if not _NEG.search(best if said_words else source):
-            return False, "it denies something the cited source does not deny"
+    said = set(t for t in tokens(body) if t in src_stems and t not in context_stems)    # numbers too
+    # (the source sentence holding most of those words, and how many)
+    held, best = max(((len(said & set(tokens(source[x.start:x.end]))), source[x.start:x.end])
+                      for x in sentences(source)), key=lambda h: h[0], default=(0, source))
+    if len(said) >= 3 and held < ONE_SENTENCE_SHARE * len(said):
+        return False, f"its words come from different sentences of the source ({held} of {len(said)} in one)"
+    # a denial must be the source's own, in the sentence that says what it denies: "No, he did
+    # not appeal" is not supported by "The Court of Appeal reduced his sentence" beside "He
+    # showed no reaction"
+    if _NEG.search(body) and not _NEG.search(best if said else source):
+        return False, "it denies something the cited source does not deny"
     swapped = conflict(source, body)
     if swapped:
         return False, swapped
