@@ -74,7 +74,7 @@ _PRONOUN_START = re.compile(r"^[\"'\u201c\u2018]?(he|she|they|it|his|her|their|t
 _LEANS_BACK = re.compile(r"\b(he|she)\b|\b(the|this|[A-Z]\w+'s) (special |chief |top )?(official|minister|envoy|"
                          r"spokesman|spokesperson|source|aide|adviser|advisor|negotiator)\b")
 # a quotation that does not say who spoke: its speaker is in the sentence before
-_UNATTRIBUTED_QUOTE = re.compile(r"^[\"\u201c]")
+OPENS_QUOTE = re.compile(r"^[\"\u201c]")
 _SPEECH = re.compile(r"\b(said|says|told|tells|added|adds|asked|wrote|according to)\b")
 
 
@@ -82,7 +82,7 @@ def leans_back(sentence: str) -> bool:
     """Whether a sentence leans on the one before it (a pronoun, a speaker named by role, a
     quotation that does not say who spoke)."""
     return bool(_PRONOUN_START.match(sentence) or _LEANS_BACK.search(sentence)
-                or (_UNATTRIBUTED_QUOTE.match(sentence) and not _SPEECH.search(sentence)))
+                or (OPENS_QUOTE.match(sentence) and not _SPEECH.search(sentence)))
 
 
 def passage_sentences(text: str) -> list[str]:

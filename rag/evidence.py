@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from index.chunking import leans_back, sentences
+from index.chunking import OPENS_QUOTE, leans_back, sentences
 from index.text import QUESTION_WORDS, STOPWORDS, fold, stem, tokens, words
 
 from .question import (CALENDAR, GENERIC_ASKING, LOOKS_AHEAD, MONTH_NAMES, Constraint, Context, Query, detached, failed, focus_terms,
@@ -327,6 +327,7 @@ TYPED_SHARE = 0.6        # a sentence stating the kind of answer asked for, this
 ASKED_FOR = {"number": "a number", "count": "a number", "date": "a date", "age": "an age", "money": "a sum of money",
              "percent": "a share", "duration": "how long"}
 REQUIRED_TYPES = ("number", "count", "date", "age", "money", "percent", "duration")   # asked for and in no unit that may answer: refuse
+LEADING_TYPES = REQUIRED_TYPES + ("name", "place")   # a fact's sentence stating one leads before a closer one that does not
 
 
 # "The company did not say how many units it sold": a sentence saying that what is asked was
@@ -389,9 +390,6 @@ def _mentions(unit_terms: set[str], term: str) -> bool:
     one news uses in its place for the dead and the hurt ("died"/"killed", "hurt"/"injured")."""
     return term in unit_terms or (len(term) >= 5 and any(t[:5] == term[:5] for t in unit_terms)) or \
         bool(SAME_SENSE.get(term, frozenset()) & unit_terms)
-
-
-_FULL_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z\u00e0-\u024f'-]+(?:\s[A-Z][a-z\u00e0-\u024f'-]+)+")
 
 
 def _by_surname(text: str, last: str, first: str) -> bool:
@@ -493,8 +491,9 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
                        for pi in range(len(passages))]
     asked_words = set(words(fold(q.text)))
     known_people = people("\n".join(article.values()))
-    full_names = [(tokens(m.group()), m.group().split()[-1], m.group().split()[0]) for m in _FULL_NAME.finditer(q.text)
-                  if len(m.group().split()) == 2 and fold(m.group().split()[-1]) in known_people]
+    # the people the question names in full ("Taras Velko"): each as (its terms, surname, first name)
+    full_names = [(tokens(name), name.split()[-1], name.split()[0]) for name in (m.group() for m in _NAME.finditer(q.text))
+                  if len(name.split()) == 2 and fold(name.split()[-1]) in known_people]
     asked_people = set(q.names) & known_people
     units: list[Unit] = []
     for (pi, start, end, span), sim in zip(candidates, sims):
@@ -586,10 +585,10 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         instead = said_instead(miss, Context(closest.text, where.text, where.title, where.date))
         why = f"no passage is about {miss.describe(where.text)}" + (f"; the closest is about {instead}" if instead else "")
         return out(True, why, closest, near=True)
-    # sentences that state the number, sum, share, age, duration or date asked for, close enough
+    # sentences that state the number, sum, share, age, duration, date, name or place asked for, close enough
     # to the best to answer it
     stated = [u for u in answering if u.has_type and u.score >= TYPED_SHARE * answering[0].score] \
-        if kind in REQUIRED_TYPES or kind in ("name", "place") else []
+        if kind in LEADING_TYPES else []
     # (those holding the question's specific words first: "No one has been killed" before "2,100
     # people were evacuated" for "how many people died?")
     stated.sort(key=lambda u: not (focus and any(_mentions(set(tokens(u.text)), t) for t in focus)))
@@ -643,8 +642,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             if withheld and set(tokens(withheld.group(1))) & set(terms):
                 said = " ".join(withheld.group(0).split())
                 return out(True, f"the passage found says it was not given (\"{said}\")", u)
-    if (kind in REQUIRED_TYPES or kind in ("name", "place")) and q.shape == "fact" \
-            and not (kind == "date" and _NO_DATE.search(answering[0].text)):
+    if kind in LEADING_TYPES and q.shape == "fact" and not (kind == "date" and _NO_DATE.search(answering[0].text)):
         # "how many", "how much", "when": a sentence that states one answers before one that
         # does not ("Castell was dismissed on 8 April" before "... seven weeks after the sacking"),
         # unless the best says there is none yet ("no date has been set" answers "when will they meet?")
@@ -719,23 +717,14 @@ def continue_list(first: Unit, passage: Passage, max_chars: int) -> Unit:
     """A list often runs on past the sentence that starts it ("...taking four awards. She also
     won A, B and C."): the unit grown by the sentences that follow it in its passage while each
     names several things in a row (`enumerates`), within `max_chars`."""
-    rel_end = first.end - passage.start
-    end = rel_end
-    for sent in sentences(passage.text):
-        if sent.start < rel_end:
-            continue
-        text = passage.text[sent.start:sent.end]
+    end = first.end - passage.start
+    for text, sent_end in _after(first, passage, max_chars):
         if INJECTION.search(text) or _headline_like(text) or not enumerates(text):
             break
-        if sent.end - (first.start - passage.start) > max_chars:
-            break
-        end = sent.end
-    if end == rel_end:
-        return first
-    return replace(first, end=passage.start + end, text=passage.text[first.start - passage.start:end])
+        end = sent_end
+    return _grown(first, passage, end)
 
 
-_OPENS_QUOTE = re.compile(r"^\s*[\"\u201c]")
 _SPEECH_VERB = re.compile(rf"\b({_SAYS})\b", re.I)
 
 
@@ -744,17 +733,34 @@ def continue_quote(first: Unit, passage: Passage, max_chars: int) -> Unit:
     often goes on in their own words in the next sentence ('"One road leads to peace …," Ruel
     said.'): the unit grown by that sentence when it opens a quotation that is unattributed or
     attributed to the one the unit reports, within `max_chars`."""
-    if not _SPEECH_VERB.search(first.text):
+    following = next(_after(first, passage, max_chars), None) if _SPEECH_VERB.search(first.text) else None
+    if following is None:
         return first
-    rel_start, rel_end = first.start - passage.start, first.end - passage.start
-    nxt = next((x for x in sentences(passage.text) if x.start >= rel_end), None)
-    if nxt is None or nxt.end - rel_start > max_chars:
-        return first
-    text = passage.text[nxt.start:nxt.end]
+    text, end = following
     said_by, reported = speakers(text), speakers(first.text)
-    if not _OPENS_QUOTE.match(text) or INJECTION.search(text) or (said_by and not said_by & reported):
+    if not OPENS_QUOTE.match(text) or INJECTION.search(text) or (said_by and not said_by & reported):
         return first
-    return replace(first, end=passage.start + nxt.end, text=passage.text[rel_start:nxt.end])
+    return _grown(first, passage, end)
+
+
+def _after(first: Unit, passage: Passage, max_chars: int):
+    """The sentences that follow `first` in its passage, as (text, end in the passage), while
+    the unit grown to each stays within `max_chars`."""
+    start, end = first.start - passage.start, first.end - passage.start
+    for sent in sentences(passage.text):
+        if sent.start < end:
+            continue
+        if sent.end - start > max_chars:
+            return
+        yield passage.text[sent.start:sent.end], sent.end
+
+
+def _grown(first: Unit, passage: Passage, end: int) -> Unit:
+    """`first` reaching to `end` (in the passage) instead."""
+    if end == first.end - passage.start:
+        return first
+    start = first.start - passage.start
+    return replace(first, end=passage.start + end, text=passage.text[start:end])
 
 
 def pick(units: list[Unit], n: int, max_chars: int | None = None, *, say_new: bool = False) -> list[Unit]:
