@@ -287,18 +287,6 @@ def test_a_wire_dateline_is_not_part_of_what_is_quoted(sentence, rest):
     assert (sentence[m.end():] if m else None) == rest
 
 
-def test_a_date_asked_for_is_answered_by_the_sentence_that_gives_one(one_story):
-    engine = one_story(
-        "date 2023-05-30 Ashcombe Rovers appoint Teodor Wallin\n\n"
-        "Ashcombe Rovers have appointed Teodor Wallin as their new manager on a three-year contract, the club "
-        "announced, seven weeks after the sacking of Bryn Castell.\n\n"
-        "Wallin, 44, joins from Halsey Town. Castell was dismissed on 8 April after three years in charge, "
-        "with Rovers two points above the relegation places.\n")
-    a = engine.ask("When was Bryn Castell sacked by Ashcombe Rovers?")
-    # the sentence giving the date leads, before a closer one that gives none
-    assert not a.refused and a.text.startswith("Castell was dismissed on 8 April")
-
-
 FLOOD = ("date 2023-08-16 Wendholt approves flood wall\n\n"
          "Wendholt city council approved the new flood wall along the river Lysse by 31 votes to 6 on "
          "Tuesday night, a year after Storm Maren flooded the town centre.\n\n"
@@ -317,17 +305,6 @@ def test_opposites_are_read_both_ways():
     from rag.evidence import OPPOSITES
     for a, b in (("reject", "approved"), ("increase", "reduced"), ("raise", "cut"), ("fail", "won")):
         assert stem(b) in OPPOSITES[stem(a)] and stem(a) in OPPOSITES[stem(b)]
-
-
-def test_how_many_died_is_answered_by_no_one_was_killed_not_by_another_count(one_story):
-    engine = one_story(
-        "date 2022-08-09 Wildfire forces 2,100 from their homes\n\n"
-        "A wildfire on Tindle Ridge had burned about 8,400 hectares of forest by Tuesday evening, forcing "
-        "2,100 people to leave their homes, officials said.\n\n"
-        "No one has been killed; two firefighters were treated in hospital for smoke inhalation.\n")
-    a = engine.ask("How many people died in the Tindle Ridge fire?")
-    assert not a.refused, a.reason
-    assert a.text.startswith("No one has been killed")
 
 
 def test_a_date_answer_that_names_only_a_weekday_says_which_day_it_was(engine):
@@ -410,59 +387,10 @@ def test_a_price_beside_a_name_is_not_what_the_person_is_paid(one_story):
     assert a.refused and "£189" not in a.text, a.text
 
 
-BOARD = ("date 2023-10-25 Kelvane Mining names Ada Fiske as next chief executive\n\n"
-         "Kelvane Mining named finance chief Ada Fiske as its next chief executive on Wednesday.\n\n"
-         "Chairman Osric Hale said the board had interviewed 11 candidates. \"In the end, the best one "
-         "was already sitting in the building,\" he said.\n")
-
-
-def test_who_said_a_quotation_whose_speaker_is_he_is_answered_with_the_sentence_naming_him(one_story):
-    a = one_story(BOARD).ask('Who said "In the end, the best one was already sitting in the building"?')
-    assert not a.refused, a.reason
-    assert "Osric Hale" in a.text
-
-
 def test_a_quotation_s_opening_word_is_not_a_name():
     from rag.evidence import has_type
     assert not has_type('"In the end, the best one was already in the building," he said.', "name")
     assert has_type('He said "Windfall" won the prize.', "name")
-
-
-def test_who_is_answered_by_a_sentence_that_names_someone_before_a_closer_one_that_names_no_one(one_story):
-    engine = one_story(
-        "date 2021-11-08 Jet overruns runway at Tessa airport\n\n"
-        "Seven people were killed when a passenger jet skidded off the end of a wet runway at Tessa airport "
-        "on Saturday evening, officials said.\n\n"
-        "Both pilots who were flying the jet survived the crash, the airline said.\n\n"
-        "The jet's captain, Jonas Ried, 52, and its first officer, Mila Sorn, 31, were questioned by "
-        "investigators at Tessa.\n")
-    a = engine.ask("Who was flying the jet that crashed at Tessa?")
-    assert not a.refused, a.reason
-    assert "Jonas Ried" in a.text
-
-
-def test_where_is_answered_first_by_a_sentence_naming_a_place_the_question_does_not(one_story):
-    engine = one_story(
-        "date 2025-05-16 Talks in Varna end without a truce\n\n"
-        "President Ilse Moravek followed the talks in Varna closely while her delegation negotiated, "
-        "aides said.\n\n"
-        "Moravek, who was attending a regional summit in Tirana, said new sanctions would follow if the "
-        "talks failed.\n")
-    a = engine.ask("Where was Moravek while the talks in Varna were on?")
-    assert not a.refused, a.reason
-    assert a.text.startswith("Moravek, who was attending a regional summit in Tirana")
-
-
-def test_reported_speech_goes_on_in_the_speaker_s_own_words(one_story):
-    engine = one_story(
-        "date 2025-05-16 Talks in Varna end without a truce\n\n"
-        "Foreign Minister Anko Ruel, who chaired the meeting, told the delegations there were \"two roads\" "
-        "ahead of them.\n\n"
-        "\"One road leads to peace, the other to more destruction,\" Ruel said.\n\n"
-        "Delegates from both sides left Varna on Saturday.\n")
-    a = engine.ask('What did Ruel tell the delegations about "two roads"?')
-    assert not a.refused, a.reason
-    assert "more destruction" in a.text and a.text.startswith("Foreign Minister Anko Ruel")
 
 
 def test_someone_else_s_quotation_does_not_continue_a_report():
@@ -498,20 +426,71 @@ def test_a_surname_after_another_first_name_is_someone_else():
     assert not _by_surname("Daniel Velko, a shopkeeper, said", "Velko", "Taras")
 
 
-def test_who_replaced_her_is_answered_by_who_will_succeed_her(one_story):
-    engine = one_story(
-        "date 2023-10-25 Kelvane chief to retire\n\n"
-        "Kelvane Mining said its chief executive, Ada Fiske, would retire at the end of the year after seven "
-        "years in the job.\n\n"
-        "Finance chief Osric Hale, 51, will succeed Fiske on January 1, the company said.\n")
-    a = engine.ask("Who replaced Ada Fiske at Kelvane Mining?")
-    assert not a.refused, a.reason
-    assert "Osric Hale" in a.text
-
-
 def test_words_news_uses_for_one_another_hold_each_other():
     from index.text import tokens
     from rag.evidence import _mentions
     held = set(tokens("Finance chief Osric Hale will succeed Fiske on January 1."))
     assert _mentions(held, tokens("replaced")[0]) and not _mentions(held, tokens("resigned")[0])
     assert _mentions(set(tokens("Two people were killed.")), tokens("died")[0])
+
+
+# One invented story, one question: the sentence that answers the kind of thing asked leads (`opening`)
+# or is in the answer (`holding`).
+LEADS = [
+    pytest.param("date 2023-05-30 Ashcombe Rovers appoint Teodor Wallin\n\n"
+                 "Ashcombe Rovers have appointed Teodor Wallin as their new manager on a three-year contract, the "
+                 "club announced, seven weeks after the sacking of Bryn Castell.\n\n"
+                 "Wallin, 44, joins from Halsey Town. Castell was dismissed on 8 April after three years in charge, "
+                 "with Rovers two points above the relegation places.\n",
+                 "When was Bryn Castell sacked by Ashcombe Rovers?", "Castell was dismissed on 8 April", None,
+                 id="a date before a closer sentence giving none"),
+    pytest.param("date 2022-08-09 Wildfire forces 2,100 from their homes\n\n"
+                 "A wildfire on Tindle Ridge had burned about 8,400 hectares of forest by Tuesday evening, forcing "
+                 "2,100 people to leave their homes, officials said.\n\n"
+                 "No one has been killed; two firefighters were treated in hospital for smoke inhalation.\n",
+                 "How many people died in the Tindle Ridge fire?", "No one has been killed", None,
+                 id="how many died: no one, not another count"),
+    pytest.param("date 2021-11-08 Jet overruns runway at Tessa airport\n\n"
+                 "Seven people were killed when a passenger jet skidded off the end of a wet runway at Tessa "
+                 "airport on Saturday evening, officials said.\n\n"
+                 "Both pilots who were flying the jet survived the crash, the airline said.\n\n"
+                 "The jet's captain, Jonas Ried, 52, and its first officer, Mila Sorn, 31, were questioned by "
+                 "investigators at Tessa.\n",
+                 "Who was flying the jet that crashed at Tessa?", None, "Jonas Ried",
+                 id="who: a sentence naming someone before one naming no one"),
+    pytest.param("date 2025-05-16 Talks in Varna end without a truce\n\n"
+                 "President Ilse Moravek followed the talks in Varna closely while her delegation negotiated, "
+                 "aides said.\n\n"
+                 "Moravek, who was attending a regional summit in Tirana, said new sanctions would follow if the "
+                 "talks failed.\n",
+                 "Where was Moravek while the talks in Varna were on?",
+                 "Moravek, who was attending a regional summit in Tirana", None,
+                 id="where: a place the question does not name"),
+    pytest.param("date 2023-10-25 Kelvane Mining names Ada Fiske as next chief executive\n\n"
+                 "Kelvane Mining named finance chief Ada Fiske as its next chief executive on Wednesday.\n\n"
+                 "Chairman Osric Hale said the board had interviewed 11 candidates. \"In the end, the best one "
+                 "was already sitting in the building,\" he said.\n",
+                 'Who said "In the end, the best one was already sitting in the building"?', None, "Osric Hale",
+                 id="who said it: 'he said' brings the sentence naming him"),
+    pytest.param("date 2025-05-16 Talks in Varna end without a truce\n\n"
+                 "Foreign Minister Anko Ruel, who chaired the meeting, told the delegations there were \"two "
+                 "roads\" ahead of them.\n\n"
+                 "\"One road leads to peace, the other to more destruction,\" Ruel said.\n\n"
+                 "Delegates from both sides left Varna on Saturday.\n",
+                 'What did Ruel tell the delegations about "two roads"?', "Foreign Minister Anko Ruel",
+                 "more destruction", id="reported speech goes on in the speaker's own words"),
+    pytest.param("date 2023-10-25 Kelvane chief to retire\n\n"
+                 "Kelvane Mining said its chief executive, Ada Fiske, would retire at the end of the year after "
+                 "seven years in the job.\n\n"
+                 "Finance chief Osric Hale, 51, will succeed Fiske on January 1, the company said.\n",
+                 "Who replaced Ada Fiske at Kelvane Mining?", None, "Osric Hale",
+                 id="who replaced her: who will succeed her"),
+]
+
+
+@pytest.mark.parametrize("story, question, opening, holding", LEADS)
+def test_the_sentence_that_answers_what_is_asked_leads(one_story, story, question, opening, holding):
+    a = one_story(story).ask(question)
+    assert not a.refused, a.reason
+    assert opening is None or a.text.startswith(opening), a.text
+    assert holding is None or holding in a.text, a.text
