@@ -165,11 +165,29 @@ def _prospective(text: str) -> bool:
 _ASKS_WHY = re.compile(r"^\s*(?:and\s+|so\s+|but\s+)?why\b", re.I)    # "Why did X ...?" assumes X did it
 # words news uses for one another when it counts the dead and the hurt, or tells who took over
 SAME_SENSE: dict[str, frozenset] = {}
+# ... and the forms of an English verb that are not spelt from its stem ("wrote" for "write",
+# "brought" for "bring"): one word for the focus rule, as "hosted" and "hosts" are
+IRREGULAR_VERBS = """arise arose arisen; awake awoke awoken; bear bore borne; beat beaten; become became;
+begin began begun; bend bent; bind bound; bite bit bitten; bleed bled; blow blew blown; break broke broken;
+breed bred; bring brought; build built rebuilt rebuild; buy bought; catch caught; choose chose chosen;
+come came; deal dealt; dig dug; draw drew drawn; drive drove driven; eat ate eaten; fall fell fallen; feed fed;
+feel felt; fight fought; find found; flee fled; fly flew flown; forbid forbade forbidden; forget forgot
+forgotten; forgive forgave forgiven; freeze froze frozen; get got gotten; give gave given; go went gone;
+grow grew grown; hang hung; hear heard; hide hid hidden; hold held upheld uphold withheld withhold;
+keep kept; know knew known; lead led; leave left; lend lent; lose lost; make made; mean meant; meet met;
+overcome overcame; oversee oversaw overseen; overtake overtook overtaken; pay paid; ride rode ridden;
+rise rose risen; run ran; say said; seek sought; sell sold; send sent; shake shook shaken; shine shone;
+shoot shot; sing sang sung; sink sank sunk; sit sat; sleep slept; speak spoke spoken; spend spent;
+stand stood; steal stole stolen; stick stuck; strike struck stricken; swear swore sworn; sweep swept;
+swim swam swum; swing swung; take took taken; teach taught; tear tore torn; tell told; think thought;
+throw threw thrown; undertake undertook undertaken; understand understood; wake woke woken; wear wore worn;
+win won; withdraw withdrew withdrawn; write wrote written"""
 for _group in ("die died dies dead death deaths kill killed fatal fatalities lives", "hurt injured injuries injury "
-               "wounded", "replace replaced replaces replacing succeed succeeded succeeds"):
+               "wounded", "replace replaced replaces replacing succeed succeeded succeeds",
+               *IRREGULAR_VERBS.split(";")):
     _stems = frozenset(stem(w) for w in _group.split())
     for _w in _stems:
-        SAME_SENSE[_w] = _stems - {_w}
+        SAME_SENSE[_w] = SAME_SENSE.get(_w, frozenset()) | (_stems - {_w})
 CONTRA_UNITS = 3          # the units that may correct a premise: the best few
 CONTRA_COVERAGE = 0.4     # ... that hold this share of the question's key terms (about its subject)
 # the words that ask for a sum, a share, an age or a duration: a sentence stating one answers them

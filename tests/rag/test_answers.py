@@ -432,6 +432,10 @@ def test_words_news_uses_for_one_another_hold_each_other():
     held = set(tokens("Finance chief Osric Hale will succeed Fiske on January 1."))
     assert _mentions(held, tokens("replaced")[0]) and not _mentions(held, tokens("resigned")[0])
     assert _mentions(set(tokens("Two people were killed.")), tokens("died")[0])
+    # the forms of a verb not spelt from its stem are the verb
+    wrote = set(tokens("She wrote the novel in a year and it brought her the prize."))
+    assert _mentions(wrote, tokens("written")[0]) and _mentions(wrote, tokens("bring")[0])
+    assert not _mentions(wrote, tokens("read")[0])
 
 
 # One invented story, one question: the sentence that answers the kind of thing asked leads (`opening`)
