@@ -19,7 +19,8 @@ from typing import Mapping
 
 # Bump when tokens() changes, so cached BM25 indexes built with the old rules are rebuilt.
 # 4: the sparse index folds names with spelling variants learnt from its folder (index.names).
-TOKENIZER_VERSION = 4
+# 5: short month names ("Nov", "Sept") are the month ("november").
+TOKENIZER_VERSION = 5
 
 # Spellings that differ between outlets for the same word (British and American forms,
 # abbreviations, place names written two ways), kept as data in variants.json: folded

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from index.text import QUESTION_WORDS, STOPWORDS, fold, words
 
 from .markers import strip_markers
-from .question import FOLLOWING, MONTH_NAMES, MONTHS
+from .question import FOLLOWING, MONTH_NAMES, MONTHS, month_number
 
 TURNS_READ = 8           # the last exchanges read into the state: a conversation's thread, not its archive
 TURN_CHARS = 2000        # of each turn's text (an answer is at most a few sentences)
@@ -918,7 +918,7 @@ def _shift_month(prev: str, step: int) -> str:
     m = _MONTH_YEAR.search(prev)
     if not m:
         return prev
-    at = MONTHS.index(m.group(1).lower()) + step
+    at = month_number(m.group(1)) - 1 + step
     month = MONTHS[at % 12].title()
     said = f"{month} {int(m.group(2)) + at // 12}" if m.group(2) else month
     return prev[:m.start()] + said + prev[m.end():]

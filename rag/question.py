@@ -55,7 +55,7 @@ _NUMBERED_NAME = re.compile(rf"\b([A-Z][A-Za-z]{{2,}}){_NAME_GAP}([A-Z]?\d{{1,3}
 _TYPED_NUMBERED_NAME = re.compile(rf"\b([a-z][a-z]{{2,}}){_NAME_GAP}(\d{{1,2}}[a-z]?)\b(?!\s*(?:%|per|million|billion|st|nd|"
                                   r"rd|th|[a-z]+s)\b)")
 CALENDAR = frozenset("""january february march april may june july august september october november december
-monday tuesday wednesday thursday friday saturday sunday""".split())     # capitalised, yet not names
+monday tuesday wednesday thursday friday saturday sunday feb apr jun jul aug sep sept oct nov dec""".split())     # capitalised, yet not names
 # a name that owns what follows it: "Harbour Post's reporter" is not Harbour Post
 _OWNER = re.compile(r"([A-Z][\w'\u2019-]+(?:\s+[A-Z][\w'\u2019-]+)*)['\u2019]s\b")
 # written in capitals but a role, not a name: "What did the CEO say?"
@@ -65,7 +65,22 @@ _YEAR_RANGE = re.compile(r"\b(?:from|between)\s+(?:the\s+)?(1[89]\d{2}|20\d{2})\
                          r"(?:the\s+)?(1[89]\d{2}|20\d{2})\b|\b(1[89]\d{2}|20\d{2})\s*[-\u2013]\s*(1[89]\d{2}|20\d{2})\b")
 MAX_RANGE_YEARS = 10
 MONTHS = "january february march april may june july august september october november december".split()
-MONTH_NAMES = "|".join(m.title() for m in MONTHS)        # "January|...|December", for patterns
+# "January|...|December", for patterns; and a month written short ("Nov. 14", "Feb 2023"), only
+# before a day or a year, so that "Jan" the name and "mar" the verb are not months
+SHORT_MONTHS = frozenset("jan feb mar apr jun jul aug sept sep oct nov dec".split())
+MONTH_NAMES = "|".join(m.title() for m in MONTHS) + \
+    rf"|(?:{'|'.join(sorted((m.title() for m in SHORT_MONTHS), reverse=True))})(?=\.?\s+\d)"
+
+
+def _is_month(word: str) -> bool:
+    return word.lower() in MONTHS or word.lower() in SHORT_MONTHS
+
+
+def month_number(name: str) -> int:
+    """1-12 for a month's name, whole or short ("Nov")."""
+    return [m[:3] for m in MONTHS].index(name[:3].lower()) + 1
+
+
 # a month in the articles: capitalised, so "may" the verb is not one
 _MONTH = re.compile(rf"\b({MONTH_NAMES})\b")
 # a month a question asks about: "in June 2023", "on May 15", "15 May", "in early March" (not
@@ -165,7 +180,7 @@ def ordinals(text: str) -> set[int]:
 def quarters(text: str) -> set[int]:
     """Every calendar quarter the text names: "Q4", "fourth-quarter", "the October-December
     quarter", "the three months to December"."""
-    out = {MONTHS.index(m.group(1).lower()) // 3 + 1 for m in _MONTH_QUARTER.finditer(text)}
+    out = {(month_number(m.group(1)) - 1) // 3 + 1 for m in _MONTH_QUARTER.finditer(text)}
     for m in _QUARTER.finditer(text):
         g = m.group(1) or m.group(2) or m.group(3)
         out.add(int(g) if g.isdigit() else {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2,
@@ -188,7 +203,7 @@ def years(text: str, date: str | None = None) -> set[int]:
 
 def months(text: str) -> set[int]:
     """The months the text names (1-12)."""
-    return {MONTHS.index(m.group(1).lower()) + 1 for m in _MONTH.finditer(text)}
+    return {month_number(m.group(1)) for m in _MONTH.finditer(text)}
 
 
 _DAY = re.compile(rf"\b({MONTH_NAMES})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!\d|,\d)|"
@@ -200,7 +215,7 @@ def days(text: str) -> set[tuple[int, int]]:
     out = set()
     for m in _DAY.finditer(text):
         name, day = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
-        out.add((MONTHS.index(name.lower()) + 1, int(day)))
+        out.add((month_number(name), int(day)))
     return out
 
 
@@ -243,7 +258,7 @@ def weekday_date(sentence: str, date: str | None, article: str = "") -> tuple[st
 
 def numbered_names(text: str) -> set[tuple[str, str]]:
     return {(m.group(1).lower(), m.group(2).lower()) for m in _NUMBERED_NAME.finditer(text)
-            if m.group(1).lower() not in MONTHS and not _YEAR.fullmatch(m.group(2))}
+            if not _is_month(m.group(1)) and not _YEAR.fullmatch(m.group(2))}
 
 
 # how condense marks a follow-up it could only carry along: "did he appeal it? (following: what
@@ -277,17 +292,18 @@ def parse(question: str) -> Query:
         if free(m) and not re.search(r"\b(?:since|until|till|from|by|before|after)\s+(?:(?:early|late|mid)[- ]?)?$",
                                      q[:m.start()], re.I):
             name = next(g for g in m.groups() if g)
-            month = MONTHS.index(name.lower()) + 1
-            day = re.match(r"\s+(\d{1,2})(?:st|nd|rd|th)?\b(?!\d)", q[m.end():]) or \
+            month = month_number(name)
+            day = re.match(r"\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b(?!\d)", q[m.end():]) or \
                 re.search(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?$", q[:m.start()])
             if day and 1 <= int(day.group(1)) <= 31:       # "on May 24", "24 May": that day
                 found.append(Constraint("day", (month, int(day.group(1))), f"{name.title()} {day.group(1)}"))
-                after = day.re.pattern.startswith(r"\s")
+                after = day.re.pattern.startswith(r"\.?\s")
                 spans.append((m.start(), m.end() + day.end()) if after else (day.start(), m.end()))
             else:
                 found.append(Constraint("month", month, name))
+                spans.append(m.span())
     for m in _NUMBERED_NAME.finditer(q):
-        if m.group(1).lower() in MONTHS or _YEAR.fullmatch(m.group(2)) or m.start() == 0:
+        if _is_month(m.group(1)) or _YEAR.fullmatch(m.group(2)) or m.start() == 0:
             continue
         found.append(Constraint("name", (m.group(1).lower(), m.group(2).lower()), m.group()))
         spans.append(m.span())
@@ -295,7 +311,7 @@ def parse(question: str) -> Query:
         # typed in lower case ("the vexa 5"): a candidate, kept only if the articles found
         # name that word with a number (`grounded`)
         word = m.group(1).lower()
-        if word in MONTHS or word in STOPWORDS or word in QUESTION_WORDS or _YEAR.fullmatch(m.group(2)) \
+        if _is_month(word) or word in STOPWORDS or word in QUESTION_WORDS or _YEAR.fullmatch(m.group(2)) \
                 or not free(m):
             continue
         found.append(Constraint("name", (word, m.group(2).lower()), m.group(), typed=True))

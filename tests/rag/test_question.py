@@ -316,7 +316,8 @@ def test_two_questions_asked_in_one_are_split_and_the_first_ones_year_holds_for_
 @pytest.mark.parametrize("question, kind, value", [
     ("What was the inflation rate in June 2023?", "month", 6), ("how much rain fell in mid-june", "month", 6),
     ("What did he say on May 15?", "day", (5, 15)), ("what happened on the 3rd of March", "day", (3, 3)),
-    ("Who won the vote held 15 March?", "day", (3, 15))])
+    ("Who won the vote held 15 March?", "day", (3, 15)), ("what did the Feb 2023 rise cost", "month", 2),
+    ("who spoke on Sept. 4?", "day", (9, 4))])
 def test_a_month_or_a_day_asked_about_is_a_constraint(question, kind, value):
     assert [(c.kind, c.value) for c in parse(question).constraints if c.kind in ("month", "day")] == [(kind, value)]
 
@@ -325,6 +326,17 @@ def test_a_month_or_a_day_asked_about_is_a_constraint(question, kind, value):
                                       "Who spoke at the May summit?", "What was revenue in the three months to March?"])
 def test_may_the_verb_a_span_from_a_month_and_a_named_event_are_not_month_constraints(question):
     assert not [c for c in parse(question).constraints if c.kind in ("month", "day")]
+
+
+def test_a_month_written_short_before_a_day_or_a_year_is_the_month():
+    from rag.evidence import has_type
+    from rag.question import days, months, numbered_names
+    assert days("The eruption began on Nov. 14 and ended Jan 24, 2022.") == {(11, 14), (1, 24)}
+    assert months("in Sept. 2021") == {9} and numbered_names("on Nov 14") == set()
+    assert has_type("The eruption began on the evening of Nov. 14.", "date")
+    # "Jan" the name, "mar" the verb
+    assert months("Jan Novak said the delay would mar the opening.") == set()
+    assert not [c for c in parse("What did Jan Novak say?").constraints if c.kind in ("month", "day")]
 
 
 def test_a_month_holds_in_a_sentence_naming_it_or_a_story_of_that_month():
