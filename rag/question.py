@@ -89,9 +89,15 @@ _ASKED_MONTH = re.compile(rf"(?:\b(?:in|on|of|during)\s+(?:(?:early|late|mid)[- 
                           rf"\b({MONTH_NAMES})(?=\s+(?:\d{{1,2}}(?:st|nd|rd|th)?\b|1[89]\d\d|20\d\d))|"
                           rf"(?<=\d\s)({MONTH_NAMES})\b", re.I)
 
-SUMMARY = re.compile(r"^\s*(please\s+)?(summari[sz]e|sum up|give (me )?(a|an) (summary|overview|rundown|recap)|"
-                     r"(a |an )?(summary|overview|recap) of)\b|\b(give me an overview|in summary|what happened (at|in|"
-                     r"during|with|to)|what (were|are) the (main|key) (points|outcomes|results))\b", re.I)
+# asks for the story in short: "summarise ...", "can you sum up ...", "tl;dr of ...", "a quick summary of
+# ...", "Briefly, what was ...", "... in a nutshell", "short overview please"
+_SHORT = r"(?:(?:short|quick|brief|rough)\s+)?"
+SUMMARY = re.compile(r"^\s*(please\s+)?(briefly|(a |an )?" + _SHORT + r"(summary|overview|recap|rundown) of|"
+                     r"sum (it |this |that )?up)\b|\byou sum (it |this |that )?up\b|"
+                     r"\b(summari[sz]e|tl;? ?dr|in a nutshell|in summary|in brief|"
+                     r"(give|want|need)( me| us)? (a|an|the) " + _SHORT + r"(summary|overview|rundown|recap)|"
+                     r"(short|quick|brief) (summary|overview|recap|rundown)|what happened (at|in|during|with|to)|"
+                     r"what (were|are) the (main|key) (points|outcomes|results))\b", re.I)
 LIST = re.compile(r"^\s*(and\s+)?(who (were|are|have been|else|(was|is) (in|on|part of|among) (the|their|his|her|its)\b)|(which|what) \w+s (were|are|did|do|have|had|won|"
                   r"took|attended|signed|played)\b|list|name (the|all|every)|what (were|are) the (\w+ )?"
                   r"(demands|terms|conditions|names|members|parties|countries|points|issues|steps|measures|"

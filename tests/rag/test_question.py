@@ -42,6 +42,20 @@ def test_shapes():
     assert parse("Who won the race?").shape == "fact"
 
 
+@pytest.mark.parametrize("question", [
+    "tl;dr of the appeal", "Give me a quick summary of the bank's June rate decision.", "can you sum up the season",
+    "Briefly, what was the row over the judges?", "What's the council's position, in a nutshell?",
+    "what was the mood like? short overview please", "Give me a short summary of the census results."])
+def test_a_summary_asked_for_in_other_words_is_a_summary(question):
+    assert parse(question).shape == "summary"
+
+
+@pytest.mark.parametrize("question", ["How did the minister sum up the day in his post?",
+                                      "What did the summary of the report recommend?"])
+def test_a_summary_someone_gave_is_not_a_summary_asked_for(question):
+    assert parse(question).shape == "fact"
+
+
 def test_the_shape_is_the_question_asked_not_the_conversation_carried_with_it():
     carried = "did he appeal it? (following: what happened to Ostrem Malk at his trial)"
     assert parse(carried).shape == "fact"
