@@ -324,6 +324,7 @@ TOPIC_SHARE = 0.5        # a question word in at least this share of the passage
 LEDE_CHARS = 400         # the opening of an article, where a news story says what happened
 W_LEDE = 0.2
 W_FIGURE = 0.1
+W_SUMMARY_LENGTH = 0.0005   # per character of a sentence offered to a summary
 W_ITEMS = 0.3            # a list question's sentence that names several things
 OFF_SUBJECT = 0.6        # an article holding less than this share of the best article's coverage is off subject
 OFF_SUBJECT_MARK = Constraint("subject", None, "the question's subject")
@@ -538,8 +539,10 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             # that are close in meaning to the question
             score += W_ITEMS * min(1.0, max(0.0, sim - 0.3) / 0.3) if enumerates(span) else 0.0
         if q.shape == "summary":
-            # a news story says what happened first; a summary wants its figures
-            score += (W_LEDE if p.start + start < LEDE_CHARS else 0.0) + (W_FIGURE if _NUMBER.search(span) else 0.0)
+            # a news story says what happened first; a summary wants its figures, and more of its
+            # points in short sentences than in long ones
+            score += (W_LEDE if p.start + start < LEDE_CHARS else 0.0) + (W_FIGURE if _NUMBER.search(span) else 0.0) \
+                - W_SUMMARY_LENGTH * len(span)
         on_topic = coverage(span_terms, all_terms) >= ON_TOPIC      # (its years count here)
         ctx = Context(span, article[p.source], p.title, p.date, on_topic)
         missed = failed(q, ctx) if q.constraints else ()
