@@ -20,7 +20,7 @@ from index.text import fold, tokens, words
 
 from . import prompts
 from .condense import Standalone, accept_rewrite, by_rules, normalize_history
-from .evidence import (REQUIRED_TYPES, TYPED_SHARE, Evidence, Unit, continue_list, continue_quote, gather,
+from .evidence import (DATE_TYPES, REQUIRED_TYPES, TYPED_SHARE, Evidence, Unit, continue_list, continue_quote, gather,
                        has_type, is_instruction, pick, pick_many)
 from .markers import MARKER, marker_numbers, strip_markers
 from .question import (FOLLOWING, Context, Query, answer_format, days, failed, parse, said_instead, two_questions,
@@ -443,7 +443,7 @@ class Engine:
         if evidence.answer_type == "quote" and len(best) == 1:
             best = [continue_quote(best[0], passages[best[0].passage], ANSWER_MAX_CHARS)]
         text, cites = self._compose([(u.text.strip(), [u]) for u in best], passages, question)
-        if evidence.answer_type == "date" and best:
+        if evidence.answer_type in DATE_TYPES and best:
             note = _weekday_note(text, best[0].text, passages[best[0].passage])
             if note and len(text) + len(note) > ANSWER_MAX_CHARS and len(best) > 1:
                 text, cites = self._compose([(best[0].text.strip(), [best[0]])], passages, question)
@@ -532,7 +532,7 @@ class Engine:
         timings["verify"] = _ms(t)
         if kept:
             text, cites = self._compose(kept[:3], passages, question)
-            if evidence.answer_type == "date":
+            if evidence.answer_type in DATE_TYPES:
                 first = kept[0][1][0]
                 text += _weekday_note(text, kept[0][0], passages[first.passage])
             if checked.dropped:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from index.chunking import OPENS_QUOTE, leans_back, sentences
 from index.text import QUESTION_WORDS, STOPWORDS, fold, stem, tokens, words
 
-from .question import (CALENDAR, GENERIC_ASKING, LOOKS_AHEAD, MONTH_NAMES, Constraint, Context, Query, detached, failed, focus_terms,
+from .question import (CALENDAR, GENERIC_ASKING, LOOKS_AHEAD, MONTH_NAMES, Constraint, Context, Query, days, detached, failed, focus_terms,
                        grounded, parse, said_instead, sides, sides_held)
 from .types import Passage
 
@@ -31,6 +31,8 @@ summarise summarize summary overview recap rundown tl dr brief short everything 
 _DATE = re.compile(r"\b(" + MONTH_NAMES + r")\b(\s+\d{1,2})?|\b(19|20)\d{2}\b|"
                    r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|tomorrow|"
                    r"last (week|month|year)|next (week|month|year))\b")
+_YEAR_SAID = re.compile(r"\b(1[89]|20)\d{2}\b")
+_WEEKDAY_SAID = re.compile(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 _NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
                      r"thirty|forty|fifty|hundred|thousand|million|billion|half|third|quarter|fifth|dozen)\b", re.I)
 _PLACE = re.compile(r"\b(in|at|on|from|to|near|along) (the )?[A-Z\u0130][a-z\u00e0-\u024f]+")
@@ -113,7 +115,11 @@ def answer_type(question: str) -> str | None:
         return "count"
     if re.search(r"\bhow much\b|\bwhat number\b|\bhow large\b", q):
         return "number"
-    if re.search(r"(^|[,;]\s*|\b(and|so|but|since|until)\s+)when\b|\b(what|which) (date|day|time|year|month)\b", q):
+    if re.search(r"\b(what|which) year\b", q):
+        return "year"       # "In what year was the prize set up?": a year, not a weekday
+    if re.search(r"\b(what|which) date\b", q):
+        return "day"        # "On what date did it open?": a day of a month (or a weekday, told as one)
+    if re.search(r"(^|[,;]\s*|\b(and|so|but|since|until)\s+)when\b|\b(what|which) (day|time|month)\b", q):
         return "date"
     if re.search(r"\b(who|whom|whose)\b", q):
         return "name"
@@ -255,6 +261,10 @@ def has_type(text: str, kind: str | None) -> bool:
         return bool(_NUMBER.search(_NOT_COUNTS.sub(" ", text)) or _NONE.search(text))
     if kind == "date":
         return bool(_DATE.search(text))
+    if kind == "year":
+        return bool(_YEAR_SAID.search(text))
+    if kind == "day":
+        return bool(days(text) or _WEEKDAY_SAID.search(text))
     if kind == "name":
         return bool(_NAME.search(text))
     if kind == "place":
@@ -343,10 +353,11 @@ MEANING_ALONE = 0.62     # a unit this close in meaning answers even without the
 MIN_ANSWER_SCORE = 0.5   # below this the best unit that may answer is too weak to be presented as one (measured on both gold sets)
 ON_TOPIC = 0.5           # a sentence holding this share of the question's terms is about its subject
 TYPED_SHARE = 0.6        # a sentence stating the kind of answer asked for, this close to the best, may answer
-ASKED_FOR = {"number": "a number", "count": "a number", "date": "a date", "age": "an age", "money": "a sum of money",
+ASKED_FOR = {"number": "a number", "count": "a number", "date": "a date", "year": "a year", "day": "a date", "age": "an age", "money": "a sum of money",
              "percent": "a share", "duration": "how long"}
-REQUIRED_TYPES = ("number", "count", "date", "age", "money", "percent", "duration")   # asked for and in no unit that may answer: refuse
-LEADING_TYPES = REQUIRED_TYPES + ("name", "place")   # a fact's sentence stating one leads before a closer one that does not
+REQUIRED_TYPES = ("number", "count", "date", "year", "day", "age", "money", "percent", "duration")   # asked for and in no unit that may answer: refuse
+LEADING_TYPES = REQUIRED_TYPES + ("name", "place")
+DATE_TYPES = ("date", "year", "day")     # when, in what year, on what date   # a fact's sentence stating one leads before a closer one that does not
 
 
 # "The company did not say how many units it sold": a sentence saying that what is asked was
@@ -663,7 +674,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             if withheld and set(tokens(withheld.group(1))) & set(terms):
                 said = " ".join(withheld.group(0).split())
                 return out(True, f"the passage found says it was not given (\"{said}\")", u)
-    if kind in LEADING_TYPES and q.shape == "fact" and not (kind == "date" and _NO_DATE.search(answering[0].text)):
+    if kind in LEADING_TYPES and q.shape == "fact" and not (kind in DATE_TYPES and _NO_DATE.search(answering[0].text)):
         # "how many", "how much", "when": a sentence that states one answers before one that
         # does not ("Castell was dismissed on 8 April" before "... seven weeks after the sacking"),
         # unless the best says there is none yet ("no date has been set" answers "when will they meet?")

@@ -67,6 +67,7 @@ MAX_RANGE_YEARS = 10
 MONTHS = "january february march april may june july august september october november december".split()
 # "January|...|December", for patterns; and a month written short ("Nov. 14", "Feb 2023"), only
 # before a day or a year, so that "Jan" the name and "mar" the verb are not months
+_ASKS_WHEN = re.compile(r"\b(?:what|which) (?:year|date|day|month|time)\b", re.I)
 SHORT_MONTHS = frozenset("jan feb mar apr jun jul aug sept sep oct nov dec".split())
 MONTH_NAMES = "|".join(m.title() for m in MONTHS) + \
     rf"|(?:{'|'.join(sorted((m.title() for m in SHORT_MONTHS), reverse=True))})(?=\.?\s+\d)"
@@ -342,6 +343,8 @@ def parse(question: str) -> Query:
     rest = q
     for a, b in sorted(spans, reverse=True):
         rest = rest[:a] + " " + rest[b:]
+    # "in what year", "on what date": the kind of answer asked for, not a word the answer holds
+    rest = _ASKS_WHEN.sub(" ", rest)
     specific = tuple(w for w in words(fold(rest)) if w not in STOPWORDS and w not in QUESTION_WORDS and len(w) > 1)
     # names say whose story it is, not what is asked of it
     rest = rest.strip()

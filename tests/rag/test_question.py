@@ -180,6 +180,20 @@ def test_what_someone_said_is_a_kind_of_answer():
     assert not has_type("Lee was sworn in on Wednesday at the town hall.", "quote")
 
 
+def test_a_year_or_a_date_asked_for_is_a_year_or_a_day_stated():
+    from rag.evidence import answer_type, has_type
+
+    assert answer_type("In what year was the prize set up?") == "year"
+    assert answer_type("On what date did the bridge open?") == "day"
+    assert answer_type("When did the bridge open?") == "date"
+    assert has_type("The prize, founded in 1994, is worth $60,000.", "year")
+    assert not has_type("The prize was presented on Thursday in March.", "year")
+    assert has_type("The bridge opened on 14 March.", "day") and has_type("It opened on Saturday.", "day")
+    assert not has_type("The bridge opened in 2022.", "day")
+    # the kind of answer asked for is not a word the answer must hold
+    assert "year" not in parse("In what year was the prize set up?").asked
+
+
 def test_a_list_is_asked_and_named():
     from rag.evidence import enumerates
 
