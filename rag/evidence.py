@@ -422,6 +422,27 @@ def _mentions(unit_terms: set[str], term: str) -> bool:
         bool(SAME_SENSE.get(term, frozenset()) & unit_terms)
 
 
+_HOW_MANY = re.compile(r"\bhow many\s+((?:[\w'-]+\s+){0,2}?[\w'-]+?)(?=\s+(?:were|was|are|is|did|do|does|have|has|had|will|"
+                       r"would|could|can|of|in|on|at|to|for|from|by|did|\w+ed)\b|[?,.]|$)", re.I)
+
+
+def _counted(question: str) -> set[str]:
+    """The stems of what a "how many" question counts: "passenger trains" in "How many passenger
+    trains were cancelled?"."""
+    m = _HOW_MANY.search(question)
+    return {stem(w) for w in words(m.group(1)) if w not in STOPWORDS} if m else set()
+
+
+def _counts(text: str, counted: set[str]) -> bool:
+    """`text` puts a figure right before what is counted ("2,400 of the 3,100 passenger trains",
+    "412 passengers")."""
+    for start, end in figures(text, "count"):
+        after = tokens(text[end:end + 40])[:4]
+        if any(_mentions(set(after), t) for t in counted):
+            return True
+    return False
+
+
 def _by_surname(text: str, last: str, first: str) -> bool:
     """`text` names this person by surname: "Velko said", not "Daniel Velko" for Taras Velko."""
     for m in re.finditer(rf"\b{re.escape(last)}\b", text):
@@ -623,7 +644,10 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         if kind in LEADING_TYPES else []
     # (those holding the question's specific words first: "No one has been killed" before "2,100
     # people were evacuated" for "how many people died?")
-    stated.sort(key=lambda u: not (focus and any(_mentions(set(tokens(u.text)), t) for t in focus)))
+    # (then, for "how many", those counting the very thing asked: "412 passengers" before "a 14-year gap")
+    counted = _counted(q.text) if kind == "count" else set()
+    stated.sort(key=lambda u: (not (focus and any(_mentions(set(tokens(u.text)), t) for t in focus)),
+                               not (counted and _counts(u.text, counted))))
     if q.shape != "summary":
         # a share, a sum or an age asked for and stated answers words like "share", "cost", "old";
         # the question's other specific words ("the glass lantern") are still looked for

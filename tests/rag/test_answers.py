@@ -489,6 +489,12 @@ LEADS = [
                  "Finance chief Osric Hale, 51, will succeed Fiske on January 1, the company said.\n",
                  "Who replaced Ada Fiske at Kelvane Mining?", None, "Osric Hale",
                  id="who replaced her: who will succeed her"),
+    pytest.param("date 2023-06-01 First ferry in 14 years reaches Tarn\n\n"
+                 "The first ferry to the island of Tarn in 14 years arrived on Thursday, ending a 14-year gap, "
+                 "with 3 brass bands on the quay.\n\n"
+                 "The ship carried 412 passengers and 60 cars on the first crossing, its operator said.\n",
+                 "How many passengers were on the first ferry to Tarn?", "The ship carried 412 passengers", None,
+                 id="how many: the figure before what is counted leads"),
 ]
 
 
