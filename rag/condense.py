@@ -627,6 +627,10 @@ class Conversation:
         shifted = _shift(prev, frag)
         if shifted != prev:
             return shifted, []
+        if _NEWEST.search(frag) and _YEAR.search(prev):
+            # "and in the latest census?" after "... in the 2011 census?": not 2011 any more
+            prev = re.sub(r"\s+", " ", _YEAR.sub("", re.sub(rf"\b(?:in|during|for|of)\s+{_YEAR.pattern}", "", prev)))
+            prev = prev.replace(" ?", "?")
         new = entities(frag, len(self.turns), "question")
         for e in new:
             same = [o for o in last.asked if o.kind == e.kind and o.key != e.key and fold(o.text) in fold(prev)]
@@ -878,6 +882,7 @@ _STEPS = re.compile(r"\b(" + _HOW_FAR + r")\s+(?:years?|seasons?|editions?|model
 _MONTH_YEAR = re.compile(rf"\b({MONTH_NAMES})(?:\s+(1[89]\d\d|20\d\d))?\b")
 _ORD = re.compile(r"\b(\d{1,3})(st|nd|rd|th)\b")
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_NEWEST = re.compile(r"\b(latest|most recent|newest|current|now)\b", re.I)    # the last one told of
 # a model or a numbered name, "Corvid 3": not "The 48-hour strike", not "Monday 7 November"
 _MODEL = re.compile(rf"\b(?!(?:{MONTH_NAMES}|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b)"
                     r"([A-Z][\w-]*\s+)(\d{1,3})\b(?!-\w)")

@@ -31,6 +31,9 @@ summarise summarize summary overview recap rundown tl dr brief short everything 
 _DATE = re.compile(r"\b(" + MONTH_NAMES + r")\b(\s+\d{1,2})?|\b(19|20)\d{2}\b|"
                    r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|tomorrow|"
                    r"last (week|month|year)|next (week|month|year))\b")
+# asks how things stand now, not at one time the articles tell of
+ASKS_NOW = re.compile(r"\b(now|currently|these days|nowadays|today|at present|presently|latest|most recent|so far|"
+                      r"still|any ?more|up to date)\b", re.I)
 _YEAR_SAID = re.compile(r"\b(1[89]|20)\d{2}\b")
 _WEEKDAY_SAID = re.compile(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 _NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
@@ -349,6 +352,7 @@ _SPEAKER = re.compile(rf"({_NAME_RUN})\s+(?:{_SAYS})\b|\bsaid\s+({_NAME_RUN})|"
                       rf"(?:{_SAYS})\b")
 
 W_FOCUS = 0.25           # bonus for holding one of the question's specific words
+NOW_SHARE = 0.7          # asked how things stand now: a sentence this close to the best, from a newer story, leads
 MEANING_ALONE = 0.62     # a unit this close in meaning answers even without the question's specific words
 MIN_ANSWER_SCORE = 0.5   # below this the best unit that may answer is too weak to be presented as one (measured on both gold sets)
 ON_TOPIC = 0.5           # a sentence holding this share of the question's terms is about its subject
@@ -600,6 +604,12 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
                           sides_held(compared, ctx)))
     units.sort(key=lambda u: -u.score)
     answering = [u for u in units if not u.failed]
+    if ASKS_NOW.search(q.text) and answering:
+        # "what is she doing now?", "and in the latest census?": of the sentences that answer
+        # nearly as well as the best, the newest story's lead
+        near = [u for u in answering if u.score >= NOW_SHARE * answering[0].score]
+        near.sort(key=lambda u: passages[u.passage].date or "", reverse=True)
+        answering[:len(near)] = near
     best_sim = whole     # the off-topic test reads the whole question's meaning
     parts = [set(map(stem, words(fold(c)))) for c in _CLAUSES.split(q.text) if words(c)] or [set()]
 

@@ -664,6 +664,7 @@ happening come came go went get got give gave know known think thought call call
 began end ended decide decided ever different question following later earlier before after first next
 main role part thing things way ways much many compare compared comparison change changed difference
 actually really exactly still just back besides apart else originally anything something everything want wanted
+latest recent currently nowadays presently
 """.split())
 
 

@@ -438,6 +438,17 @@ def test_words_news_uses_for_one_another_hold_each_other():
     assert not _mentions(wrote, tokens("read")[0])
 
 
+def test_asked_how_things_stand_now_the_newest_story_answers(news_engine):
+    engine = news_engine({
+        "alert_2021.txt": "date 2021-11-22 Keldor volcano alert raised to red\n\nThe observatory raised the alert "
+                          "level on the Keldor volcano to red, its highest, on Monday as lava reached the coast.\n",
+        "alert_2024.txt": "date 2024-03-05 Keldor volcano back to green\n\nScientists lowered the Keldor volcano's "
+                          "alert level to green, its lowest, on Tuesday after two quiet years.\n"})
+    assert "green" in engine.ask("What alert level is the Keldor volcano on now?").text
+    # asked of a time, the story of that time
+    assert "red" in engine.ask("What alert level was the Keldor volcano on in 2021?").text
+
+
 # One invented story, one question: the sentence that answers the kind of thing asked leads (`opening`)
 # or is in the answer (`holding`).
 LEADS = [

@@ -150,6 +150,14 @@ def test_a_month_shift_moves_the_month_not_the_year(fragment, month):
     assert by_rules(fragment, INFLATION).question == f"What was Tarvia's inflation rate in {month}?"
 
 
+@pytest.mark.parametrize("history, fragment, expected", [
+    ([("user", "What was Varnia's population in the 2011 census?"), ("assistant", "8,412,300 [1].")],
+     "and in the latest census?", "What was Varnia's population in the census: in the latest census?"),
+    ([("user", "Who ran the club in 2019?"), ("assistant", "Ann Lee [1].")], "and now?", "Who ran the club: now?")])
+def test_the_latest_one_is_not_the_year_asked_before(history, fragment, expected):
+    assert by_rules(fragment, history).question == expected
+
+
 def test_a_day_or_a_length_is_not_an_edition_and_the_previous_one_is_not_a_year():
     strike = [("user", "When did the Orlen bus strike begin?"),
               ("assistant", "The 48-hour strike began on Monday 7 November 2022, the first since 1996 [1].")]
