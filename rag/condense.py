@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from index.text import QUESTION_WORDS, STOPWORDS, fold, words
 
 from .markers import strip_markers
-from .question import FOLLOWING, MONTH_NAMES, MONTHS, month_number
+from .question import FOLLOWING, MONTH_NAMES, MONTHS, days, month_number
 
 TURNS_READ = 8           # the last exchanges read into the state: a conversation's thread, not its archive
 TURN_CHARS = 2000        # of each turn's text (an answer is at most a few sentences)
@@ -761,8 +761,11 @@ class Conversation:
             return text, []
         kind = TIME if m.group(2).lower() in ("day", "night", "year", "time", "week", "month", "morning",
                                               "evening") else EVENT
+        daily = m.group(2).lower() in ("day", "night", "evening", "morning")
         for row in self.candidates(["time"] if kind == TIME else ["event"]):
             e = row[0]
+            if daily and not days(e.text):
+                continue        # "that day" is not "June 2023" nor "2021"
             prep = "in" if _YEAR.fullmatch(e.text) or re.fullmatch(rf"(?:{MONTH_NAMES})\s+\d{{4}}", e.text) else "on"
             return text[:m.start()] + (f"{prep} {e.text}" if kind == TIME else e.text) + text[m.end():], [e.text]
         if m.group(2).lower() in ("day", "night", "evening", "morning"):
