@@ -717,11 +717,21 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         # "how did X in 2022 compare with 2014?": the best unit about each thing compared leads
         # (for each, the best unit that gives a figure beside the question's specific words:
         # "net profit was $88 million", not "revenue was $1.38 billion")
-        def telling(u: Unit) -> bool:
+        # (and of those, first one giving a figure of the kind asked, counting the thing asked:
+        # "a record 40,300 people" before "medics treated 200 people")
+        wanted = kind if kind in FIGURE_TYPES else "number"
+        counted = _counted(q.text) if kind == "count" else set()
+
+        def telling(u: Unit, strict: bool) -> bool:
             held = set(tokens(u.text))
-            return bool(figures(u.text, "number")) and (not focus or any(_mentions(held, t) for t in focus))
-        firsts = [next((u for u in answering if i in u.sides and telling(u)),
-                       next((u for u in answering if i in u.sides), None)) for i in range(len(compared))]
+            if not figures(u.text, wanted if strict else "number"):
+                return False
+            if strict and counted and not _counts(u.text, counted):
+                return False
+            return not focus or any(_mentions(held, t) for t in focus)
+        firsts = [next((u for u in answering if i in u.sides and telling(u, True)),
+                       next((u for u in answering if i in u.sides and telling(u, False)),
+                            next((u for u in answering if i in u.sides), None))) for i in range(len(compared))]
         firsts = list(dict.fromkeys(u for u in firsts if u is not None))
         if len(firsts) > 1:
             answering[:] = firsts + [u for u in answering if u not in firsts]

@@ -404,10 +404,14 @@ def two_questions(question: str) -> tuple[str, str] | None:
         return None
     # the year, edition or quarter the first names holds for the second unless it names its own
     # ("How big was the budget for 2024-25 and what was the tax rise?")
-    held = parse(a).constraints
-    if held and not parse(b).constraints:
+    held, own = parse(a).constraints, parse(b).constraints
+    if held and not own:
         b = f"{b.rstrip('?')} ({', '.join(c.text for c in held)})?"
-    return a.rstrip("?") + "?", b[:1].upper() + b[1:]
+    elif len(held) == 1 and len(own) == 1 and held[0].kind == own[0].kind and held[0].text in a and \
+            not {w for w in words(b.replace(own[0].text, " ")) if w not in STOPWORDS} - set(words(a)):
+        # "..., and how many to the 14th?": the first asked again of the second's year or edition
+        b = a.replace(held[0].text, own[0].text, 1)
+    return a.rstrip("?") + "?", b[:1].upper() + b[1:].rstrip("?") + "?"
 
 
 @dataclass(frozen=True)

@@ -336,6 +336,11 @@ def test_two_questions_asked_in_one_are_split_and_the_first_ones_year_holds_for_
     assert two_questions("What was the turnout, and over how long is the pay rise spread?") == \
         ("What was the turnout?", "Over how long is the pay rise spread?")
     assert two_questions("Who won in 2017 and who won in 2018?") == ("Who won in 2017?", "Who won in 2018?")
+    # a second part that only names another year or edition asks the first again of it
+    assert two_questions("How many people came to the 12th Lakeside Sounds, and how many to the 14th?") == \
+        ("How many people came to the 12th Lakeside Sounds?", "How many people came to the 14th Lakeside Sounds?")
+    assert two_questions("What was the pass rate in 2022 and what was it in 2024?")[1] == "What was the pass rate in 2024?"
+    assert two_questions("What did Lee earn in 2019 and what did she buy in 2021?")[1] == "What did she buy in 2021?"
     # one question naming two things, or too short to be two
     assert two_questions("What did Russia and Ukraine agree on?") is None
     assert two_questions("Who won, and who lost?") is None
