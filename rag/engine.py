@@ -23,7 +23,7 @@ from .condense import Standalone, accept_rewrite, by_rules, normalize_history
 from .evidence import (DATE_TYPES, REQUIRED_TYPES, TYPED_SHARE, Evidence, Unit, continue_list, continue_quote, gather,
                        has_type, is_instruction, pick, pick_many)
 from .markers import MARKER, marker_numbers, strip_markers
-from .question import (FOLLOWING, Context, Query, answer_format, days, failed, parse, said_instead, two_questions,
+from .question import (FOLLOWING, Context, Query, answer_format, days, failed, parse, said_instead, sides, two_questions,
                        weekday_date)
 from .errors import LLMError, NewsragError
 from .llm import ChatBackend, LangChainChat, LLMSpec, Traced, as_backend, build_backend
@@ -348,10 +348,11 @@ class Engine:
     def _retrieve(self, search: str, query: Query, also: str | None = None) -> tuple[Passage, ...]:
         """The top k passages for `search`; when the question has constraints (a year, an
         edition...), passages that match them come first, from a pool POOL_FACTOR times larger.
-        Lists and summaries keep twice as many passages, to gather from several articles.
+        Lists, summaries and comparisons keep twice as many passages, to gather from several
+        articles (a comparison's things compared are told in stories of their own).
         `also` (a follow-up as the user typed it) is searched too and its passages interleaved,
         so what the earlier turns add to the search cannot crowd out what is asked now."""
-        k = self.settings.k * (2 if query.shape != "fact" else 1)
+        k = self.settings.k * (2 if query.shape != "fact" or len(sides(query)) > 1 else 1)
         retriever = self._retriever if not query.constraints and query.shape == "fact" else self._pool
         pool = [_passage(d) for d in retriever.invoke(search)]
         if also and also.strip() != search.strip():
