@@ -310,6 +310,8 @@ DATELINE = re.compile(r"^[A-Z][A-Z.'\u2019-]+(?: [A-Z][A-Z.'\u2019-]+){0,3}(?:,\
 
 
 QUOTE_BACK = 3       # sentences a quotation may run on for before the one quoted
+_ASKS_SPEAKER = re.compile(rf"\bwho\s+(?:\w+\s+)?(?:{_SAYS}|say|says|tell|called|described)\b", re.I)
+SPEAKER_REACH = 380  # characters a quotation shown with its speaker's sentence may take
 
 
 def _quotes_open(text: str, sents) -> list[int | None]:
@@ -497,6 +499,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         if p.text not in article.get(p.source, ""):
             article[p.source] = article.get(p.source, "") + "\n" + p.text
     passage_cov: list[float] = []
+    asks_speaker = kind == "name" and bool(_ASKS_SPEAKER.search(q.text))     # "who said ...?"
     for pi, p in enumerate(passages):
         sents = sentences(p.text)
         passage_terms = set(tokens(p.title + " " + p.text))
@@ -513,8 +516,17 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             if opened[si] is not None and si - opened[si] <= QUOTE_BACK:
                 # inside a quotation opened sentences before ('Askeland said: "The Larkspur was
                 # fine. ... The coffee machine was not fine."'): shown from where it opens, with
-                # whoever spoke it (scored by its own words)
-                quoted_from[(pi, start, sent.end)] = sents[opened[si]].start
+                # whoever spoke it (scored by its own words); a quotation opened just after the
+                # one its speaker closed ('"We promised ...," said Brenner. "But a grade ..."')
+                # is shown from that one
+                op = opened[si]
+                if asks_speaker and op > 0 and not speakers(p.text[sents[op].start:sents[op].end]) and \
+                        speakers(p.text[sents[op - 1].start:sents[op - 1].end]) and \
+                        "\n" not in p.text[sents[op - 1].end:sents[op].start] and \
+                        sent.end - sents[op - 1].start <= SPEAKER_REACH:
+                    op = opened[op - 1] if opened[op - 1] is not None and \
+                        sent.end - sents[opened[op - 1]].start <= SPEAKER_REACH else op - 1
+                quoted_from[(pi, start, sent.end)] = sents[op].start
             # a sentence that leans on the one before ("he said") brings it along
             if si > 0 and leans_back(text):
                 prev = sents[si - 1]

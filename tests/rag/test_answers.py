@@ -506,6 +506,13 @@ LEADS = [
                  "The ship carried 412 passengers and 60 cars on the first crossing, its operator said.\n",
                  "How many passengers were on the first ferry to Tarn?", "The ship carried 412 passengers", None,
                  id="how many: the figure before what is counted leads"),
+    pytest.param("date 2023-08-17 Exam results hold steady\n\n"
+                 "A total of 54,320 students sat the exams, up about 600 on last year.\n\n"
+                 "\"We promised that an A would mean the same as before. This year it does,\" said Aldo Brenner, "
+                 "chief executive of the exams council. \"I understand that this is disappointing. But a grade is "
+                 "only worth something if people can trust it.\"\n",
+                 "Who said a grade is only worth something if people can trust it?", None, "Aldo Brenner",
+                 id="who said it: a quotation opened after the speaker's sentence brings it"),
 ]
 
 
