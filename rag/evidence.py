@@ -226,6 +226,8 @@ _SAYING = re.compile(r"\b(what|how) (did|does|do|has|have|had|will|would)\b.{0,6
 # the verbs that report speech: a sentence with one reports what someone said, and the name
 # beside one is who spoke
 _SAYS = r"said|says|told|tells|added|adds|warned|promised|wrote|posted|announced|described|called|replied"
+_SPEECH_VERB_SAID = re.compile(rf"\b({_SAYS})\b", re.I)
+_IN_QUOTES = re.compile(r"[\"\u201c\u201d]([^\"\u201c\u201d]+)(?:[\"\u201d]|$)")    # (or runs on past the sentence)
 _QUOTED = re.compile(rf"[\"\u201c\u201d]|\b({_SAYS})\b", re.I)
 _PERCENT = re.compile(r"\d\s?%|\b(per ?cent|percent|percentage points?)\b|\b(half|a third|a quarter|two thirds)\b", re.I)
 _DURATION = re.compile(r"\b(\d[\d,.]*|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
@@ -273,7 +275,9 @@ def has_type(text: str, kind: str | None) -> bool:
     if kind == "place":
         return bool(_PLACE.search(text))
     if kind == "quote":
-        return bool(_QUOTED.search(text))
+        # a speech verb, or words in quotation marks that are a saying, not a title ("A House
+        # Without Clocks"): five words or more
+        return bool(_SPEECH_VERB_SAID.search(text)) or any(len(m.group(1).split()) >= 5 for m in _IN_QUOTES.finditer(text))
     return False
 
 
@@ -362,7 +366,7 @@ TYPED_SHARE = 0.6        # a sentence stating the kind of answer asked for, this
 ASKED_FOR = {"number": "a number", "count": "a number", "date": "a date", "year": "a year", "day": "a date", "age": "an age", "money": "a sum of money",
              "percent": "a share", "duration": "how long"}
 REQUIRED_TYPES = ("number", "count", "date", "year", "day", "age", "money", "percent", "duration")   # asked for and in no unit that may answer: refuse
-LEADING_TYPES = REQUIRED_TYPES + ("name", "place")
+LEADING_TYPES = REQUIRED_TYPES + ("name", "place", "quote")
 DATE_TYPES = ("date", "year", "day")     # when, in what year, on what date   # a fact's sentence stating one leads before a closer one that does not
 
 

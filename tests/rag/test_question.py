@@ -178,6 +178,9 @@ def test_what_someone_said_is_a_kind_of_answer():
     assert answer_type("What did the two sides agree on?") is None
     assert has_type('"This town voted for clean water," Lee said.', "quote")
     assert not has_type("Lee was sworn in on Wednesday at the town hall.", "quote")
+    # a title in quotation marks is not a saying; a saying that runs on past the sentence is
+    assert not has_type('"A House Without Clocks" by Ann Lee won the prize on Thursday.', "quote")
+    assert has_type('"Heat illness does not always give a warning.', "quote")
 
 
 def test_a_year_or_a_date_asked_for_is_a_year_or_a_day_stated():
