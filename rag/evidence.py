@@ -683,7 +683,11 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         # a question of several parts ("Who led X, and which folder do you use?") is answered
         # for the part that asks nothing the passages lack
         whole_part_plain = any(not (focus & part) for part in parts)
-        if focus and not whole_part_plain and \
+        # "What did Dorrance say when he was appointed?": a sentence quoting the one named is
+        # what is asked; when or where they said it need not be in it
+        quoting = kind == "quote" and bool(q.names) and any(
+            u.has_type and speakers(u.text) & (set(q.names) - set(q.owners)) for u in answering[:3])
+        if focus and not whole_part_plain and not quoting and \
                 not any(u.meaning >= MEANING_ALONE for u in answering):
             # half of them at least, in one sentence: one word of the question found beside
             # others ("chair of the Chamber of Commerce" for "who chairs the planning

@@ -513,6 +513,12 @@ LEADS = [
                  "only worth something if people can trust it.\"\n",
                  "Who said a grade is only worth something if people can trust it?", None, "Aldo Brenner",
                  id="who said it: a quotation opened after the speaker's sentence brings it"),
+    pytest.param("date 2023-03-02 Mediator named in rail dispute\n\n"
+                 "The government named former judge Anselm Dorrance to mediate in the 19-month rail pay dispute "
+                 "on Thursday.\n\n"
+                 "\"I am not a magician, but both sides are tired enough to listen,\" Dorrance said.\n",
+                 "What did Anselm Dorrance say when he was appointed?", None, "not a magician",
+                 id="what did X say when ...: X's words, without the circumstance's words"),
 ]
 
 
