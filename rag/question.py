@@ -103,7 +103,9 @@ LIST = re.compile(r"^\s*(and\s+)?(who (were|are|have been|else|(was|is) (in|on|p
                   r"took|attended|signed|played)\b|list|name (the|all|every)|what (were|are) the (\w+ )?"
                   r"(demands|terms|conditions|names|members|parties|countries|points|issues|steps|measures|"
                   r"prizes|awards|winners|candidates|results)\b)|\b(who sat on|who (ran|stood|competed) for|"
-                  r"which (countries|parties|films|teams|players|leaders|people|companies|albums|members)\b)",
+                  r"which (countries|parties|films|teams|players|leaders|people|companies|albums|members)\b|"
+                  r"\b(which|what) (two|three|four|five|six|seven|several|other)\b|\bwhat (kinds|sorts|types) of\b|"
+                  r"\blist (a few|them|all)\b|\bmain (terms|points)\b)",
                   re.I)
 
 

@@ -39,6 +39,10 @@ def test_shapes():
     assert parse("Give me an overview of the launch").shape == "summary"
     assert parse("Who sat on the jury?").shape == "list"
     assert parse("Which films won prizes at the festival?").shape == "list"
+    assert parse("what four awards did the band win at the 42nd ceremony").shape == "list"
+    assert parse("What kinds of craftspeople worked on the roof?").shape == "list"
+    assert parse("What conditions came with the approval? list a few").shape == "list"
+    assert parse("what did the workers get out of the deal, main terms please").shape == "list"
     assert parse("Who won the race?").shape == "fact"
 
 
