@@ -51,6 +51,7 @@ talks meeting meetings match game final semifinal summit ceremony conference ele
 festival awards award edition season tournament cup shield championship league concert show session negotiations
 exchange swap deal agreement ceasefire war invasion visit trip call interview debate hearing trial launch
 release merger takeover strike opening count protest attack quarter campaign inauguration premiere screening
+fire flood storm eruption crash accident sinking outbreak drought heatwave earthquake collapse theft heist robbery
 """.split())
 _GROUP_NOUNS = frozenset("""
 delegation delegations team teams side sides government party club company firm board committee jury council
@@ -196,9 +197,13 @@ def _cap(tok: str) -> bool:
     return tok[:1].isupper()
 
 
+_IRREGULAR_PLURALS = frozenset("people men women children police".split())
+
+
 def _plural(word: str) -> bool:
     w = word.lower()
-    return len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is", "'s", "\u2019s"))
+    return w in _IRREGULAR_PLURALS or \
+        (len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is", "'s", "\u2019s")))
 
 
 def _bare(tok: str) -> str:

@@ -160,6 +160,13 @@ def test_the_latest_one_is_not_the_year_asked_before(history, fragment, expected
     assert by_rules(fragment, history).question == expected
 
 
+def test_it_is_one_thing_not_people_and_a_disaster_is_named_whole():
+    train = [("user", "how many people were on the first train over the Brask bridge"), ("assistant", "420 [1].")]
+    assert "people" not in by_rules("how many cars crossed it on the first day", train).question
+    fire = [("user", "how big was the kettle ridge fire"), ("assistant", "About 8,400 hectares [1].")]
+    assert by_rules("what caused it in the end", fire).question == "what caused the kettle ridge fire in the end"
+
+
 def test_that_day_is_a_day_not_a_month_or_a_year():
     revenue = [("user", "What was Vessa Mining's revenue in the second quarter of 2023?"),
                ("assistant", "Revenue for April-June 2023 was $761 million [1].")]
