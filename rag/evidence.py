@@ -18,8 +18,8 @@ from dataclasses import dataclass, replace
 from index.chunking import OPENS_QUOTE, leans_back, sentences
 from index.text import QUESTION_WORDS, STOPWORDS, fold, stem, tokens, words
 
-from .question import (CALENDAR, GENERIC_ASKING, LOOKS_AHEAD, MONTH_NAMES, Constraint, Context, Query, days, detached, failed, focus_terms,
-                       grounded, parse, said_instead, sides, sides_held)
+from .question import (CALENDAR, GENERIC_ASKING, LOOKS_AHEAD, MONTH_NAMES, Constraint, Context, Query, WEEKDAY, days, detached, failed,
+                       focus_terms, grounded, parse, said_instead, sides, sides_held, years)
 from .types import Passage
 
 # Words so common in questions about any news story that they carry no evidence.
@@ -34,8 +34,6 @@ _DATE = re.compile(r"\b(" + MONTH_NAMES + r")\b(\s+\d{1,2})?|\b(19|20)\d{2}\b|"
 # asks how things stand now, not at one time the articles tell of
 ASKS_NOW = re.compile(r"\b(now|currently|these days|nowadays|today|at present|presently|latest|most recent|so far|"
                       r"still|any ?more|up to date)\b", re.I)
-_YEAR_SAID = re.compile(r"\b(1[89]|20)\d{2}\b")
-_WEEKDAY_SAID = re.compile(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 _NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
                      r"thirty|forty|fifty|hundred|thousand|million|billion|half|third|quarter|fifth|dozen)\b", re.I)
 _PLACE = re.compile(r"\b(in|at|on|from|to|near|along) (the )?[A-Z\u0130][a-z\u00e0-\u024f]+")
@@ -228,7 +226,6 @@ _SAYING = re.compile(r"\b(what|how) (did|does|do|has|have|had|will|would)\b.{0,6
 _SAYS = r"said|says|told|tells|added|adds|warned|promised|wrote|posted|announced|described|called|replied"
 _SPEECH_VERB_SAID = re.compile(rf"\b({_SAYS})\b", re.I)
 _IN_QUOTES = re.compile(r"[\"\u201c\u201d]([^\"\u201c\u201d]+)(?:[\"\u201d]|$)")    # (or runs on past the sentence)
-_QUOTED = re.compile(rf"[\"\u201c\u201d]|\b({_SAYS})\b", re.I)
 _PERCENT = re.compile(r"\d\s?%|\b(per ?cent|percent|percentage points?)\b|\b(half|a third|a quarter|two thirds)\b", re.I)
 _DURATION = re.compile(r"\b(\d[\d,.]*|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                        r"several|a few|half an?)[- ](full )?(seconds?|minutes?|hours?|days?|weeks?|months?|years?|"
@@ -267,9 +264,9 @@ def has_type(text: str, kind: str | None) -> bool:
     if kind == "date":
         return bool(_DATE.search(text))
     if kind == "year":
-        return bool(_YEAR_SAID.search(text))
+        return bool(years(text))
     if kind == "day":
-        return bool(days(text) or _WEEKDAY_SAID.search(text))
+        return bool(days(text) or WEEKDAY.search(text))
     if kind == "name":
         return bool(_NAME.search(text))
     if kind == "place":
@@ -363,11 +360,12 @@ MEANING_ALONE = 0.62     # a unit this close in meaning answers even without the
 MIN_ANSWER_SCORE = 0.5   # below this the best unit that may answer is too weak to be presented as one (measured on both gold sets)
 ON_TOPIC = 0.5           # a sentence holding this share of the question's terms is about its subject
 TYPED_SHARE = 0.6        # a sentence stating the kind of answer asked for, this close to the best, may answer
-ASKED_FOR = {"number": "a number", "count": "a number", "date": "a date", "year": "a year", "day": "a date", "age": "an age", "money": "a sum of money",
-             "percent": "a share", "duration": "how long"}
-REQUIRED_TYPES = ("number", "count", "date", "year", "day", "age", "money", "percent", "duration")   # asked for and in no unit that may answer: refuse
-LEADING_TYPES = REQUIRED_TYPES + ("name", "place", "quote")
-DATE_TYPES = ("date", "year", "day")     # when, in what year, on what date   # a fact's sentence stating one leads before a closer one that does not
+ASKED_FOR = {"number": "a number", "count": "a number", "date": "a date", "year": "a year", "day": "a date",
+             "age": "an age", "money": "a sum of money", "percent": "a share", "duration": "how long"}
+# asked for and in no unit that may answer: refuse
+REQUIRED_TYPES = ("number", "count", "date", "year", "day", "age", "money", "percent", "duration")
+LEADING_TYPES = REQUIRED_TYPES + ("name", "place", "quote")   # a fact's sentence stating one leads before a closer one that does not
+DATE_TYPES = ("date", "year", "day")     # when, in what year, on what date
 
 
 # "The company did not say how many units it sold": a sentence saying that what is asked was
@@ -433,7 +431,7 @@ def _mentions(unit_terms: set[str], term: str) -> bool:
 
 
 _HOW_MANY = re.compile(r"\bhow many\s+((?:[\w'-]+\s+){0,2}?[\w'-]+?)(?=\s+(?:were|was|are|is|did|do|does|have|has|had|will|"
-                       r"would|could|can|of|in|on|at|to|for|from|by|did|\w+ed)\b|[?,.]|$)", re.I)
+                       r"would|could|can|of|in|on|at|to|for|from|by|\w+ed)\b|[?,.]|$)", re.I)
 
 
 def _counted(question: str) -> set[str]:
@@ -664,14 +662,14 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         instead = said_instead(miss, Context(closest.text, where.text, where.title, where.date))
         why = f"no passage is about {miss.describe(where.text)}" + (f"; the closest is about {instead}" if instead else "")
         return out(True, why, closest, near=True)
-    # sentences that state the number, sum, share, age, duration, date, name or place asked for, close enough
-    # to the best to answer it
+    counted = _counted(q.text) if kind == "count" else set()      # what "how many" counts
+    # sentences that state the number, sum, share, age, duration, date, name, place or saying asked
+    # for, close enough to the best to answer it
     stated = [u for u in answering if u.has_type and u.score >= TYPED_SHARE * answering[0].score] \
         if kind in LEADING_TYPES else []
     # (those holding the question's specific words first: "No one has been killed" before "2,100
     # people were evacuated" for "how many people died?")
     # (then, for "how many", those counting the very thing asked: "412 passengers" before "a 14-year gap")
-    counted = _counted(q.text) if kind == "count" else set()
     stated.sort(key=lambda u: (not (focus and any(_mentions(set(tokens(u.text)), t) for t in focus)),
                                not (counted and _counts(u.text, counted))))
     if q.shape != "summary":
@@ -740,7 +738,6 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         # (and of those, first one giving a figure of the kind asked, counting the thing asked:
         # "a record 40,300 people" before "medics treated 200 people")
         wanted = kind if kind in FIGURE_TYPES else "number"
-        counted = _counted(q.text) if kind == "count" else set()
 
         def telling(u: Unit, strict: bool) -> bool:
             held = set(tokens(u.text))

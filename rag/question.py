@@ -65,9 +65,10 @@ _YEAR_RANGE = re.compile(r"\b(?:from|between)\s+(?:the\s+)?(1[89]\d{2}|20\d{2})\
                          r"(?:the\s+)?(1[89]\d{2}|20\d{2})\b|\b(1[89]\d{2}|20\d{2})\s*[-\u2013]\s*(1[89]\d{2}|20\d{2})\b")
 MAX_RANGE_YEARS = 10
 MONTHS = "january february march april may june july august september october november december".split()
+# "in what year", "on what date": the kind of answer asked for
+_ASKS_WHEN = re.compile(r"\b(?:what|which) (?:year|date|day|month|time)\b", re.I)
 # "January|...|December", for patterns; and a month written short ("Nov. 14", "Feb 2023"), only
 # before a day or a year, so that "Jan" the name and "mar" the verb are not months
-_ASKS_WHEN = re.compile(r"\b(?:what|which) (?:year|date|day|month|time)\b", re.I)
 SHORT_MONTHS = frozenset("jan feb mar apr jun jul aug sept sep oct nov dec".split())
 MONTH_NAMES = "|".join(m.title() for m in MONTHS) + \
     rf"|(?:{'|'.join(sorted((m.title() for m in SHORT_MONTHS), reverse=True))})(?=\.?\s+\d)"
@@ -229,7 +230,7 @@ def days(text: str) -> set[tuple[int, int]]:
 
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_WEEKDAY = re.compile(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
+WEEKDAY = re.compile(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 # a sentence or question that looks ahead: what is expected, planned or due (case kept: "May" is a month)
 LOOKS_AHEAD = re.compile(r"\b(?:will|would|could|might|shall|[Ee]xpects?|[Ee]xpected|[Pp]lans? to|[Pp]lanned|"
                          r"[Ii]ntends? to|is due|are due|is to|are to|is set to|are set to|going to|[Ff]orecasts?|"
@@ -249,7 +250,7 @@ def weekday_date(sentence: str, date: str | None, article: str = "") -> tuple[st
     its article's date (the last such weekday on or before it; the next after it when the
     sentence looks ahead), written as the article writes its dates. None when the sentence
     names a calendar day, no weekday, or the article has no date."""
-    m = _WEEKDAY.search(sentence)
+    m = WEEKDAY.search(sentence)
     dated = _calendar_date(date)
     if not m or days(sentence) or dated is None:
         return None
