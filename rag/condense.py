@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from index.text import QUESTION_WORDS, STOPWORDS, fold, words
 
 from .markers import strip_markers
-from .question import FOLLOWING, MONTH_NAMES, MONTHS, days, month_number
+from .question import ASKS_NOW, FOLLOWING, MONTH_NAMES, MONTHS, WEEKDAY_NAMES, days, month_number
 
 TURNS_READ = 8           # the last exchanges read into the state: a conversation's thread, not its archive
 TURN_CHARS = 2000        # of each turn's text (an answer is at most a few sentences)
@@ -632,7 +632,7 @@ class Conversation:
         shifted = _shift(prev, frag)
         if shifted != prev:
             return shifted, []
-        if _NEWEST.search(frag) and _YEAR.search(prev):
+        if ASKS_NOW.search(frag) and _YEAR.search(prev):
             # "and in the latest census?" after "... in the 2011 census?": not 2011 any more
             prev = re.sub(r"\s+", " ", _YEAR.sub("", re.sub(rf"\b(?:in|during|for|of)\s+{_YEAR.pattern}", "", prev)))
             prev = prev.replace(" ?", "?")
@@ -890,9 +890,8 @@ _STEPS = re.compile(r"\b(" + _HOW_FAR + r")\s+(?:years?|seasons?|editions?|model
 _MONTH_YEAR = re.compile(rf"\b({MONTH_NAMES})(?:\s+(1[89]\d\d|20\d\d))?\b")
 _ORD = re.compile(r"\b(\d{1,3})(st|nd|rd|th)\b")
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-_NEWEST = re.compile(r"\b(latest|most recent|newest|current|now)\b", re.I)    # the last one told of
 # a model or a numbered name, "Corvid 3": not "The 48-hour strike", not "Monday 7 November"
-_MODEL = re.compile(rf"\b(?!(?:{MONTH_NAMES}|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b)"
+_MODEL = re.compile(rf"\b(?!(?:{MONTH_NAMES}|{WEEKDAY_NAMES})\b)"
                     r"([A-Z][\w-]*\s+)(\d{1,3})\b(?!-\w)")
 
 

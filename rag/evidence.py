@@ -18,8 +18,9 @@ from dataclasses import dataclass, replace
 from index.chunking import OPENS_QUOTE, leans_back, sentences
 from index.text import QUESTION_WORDS, STOPWORDS, fold, stem, tokens, words
 
-from .question import (CALENDAR, GENERIC_ASKING, LOOKS_AHEAD, MONTH_NAMES, Constraint, Context, Query, WEEKDAY, days, detached, failed,
-                       focus_terms, grounded, parse, said_instead, sides, sides_held, years)
+from .question import (ASKS_NOW, CALENDAR, GENERIC_ASKING, LOOKS_AHEAD, MONTH_NAMES, WEEKDAY, WEEKDAY_NAMES, Constraint,
+                       Context, Query, days, detached, failed, focus_terms, grounded, parse, said_instead, sides,
+                       sides_held, years)
 from .types import Passage
 
 # Words so common in questions about any news story that they carry no evidence.
@@ -29,11 +30,8 @@ summarise summarize summary overview recap rundown tl dr brief short everything 
 """.split())
 
 _DATE = re.compile(r"\b(" + MONTH_NAMES + r")\b(\s+\d{1,2})?|\b(19|20)\d{2}\b|"
-                   r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|tomorrow|"
+                   r"\b(" + WEEKDAY_NAMES + r"|yesterday|today|tomorrow|"
                    r"last (week|month|year)|next (week|month|year))\b")
-# asks how things stand now, not at one time the articles tell of
-ASKS_NOW = re.compile(r"\b(now|currently|these days|nowadays|today|at present|presently|latest|most recent|so far|"
-                      r"still|any ?more|up to date)\b", re.I)
 _NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
                      r"thirty|forty|fifty|hundred|thousand|million|billion|half|third|quarter|fifth|dozen)\b", re.I)
 _PLACE = re.compile(r"\b(in|at|on|from|to|near|along) (the )?[A-Z\u0130][a-z\u00e0-\u024f]+")
@@ -224,7 +222,7 @@ _SAYING = re.compile(r"\b(what|how) (did|does|do|has|have|had|will|would)\b.{0,6
 # the verbs that report speech: a sentence with one reports what someone said, and the name
 # beside one is who spoke
 _SAYS = r"said|says|told|tells|added|adds|warned|promised|wrote|posted|announced|described|called|replied"
-_SPEECH_VERB_SAID = re.compile(rf"\b({_SAYS})\b", re.I)
+_SPEECH_VERB = re.compile(rf"\b({_SAYS})\b", re.I)
 _IN_QUOTES = re.compile(r"[\"\u201c\u201d]([^\"\u201c\u201d]+)(?:[\"\u201d]|$)")    # (or runs on past the sentence)
 _PERCENT = re.compile(r"\d\s?%|\b(per ?cent|percent|percentage points?)\b|\b(half|a third|a quarter|two thirds)\b", re.I)
 _DURATION = re.compile(r"\b(\d[\d,.]*|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
@@ -274,7 +272,7 @@ def has_type(text: str, kind: str | None) -> bool:
     if kind == "quote":
         # a speech verb, or words in quotation marks that are a saying, not a title ("A House
         # Without Clocks"): five words or more
-        return bool(_SPEECH_VERB_SAID.search(text)) or any(len(m.group(1).split()) >= 5 for m in _IN_QUOTES.finditer(text))
+        return bool(_SPEECH_VERB.search(text)) or any(len(m.group(1).split()) >= 5 for m in _IN_QUOTES.finditer(text))
     return False
 
 
@@ -313,6 +311,21 @@ DATELINE = re.compile(r"^[A-Z][A-Z.'\u2019-]+(?: [A-Z][A-Z.'\u2019-]+){0,3}(?:,\
 QUOTE_BACK = 3       # sentences a quotation may run on for before the one quoted
 _ASKS_SPEAKER = re.compile(rf"\bwho\s+(?:\w+\s+)?(?:{_SAYS}|say|says|tell|called|described)\b", re.I)
 SPEAKER_REACH = 380  # characters a quotation shown with its speaker's sentence may take
+
+
+def _with_speaker(text: str, sents, opened: list[int | None], op: int, end: int) -> int:
+    """The sentence a quotation opening at sentence `op` and reaching to `end` is shown from when
+    asked who said it: `op`, or the sentence just before in its paragraph when `op` names no
+    speaker and that one does ('"We promised ...," said Brenner. "I understand ... But a grade
+    ..."'), from where that one's own quotation opens, within SPEAKER_REACH characters."""
+    def said(i: int) -> bool:
+        return bool(speakers(text[sents[i].start:sents[i].end]))
+
+    if op == 0 or said(op) or not said(op - 1) or "\n" in text[sents[op - 1].end:sents[op].start] \
+            or end - sents[op - 1].start > SPEAKER_REACH:
+        return op
+    back = opened[op - 1]
+    return back if back is not None and end - sents[back].start <= SPEAKER_REACH else op - 1
 
 
 def _quotes_open(text: str, sents) -> list[int | None]:
@@ -518,16 +531,9 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             if opened[si] is not None and si - opened[si] <= QUOTE_BACK:
                 # inside a quotation opened sentences before ('Askeland said: "The Larkspur was
                 # fine. ... The coffee machine was not fine."'): shown from where it opens, with
-                # whoever spoke it (scored by its own words); a quotation opened just after the
-                # one its speaker closed ('"We promised ...," said Brenner. "But a grade ..."')
-                # is shown from that one
-                op = opened[si]
-                if asks_speaker and op > 0 and not speakers(p.text[sents[op].start:sents[op].end]) and \
-                        speakers(p.text[sents[op - 1].start:sents[op - 1].end]) and \
-                        "\n" not in p.text[sents[op - 1].end:sents[op].start] and \
-                        sent.end - sents[op - 1].start <= SPEAKER_REACH:
-                    op = opened[op - 1] if opened[op - 1] is not None and \
-                        sent.end - sents[opened[op - 1]].start <= SPEAKER_REACH else op - 1
+                # whoever spoke it (scored by its own words); asked who said it, from its speaker's
+                # sentence (`_with_speaker`)
+                op = _with_speaker(p.text, sents, opened, opened[si], sent.end) if asks_speaker else opened[si]
                 quoted_from[(pi, start, sent.end)] = sents[op].start
             # a sentence that leans on the one before ("he said") brings it along
             if si > 0 and leans_back(text):
@@ -816,9 +822,6 @@ def continue_list(first: Unit, passage: Passage, max_chars: int) -> Unit:
             break
         end = sent_end
     return _grown(first, passage, end)
-
-
-_SPEECH_VERB = re.compile(rf"\b({_SAYS})\b", re.I)
 
 
 def continue_quote(first: Unit, passage: Passage, max_chars: int) -> Unit:

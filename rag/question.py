@@ -54,8 +54,6 @@ _NUMBERED_NAME = re.compile(rf"\b([A-Z][A-Za-z]{{2,}}){_NAME_GAP}([A-Z]?\d{{1,3}
                             r"(?!\s*(?:%|per|million|billion|st|nd|rd|th)\b)")
 _TYPED_NUMBERED_NAME = re.compile(rf"\b([a-z][a-z]{{2,}}){_NAME_GAP}(\d{{1,2}}[a-z]?)\b(?!\s*(?:%|per|million|billion|st|nd|"
                                   r"rd|th|[a-z]+s)\b)")
-CALENDAR = frozenset("""january february march april may june july august september october november december
-monday tuesday wednesday thursday friday saturday sunday feb apr jun jul aug sep sept oct nov dec""".split())     # capitalised, yet not names
 # a name that owns what follows it: "Harbour Post's reporter" is not Harbour Post
 _OWNER = re.compile(r"([A-Z][\w'\u2019-]+(?:\s+[A-Z][\w'\u2019-]+)*)['\u2019]s\b")
 # written in capitals but a role, not a name: "What did the CEO say?"
@@ -65,11 +63,20 @@ _YEAR_RANGE = re.compile(r"\b(?:from|between)\s+(?:the\s+)?(1[89]\d{2}|20\d{2})\
                          r"(?:the\s+)?(1[89]\d{2}|20\d{2})\b|\b(1[89]\d{2}|20\d{2})\s*[-\u2013]\s*(1[89]\d{2}|20\d{2})\b")
 MAX_RANGE_YEARS = 10
 MONTHS = "january february march april may june july august september october november december".split()
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAY_NAMES = "|".join(d.title() for d in WEEKDAYS)     # "Monday|...|Sunday", for patterns
+WEEKDAY = re.compile(rf"\b({WEEKDAY_NAMES})\b")
+# asks how things stand now, not at one time the articles tell of ("what is she doing now?",
+# "and in the latest census?")
+ASKS_NOW = re.compile(r"\b(now|current|currently|these days|nowadays|today|at present|presently|latest|newest|"
+                      r"most recent|so far|still|any ?more|up to date)\b", re.I)
 # "in what year", "on what date": the kind of answer asked for
 _ASKS_WHEN = re.compile(r"\b(?:what|which) (?:year|date|day|month|time)\b", re.I)
 # "January|...|December", for patterns; and a month written short ("Nov. 14", "Feb 2023"), only
 # before a day or a year, so that "Jan" the name and "mar" the verb are not months
 SHORT_MONTHS = frozenset("jan feb mar apr jun jul aug sept sep oct nov dec".split())
+# capitalised, yet not names ("Jan" may be one, "Mar" rarely a month written alone)
+CALENDAR = frozenset(MONTHS) | frozenset(WEEKDAYS) | (SHORT_MONTHS - {"jan", "mar"})
 MONTH_NAMES = "|".join(m.title() for m in MONTHS) + \
     rf"|(?:{'|'.join(sorted((m.title() for m in SHORT_MONTHS), reverse=True))})(?=\.?\s+\d)"
 
@@ -229,8 +236,6 @@ def days(text: str) -> set[tuple[int, int]]:
     return out
 
 
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-WEEKDAY = re.compile(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 # a sentence or question that looks ahead: what is expected, planned or due (case kept: "May" is a month)
 LOOKS_AHEAD = re.compile(r"\b(?:will|would|could|might|shall|[Ee]xpects?|[Ee]xpected|[Pp]lans? to|[Pp]lanned|"
                          r"[Ii]ntends? to|is due|are due|is to|are to|is set to|are set to|going to|[Ff]orecasts?|"
@@ -254,7 +259,7 @@ def weekday_date(sentence: str, date: str | None, article: str = "") -> tuple[st
     dated = _calendar_date(date)
     if not m or days(sentence) or dated is None:
         return None
-    want = _WEEKDAYS.index(m.group(1).lower())
+    want = WEEKDAYS.index(m.group(1).lower())
     before = re.split(r"[.!?;]\s", sentence[:m.start()])[-1][-60:]     # its own clause, just before it
     if LOOKS_AHEAD.search(before) or re.search(r"\bnext\b", before, re.I):     # ("next Saturday")
         day = dated + datetime.timedelta(days=(want - dated.weekday()) % 7 or 7)
