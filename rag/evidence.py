@@ -101,7 +101,8 @@ def answer_type(question: str) -> str | None:
     q = question.lower()
     if re.search(r"\bhow old\b|\bwhat age\b|\bage of\b", q):
         return "age"
-    if re.search(r"\bhow much\b.*\b(cost|costs|pay|paid|spend|spent|price|worth|budget)\b|"
+    if re.search(r"\bhow much\b.*\b(cost|costs|pay|paid|spend|spent|price|worth|budget|money|revenue|profit|"
+                 r"prize|fine|fined|earn|earned|raise|raised)\b|"
                  r"\b(cost|price|budget)\b.*\bhow much\b", q):
         return "money"
     if not re.search(r"\bwho\b", q) and _ASKS_PAY.search(q):

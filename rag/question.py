@@ -372,14 +372,16 @@ def parse(question: str) -> Query:
 # caused ...?", "Answer with just the number: how many ...?", "Briefly, who ...?", "who won? one word"
 _COUNT_WORDS = r"(?:one|a single|two|three|a few|a couple of|\d+)"
 _FORM_WORDS = r"(?:sentences?|words?|lines?|paragraphs?)"
+# the one thing an answer is asked to be: "just the surname", "only the score"
+_ONE_THING = r"(?:number|figure|name|names|surname|first name|last name|full name|date|year|country|city|place|amount|score|percentage|title)"
 _ANSWER_FORMAT = re.compile(
     rf"^\s*(?:please\s+)?(?:(?:in|using|with)\s+(?:just\s+|only\s+)?{_COUNT_WORDS}\s+{_FORM_WORDS}|"
     r"(?:answer|reply|respond)(?:\s+me)?\s+(?:with|in|using)\s+(?:just\s+|only\s+)?(?:the\s+|a\s+|an\s+|one\s+)?"
-    r"(?:number|figure|name|names|date|year|word|sentence|place|amount|yes or no)|"
-    r"(?:briefly|in short|in brief|quickly|short answer|just the (?:number|name|date|year))"
+    rf"(?:{_ONE_THING}|word|sentence|yes or no)|"
+    rf"(?:briefly|in short|in brief|quickly|short answer|(?:just|only) the {_ONE_THING})"
     r")\s*[,:;.\u2013\u2014-]+\s*", re.I)
 _TRAILING_FORMAT = re.compile(rf"[\s,;:(\u2013\u2014-]+(?:please\s+)?(?:(?:answer\s+)?in\s+{_COUNT_WORDS}\s+{_FORM_WORDS}|"
-                              r"(?:just|only)\s+the\s+(?:number|name|date|year)|briefly|"
+                              rf"(?:just|only)\s+the\s+{_ONE_THING}|briefly|"
                               rf"{_COUNT_WORDS}\s+{_FORM_WORDS}(?:\s+please)?)[\s)?.!]*$", re.I)
 
 

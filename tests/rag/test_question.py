@@ -221,6 +221,15 @@ def test_a_share_is_asked_and_stated():
     assert not has_type("Lee won 12,400 votes.", "percent")
 
 
+def test_how_much_money_revenue_or_prize_asks_for_a_sum():
+    from rag.evidence import answer_type
+
+    assert answer_type("How much money did she get for winning the title?") == "money"
+    assert answer_type("How much revenue did the carmaker report?") == "money"
+    assert answer_type("How much prize money did the runner-up get?") == "money"
+    assert answer_type("How much rain fell in the city?") == "number"
+
+
 def test_how_long_asks_for_a_duration():
     from rag.evidence import answer_type, has_type
 
@@ -447,6 +456,9 @@ def test_a_year_named_after_since_is_history_told_in_passing():
     ("Briefly, who won?", "Who won?"), ("in a few words: why did she resign", "Why did she resign"),
     ("who won the final? one word please", "who won the final?"),
     ("how many people died (just the number)", "how many people died?"),
+    ("Answer with just the surname: who directed the film?", "Who directed the film?"),
+    ("Only the score: how did the final end?", "How did the final end?"),
+    ("what is the name of the ship?", "what is the name of the ship?"),
     ("In which city were the talks held?", "In which city were the talks held?"),
     ("What happened in one day of talks?", "What happened in one day of talks?")])
 def test_how_to_put_the_answer_is_not_part_of_what_is_asked(typed, asked):
