@@ -270,6 +270,10 @@ def _read_tokens(toks: list[str], turn: int, said_in: str, ctx) -> list[tuple[in
             continue
         if low in ("the", "a", "an", "this", "that", "those", "these", "many") or t.endswith(("'s", "\u2019s")):
             e = _common(toks[i + 1:i + 4], low, turn, said_in, ctx, toks[i] if t.endswith(("'s", "\u2019s")) else "")
+            k = i + len(e.text.split()) if e else 0
+            if e and e.kind == THING and k + 1 < n and toks[k].lower() == "of" and \
+                    any(_cap(w) for w in toks[k + 1:k + 3 if toks[k + 1].lower() == "the" else k + 2]):
+                e = None        # "the price of the Arc 6": a thing's attribute, what "its" is not
             if e:
                 out.append((i, e))
         elif low in _GROUP_NOUNS and _plural(low) or (low in _EVENT_NOUNS and i and toks[i - 1][:1].isdigit()):
@@ -322,7 +326,10 @@ def _proper(span, before, after, start_of_sentence, turn, said_in, ctx) -> Entit
                                           or (prev[-1] == "to" and len(prev) > 1 and _MOTION.match(prev[-2]))
                                           or _REACH.match(prev[-1]))):
         return Entity(text, PLACE, turn, said_in, ctx)
-    if titled or (_SPEECH.match(after.lower()) and not (len(words_) > 1 and _plural(words_[-1]))):
+    # "Leni Castellan of Green Forward won": the name after a person's and "of" is where they
+    # belong, and the one who did it is the person
+    affiliation = not titled and len(before) > 1 and prev[-1] == "of" and _cap(before[-2])
+    if titled or (_SPEECH.match(after.lower()) and not (len(words_) > 1 and _plural(words_[-1])) and not affiliation):
         if len(words_) <= 3 and not any(ch.isdigit() for ch in text) and last not in _ORG_HEADS | _PLACE_HEADS:
             return Entity(text, PERSON, turn, said_in, ctx)     # "Mayor Tom Reyes": a title makes a person
     if last in _ORG_HEADS or (len(words_) > 1 and _plural(words_[-1])) or (len(words_) == 1 and _plural(text)
@@ -330,7 +337,8 @@ def _proper(span, before, after, start_of_sentence, turn, said_in, ctx) -> Entit
         return Entity(text, GROUP, turn, said_in, ctx)
     if any(ch.isdigit() for ch in text):
         return Entity(text, THING, turn, said_in, ctx)
-    if titled or (2 <= len(words_) <= 3 and not (prev and prev[-1] == "the")) or _SPEECH.match(after.lower()):
+    if titled or (2 <= len(words_) <= 3 and not (prev and prev[-1] == "the") and not affiliation) or \
+            (_SPEECH.match(after.lower()) and not affiliation):
         return Entity(text, PERSON, turn, said_in, ctx)
     return Entity(text, NAME, turn, said_in, ctx)
 
@@ -884,8 +892,14 @@ _RELATIVE = re.compile(r"\b(?:the|a)\s+(?:following|next|previous|preceding)\s+(
                        r"\bthe\s+(?:year|season|edition|model|one)\s+(?:after|before)\s+(?:that|it)\b|"
                        r"\bthe\s+year\s+(?:after|before)\b|"
                        r"\b(?:the|a)\s+(?:following|next|previous|preceding)\s+month\b|\b" + _HOW_FAR +
-                       r"\s+months?\s+(?:later|earlier|before|after|on)\b|\bthe\s+month\s+(?:after|before)\b", re.I)
-_STEPS = re.compile(r"\b(" + _HOW_FAR + r")\s+(?:years?|seasons?|editions?|models?|versions?|months?)\b", re.I)
+                       r"\s+months?\s+(?:later|earlier|before|after|on)\b|\bthe\s+month\s+(?:after|before)\b|"
+                       r"\b(?:the|a)\s+(?:following|next|previous|preceding)\s+quarter\b|\bthe\s+quarter\s+"
+                       r"(?:after|before)\b|\b" + _HOW_FAR + r"\s+quarters?\s+(?:later|earlier|before|after|on)\b", re.I)
+_STEPS = re.compile(r"\b(" + _HOW_FAR + r")\s+(?:years?|seasons?|editions?|models?|versions?|months?|quarters?)\b", re.I)
+# a quarter said with its year, or alone: "Q1 2025", "the first quarter of 2025", "third-quarter"
+_QUARTER_YEAR = re.compile(r"\b(?:Q([1-4])|(first|second|third|fourth)[- ]quarter)(?:\s+(?:of\s+)?(1[89]\d\d|20\d\d))?\b",
+                           re.I)
+_QUARTER_WORDS = ("first", "second", "third", "fourth")
 # a month said with its year, or alone: "April 2024", "in April"
 _MONTH_YEAR = re.compile(rf"\b({MONTH_NAMES})(?:\s+(1[89]\d\d|20\d\d))?\b")
 _ORD = re.compile(r"\b(\d{1,3})(st|nd|rd|th)\b")
@@ -907,6 +921,8 @@ def _shift(prev: str, frag: str) -> str:
         step *= int(steps.group(1)) if steps.group(1).isdigit() else _COUNTS[steps.group(1)]
     if re.search(r"\bmonths?\b", f):
         return _shift_month(prev, step)
+    if re.search(r"\bquarters?\b", f):
+        return _shift_quarter(prev, step)
     if re.search(r"\b(year|season|years)\b", f) or not re.search(r"\b(edition|model|version|one)\b", f):
         m = _YEAR.search(prev)
         if m:
@@ -934,6 +950,22 @@ def _shift_month(prev: str, step: int) -> str:
     month = MONTHS[at % 12].title()
     said = f"{month} {int(m.group(2)) + at // 12}" if m.group(2) else month
     return prev[:m.start()] + said + prev[m.end():]
+
+
+def _shift_quarter(prev: str, step: int) -> str:
+    """"the quarter after" of "revenue for Q1 2025": Q2 2025; of "the fourth quarter of 2024":
+    the first quarter of 2025 (said as the question said it)."""
+    m = _QUARTER_YEAR.search(prev)
+    if not m:
+        return prev
+    at = (int(m.group(1)) if m.group(1) else _QUARTER_WORDS.index(m.group(2).lower()) + 1) - 1 + step
+    n = at % 4 + 1
+    said = f"Q{n}" if m.group(1) else f"{_QUARTER_WORDS[n - 1]}{m.group(0)[len(m.group(2)):len(m.group(2)) + 1]}quarter"
+    if m.group(3):
+        said += f"{' of' if ' of ' in m.group(0) else ''} {int(m.group(3)) + at // 4}"
+    out = prev[:m.start()] + said + prev[m.end():]
+    y = _YEAR.search(out, m.start() + len(said)) if not m.group(3) and at // 4 else None
+    return out[:y.start()] + str(int(y.group()) + at // 4) + out[y.end():] if y else out
 
 
 def by_rules(question: str, history: list[tuple[str, str]]) -> Standalone:

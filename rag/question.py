@@ -290,7 +290,7 @@ def parse(question: str) -> Query:
     def free(m):        # not inside a constraint already read
         return not any(a <= m.start() < b for a, b in spans)
 
-    for m in _QUARTER.finditer(q):
+    for m in sorted([*_QUARTER.finditer(q), *_MONTH_QUARTER.finditer(q)], key=lambda m: m.start()):
         found.append(Constraint("quarter", next(iter(quarters(m.group()))), m.group()))
         spans.append(m.span())
     for m in _HALF.finditer(q):

@@ -153,6 +153,30 @@ def test_a_month_shift_moves_the_month_not_the_year(fragment, month):
 
 
 @pytest.mark.parametrize("history, fragment, expected", [
+    ([("user", "What revenue did Orvane report for Q1 2025?"), ("assistant", "8.4 billion [1].")],
+     "and in the quarter after that?", "What revenue did Orvane report for Q2 2025?"),
+    ([("user", "What was net profit in the first quarter of 2025?"), ("assistant", "412 million [1].")],
+     "what about the previous quarter?", "What was net profit in the fourth quarter of 2024?"),
+    ([("user", "What was fourth-quarter revenue in 2024?"), ("assistant", "9.1 billion [1].")],
+     "and two quarters later?", "What was second-quarter revenue in 2025?")])
+def test_a_quarter_shift_moves_the_quarter_and_over_a_new_year_the_year(history, fragment, expected):
+    assert by_rules(fragment, history).question == expected
+
+
+def test_the_name_after_a_person_and_of_is_where_they_belong_not_another_person():
+    won = [("user", "Who won the 2021 Lowmere mayoral election?"),
+           ("assistant", "Ann Lee of Green Forward won with 50.8% of the vote [1].")]
+    st = by_rules("How many council seats did her party win that year?", won)
+    assert st.clarification is None and "Ann Lee's party" in st.question
+    assert [e.kind for e in entities("Ann Lee of Green Forward won.")] == [PERSON, "name"]
+
+
+def test_its_is_the_thing_named_not_the_attribute_asked_of_it():
+    price = [("user", "What's the price of the Arc 6 Pro?"), ("assistant", "The Arc 6 Pro starts at 1,099 [1].")]
+    assert by_rules("And how big is its screen?", price).question == "And how big is Arc 6 Pro's screen?"
+
+
+@pytest.mark.parametrize("history, fragment, expected", [
     ([("user", "What was Varnia's population in the 2011 census?"), ("assistant", "8,412,300 [1].")],
      "and in the latest census?", "What was Varnia's population in the census: in the latest census?"),
     ([("user", "Who ran the club in 2019?"), ("assistant", "Ann Lee [1].")], "and now?", "Who ran the club: now?")])

@@ -221,6 +221,13 @@ def test_a_share_is_asked_and_stated():
     assert not has_type("Lee won 12,400 votes.", "percent")
 
 
+def test_a_quarter_said_by_its_months_is_a_quarter():
+    q = parse("How many vehicles did Orvane deliver in the July-September quarter of 2025?")
+    assert [(c.kind, c.value) for c in q.constraints] == [("quarter", 3), ("year", 2025)]
+    assert [(c.kind, c.value) for c in parse("What was revenue in the three months to June?").constraints] == \
+        [("quarter", 2)]
+
+
 def test_how_much_money_revenue_or_prize_asks_for_a_sum():
     from rag.evidence import answer_type
 
