@@ -117,12 +117,12 @@ def answer_type(question: str) -> str | None:
         return "number"
     if re.search(r"\b(what|which) year\b", q):
         return "year"       # "In what year was the prize set up?": a year, not a weekday
-    if re.search(r"\b(what|which) date\b", q):
-        return "day"        # "On what date did it open?": a day of a month (or a weekday, told as one)
-    if re.search(r"(^|[,;]\s*|\b(and|so|but|since|until)\s+)when\b|\b(what|which) (day|time|month)\b", q):
+    if re.search(r"\b(what|which) (date|day)\b", q):
+        return "day"        # "On what date / what day did it open?": a day of a month (or a weekday, told as one)
+    if re.search(r"(^|[,;]\s*|\b(and|so|but|since|until)\s+)when\b|\b(what|which) (time|month)\b", q):
         return "date"
-    if re.search(r"\b(who|whom|whose)\b", q):
-        return "name"
+    if re.search(r"\b(who|whom|whose)\b", q) or _ASKS_SPEAKER.search(q):
+        return "name"       # (and "which analyst said ...?": the one who said it)
     if re.search(r"^\s*(and\s+)?where\b|\bwhere (in|at|did|was|were|is|are|will)\b|\bwhich (city|country|place|venue)\b", q):
         return "place"
     if _SAYING.search(q):
@@ -310,7 +310,8 @@ DATELINE = re.compile(r"^[A-Z][A-Z.'\u2019-]+(?: [A-Z][A-Z.'\u2019-]+){0,3}(?:,\
 
 
 QUOTE_BACK = 3       # sentences a quotation may run on for before the one quoted
-_ASKS_SPEAKER = re.compile(rf"\bwho\s+(?:\w+\s+)?(?:{_SAYS}|say|says|tell|called|described)\b", re.I)
+_ASKS_SPEAKER = re.compile(rf"\b(?:who|(?:which|what)\s+(?!(?:did|does|do|has|have|had|will|would|is|was|were|are)\b)\w+)\s+(?:\w+\s+)?(?:{_SAYS}|say|says|tell|called|described)\b",
+                           re.I)    # "who said ...", "which analyst said ...", "what official told ..."
 SPEAKER_REACH = 380  # characters a quotation shown with its speaker's sentence may take
 
 
@@ -516,6 +517,11 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             article[p.source] = article.get(p.source, "") + "\n" + p.text
     passage_cov: list[float] = []
     asks_speaker = kind == "name" and bool(_ASKS_SPEAKER.search(q.text))     # "who said ...?"
+    # "How did Ekwall describe the Dunmere plant ... Halvard ...?": the one whose words are asked
+    # for is the one named before the verb of saying, when a name is there
+    said = _SAYING.search(q.text)
+    speaker = set(q.names) & set(words(fold(said.group()))) if said else set()
+    speaker = speaker or set(q.names)
     for pi, p in enumerate(passages):
         sents = sentences(p.text)
         passage_terms = set(tokens(p.title + " " + p.text))
@@ -613,7 +619,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             # "what did X say?" is not answered by someone else's words, nor by words every
             # report in it puts in another's mouth ("..., the fire service said")
             spoke = speakers(span)
-            if (spoke and not spoke & set(q.names)) or _said_by_others(span, set(q.names)):
+            if (spoke and not spoke & speaker) or _said_by_others(span, speaker):
                 missed = missed + (OTHER_SPEAKER_MARK,)
         elif asked_people and kind not in (None, "name"):
             # "how much did Haverkamp win?" is not answered by what another person won: a

@@ -30,6 +30,7 @@ _TENS_ORD = {"twentieth": 20, "thirtieth": 30, "fortieth": 40, "fiftieth": 50, "
 _SERIES = ("edition|season|stage|round|leg|term|tournament|ceremony|festival|awards?|final|game|match|test|phase|"
            "series|year|day|week|month|congress|conference|summit|session|wave|batch|generation|model|version|"
            "quarter|half|race|election|vote|ballot|meeting|event|exchange|swap|anniversary")
+_SERIES_AFTER_FIRST = "flight|launch|mission|strike|walkout|attempt|visit|album|trial|hearing|lap|set"
 _YEAR = re.compile(r"(?<![\d.,$])\b(1[89]\d{2}|20\d{2})\b(?![.,]\d)")
 _NUM_ORD = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th)\b", re.I)
 _WORD_ORD = re.compile(r"\b(?:(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[- ])?(" +
@@ -327,7 +328,7 @@ def parse(question: str) -> Query:
         # name that word with a number (`grounded`)
         word = m.group(1).lower()
         if _is_month(word) or word in STOPWORDS or word in QUESTION_WORDS or _YEAR.fullmatch(m.group(2)) \
-                or not free(m):
+                or word in ORDINAL_WORDS or not free(m):        # "the first 72-hour walkout": no name
             continue
         found.append(Constraint("name", (word, m.group(2).lower()), m.group(), typed=True))
         spans.append(m.span())
@@ -340,8 +341,11 @@ def parse(question: str) -> Query:
             continue
         n = _word_ordinal(m)
         after = q[m.end():m.end() + 40]
-        # "first", "second", "third" are ordinary words unless a series noun follows
-        if n <= 3 and not re.match(r"[\s-]+(\w+[\s-]+)?(" + _SERIES + r")s?\b", after, re.I):
+        # "first", "second", "third" are ordinary words unless a series noun follows; a second or
+        # third flight, launch or strike is one of a series too ("the third Kestrel-2 flight"), a
+        # first one is often said as the maiden or the opening one
+        series = _SERIES if n == 1 else _SERIES + "|" + _SERIES_AFTER_FIRST
+        if n <= 3 and not re.match(r"[\s-]+([\w]+(?:-\w+)?[\s-]+)?(" + series + r")s?\b", after, re.I):
             continue
         found.append(Constraint("ordinal", n, m.group()))
         spans.append(m.span())

@@ -519,6 +519,19 @@ LEADS = [
                  "\"I am not a magician, but both sides are tired enough to listen,\" Dorrance said.\n",
                  "What did Anselm Dorrance say when he was appointed?", None, "not a magician",
                  id="what did X say when ...: X's words, without the circumstance's words"),
+    pytest.param("date 2023-08-17 Exam results hold steady\n\n"
+                 "A total of 54,320 students sat the exams, up about 600 on last year.\n\n"
+                 "\"We promised that an A would mean the same as before. This year it does,\" said Aldo Brenner, "
+                 "chief executive of the exams council. \"I understand that this is disappointing. But a grade is "
+                 "only worth something if people can trust it.\"\n",
+                 "Which official said a grade is only worth something if people can trust it?", None,
+                 "Aldo Brenner", id="which official said it: the speaker, as for who said it"),
+    pytest.param("date 2025-07-23 Orvane keeps new plant despite profit fall\n\n"
+                 "Despite a weaker outlook, Orvane said it would not delay its new car plant in Dunmere.\n\n"
+                 "\"If we stopped every time a tariff went up, we would never build anything,\" chief executive "
+                 "Lise Ekwall said. \"Dunmere is a ten-year decision, not a ten-week decision.\"\n",
+                 "How did Ekwall describe the Dunmere plant when explaining why Orvane would not delay it?", None,
+                 "ten-year decision", id="how did X describe Y: X's words, not Y's owner's"),
 ]
 
 

@@ -221,6 +221,24 @@ def test_a_share_is_asked_and_stated():
     assert not has_type("Lee won 12,400 votes.", "percent")
 
 
+@pytest.mark.parametrize("question, ordinals", [
+    ("On what date did the third Kestrel-2 flight lift off?", [3]),
+    ("When was the second strike at the plant?", [2]),
+    ("When did the first 72-hour walkout begin?", []),         # "first 72" is no name, "first walkout" no series
+    ("Who won the first set?", [])])
+def test_a_second_or_third_flight_or_strike_is_one_of_a_series(question, ordinals):
+    q = parse(question)
+    assert [c.value for c in q.constraints if c.kind == "ordinal"] == ordinals
+    assert not [c for c in q.constraints if c.kind == "name" and c.text.startswith("first")]
+
+
+def test_what_day_asks_for_a_day():
+    from rag.evidence import answer_type
+    assert answer_type("What day did the walkout begin?") == "day"
+    assert answer_type("Which analyst said the phone would not sell?") == "name"
+    assert answer_type("What did the analyst say about the phone?") == "quote"
+
+
 def test_a_quarter_said_by_its_months_is_a_quarter():
     q = parse("How many vehicles did Orvane deliver in the July-September quarter of 2025?")
     assert [(c.kind, c.value) for c in q.constraints] == [("quarter", 3), ("year", 2025)]
