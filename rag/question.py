@@ -46,8 +46,13 @@ _RELATIVE = {"this year": 0, "last year": -1, "next year": 1, "a year earlier": 
 _SINCE_YEAR = re.compile(r"\bsince\b[^,.;:\"\u201c\u201d]{0,40}?\b(1[89]\d{2}|20\d{2})\b")
 # the year a figure is compared with: "down from 180 million last year", "up from 61% in 2019",
 # "compared with 62 in 2022", "higher than in 2021"
+# "two years ago", "three years earlier": the story's year less that many
+_YEARS_BACK = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+_YEARS_AGO = re.compile(r"\b(" + "|".join(_YEARS_BACK) + r"|\d{1,2}) years (?:ago|earlier)\b", re.I)
 _COMPARED_YEAR = re.compile(r"\b(?:from|than|compared (?:with|to)|against)\b[^,.;:\"\u201c\u201d]{0,50}?\b"
-                            r"(1[89]\d{2}|20\d{2}|" + "|".join(k for k, v in _RELATIVE.items() if v < 0) + r")\b", re.I)
+                            r"(1[89]\d{2}|20\d{2}|" + "|".join(k for k, v in _RELATIVE.items() if v < 0) + r"|"
+                            r"(?:" + "|".join(_YEARS_BACK) + r"|\d{1,2}) years (?:ago|earlier))\b", re.I)
+_THIS_TIME = re.compile(r"\bthis (?:summer|spring|autumn|fall|winter|season|month|week|year)\b", re.I)
 _RELATIVE_RE = re.compile(r"\b(" + "|".join(_RELATIVE) + r")\b", re.I)
 # "Corvid 4", "Model 3", "Galaxy S9", "Kestrel-2": a name with a number that picks one of a series
 _NAME_GAP = r"(?:\s+|-)"       # between a numbered name's word and its number
@@ -216,7 +221,14 @@ def years(text: str, date: str | None = None) -> set[int]:
     if date and date[:4].isdigit():
         base = int(date[:4])
         found |= {base + _RELATIVE[m.group(1).lower()] for m in _RELATIVE_RE.finditer(text)}
+        found |= _years_back(text, base)
     return found
+
+
+def _years_back(text: str, base: int) -> set[int]:
+    """The years "two years ago", "12 years earlier" mean in a story of year `base`."""
+    return {base - (int(m.group(1)) if m.group(1).isdigit() else _YEARS_BACK[m.group(1).lower()])
+            for m in _YEARS_AGO.finditer(text)}
 
 
 def months(text: str) -> set[int]:
@@ -561,7 +573,13 @@ def _in_passing(sentence: str, dated: int | None) -> set[int]:
         if said.isdigit():
             found.add(int(said))
         elif dated is not None:
-            found.add(dated + _RELATIVE[said.lower()])
+            found |= _years_back(said, dated) or {dated + _RELATIVE.get(said.lower(), 0)}
+    if dated is not None:
+        # "... this summer, a quarter of the area lost two years ago": beside a time of its own,
+        # a sentence's "two years ago" is history
+        back = _years_back(sentence, dated)
+        if back and (years(_YEARS_AGO.sub(" ", sentence), f"{dated}") or _THIS_TIME.search(sentence)):
+            found |= back
     return found
 
 

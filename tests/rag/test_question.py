@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question import Context, failed, focus_terms, grounded, holds, ordinals, parse, said_instead, sides
+from rag.question import Context, failed, focus_terms, grounded, holds, ordinals, parse, said_instead, sides, years
 
 
 def kinds(question):
@@ -467,6 +467,18 @@ def test_a_span_of_years_asks_of_the_years_between():
     assert sorted(c.value for c in parse("How did rates develop from 2022 to 2024?").constraints) == [2022, 2023, 2024]
     assert sorted(c.value for c in parse("Who won between 2010 and 2012?").constraints) == [2010, 2011, 2012]
     assert [c.value for c in parse("What was in the 2023-24 budget?").constraints] == [2023]
+
+
+def test_two_years_ago_in_a_story_is_that_many_years_before_its_date():
+    (c,) = parse("Who won the Golden Heron in 2021?").constraints
+    s = "The jury included Mira Osh, whose film won the Golden Heron two years ago."
+    assert years(s, "2021-06-20") == {2019}
+    assert not holds(c, ctx(s, date="2021-06-20"))
+    # beside a time of its own, or after "up from", it is history told in passing
+    (c,) = parse("How many fires were there in 2023?").constraints
+    for s in ("Fires burned 9,800 hectares this summer, a quarter of the area lost two years ago.",
+              "The service responded to 620 fires, up from 410 two years ago."):
+        assert holds(c, ctx(s, date="2023-10-02")), s
 
 
 def test_a_year_named_after_since_is_history_told_in_passing():
