@@ -27,10 +27,13 @@ HELDOUT6_GOLD = ROOT / "evals" / "gold-heldout6.jsonl"
 HELDOUT6 = ROOT / "evals" / "corpora" / "heldout6"
 HELDOUT7_GOLD = ROOT / "evals" / "gold-heldout7.jsonl"
 HELDOUT7 = ROOT / "evals" / "corpora" / "heldout7"
+HELDOUT8_GOLD = ROOT / "evals" / "gold-heldout8.jsonl"
+HELDOUT8 = ROOT / "evals" / "corpora" / "heldout8"
 SETS = {"seeds": (GOLD, SEEDS), "confusable": (CONFUSABLE_GOLD, CONFUSABLE), "heldout": (HELDOUT_GOLD, HELDOUT),
         "heldout2": (HELDOUT2_GOLD, HELDOUT2), "heldout3": (HELDOUT3_GOLD, HELDOUT3),
         "heldout4": (HELDOUT4_GOLD, HELDOUT4), "heldout5": (HELDOUT5_GOLD, HELDOUT5),
-        "heldout6": (HELDOUT6_GOLD, HELDOUT6), "heldout7": (HELDOUT7_GOLD, HELDOUT7)}
+        "heldout6": (HELDOUT6_GOLD, HELDOUT6), "heldout7": (HELDOUT7_GOLD, HELDOUT7),
+        "heldout8": (HELDOUT8_GOLD, HELDOUT8)}
 
 
 @pytest.fixture(scope="module")
