@@ -43,13 +43,15 @@ _RELATIVE = {"this year": 0, "last year": -1, "next year": 1, "a year earlier": 
              "previous year": -1, "the year before": -1, "a year later": 1, "current year": 0}
 # history told in passing: "since 1998", "since early March 2020", "since the start of the pandemic in
 # 2020", "the most since records began in 1961"
-_SINCE_YEAR = re.compile(r"\bsince\b[^,.;:\"\u201c\u201d]{0,40}?\b(1[89]\d{2}|20\d{2})\b")
+# (within its clause: up to a comma, a full stop or a quotation, save those inside a figure, "84,300")
+_IN_CLAUSE = r"(?:[^,.;:\"\u201c\u201d]|(?<=\d)[,.](?=\d))"
+_SINCE_YEAR = re.compile(r"\bsince\b" + _IN_CLAUSE + r"{0,60}?\b(1[89]\d{2}|20\d{2})\b")
 # the year a figure is compared with: "down from 180 million last year", "up from 61% in 2019",
 # "compared with 62 in 2022", "higher than in 2021"
 # "two years ago", "three years earlier": the story's year less that many
 _YEARS_BACK = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 _YEARS_AGO = re.compile(r"\b(" + "|".join(_YEARS_BACK) + r"|\d{1,2}) years (?:ago|earlier)\b", re.I)
-_COMPARED_YEAR = re.compile(r"\b(?:from|than|compared (?:with|to)|against)\b[^,.;:\"\u201c\u201d]{0,50}?\b"
+_COMPARED_YEAR = re.compile(r"\b(?:from|than|compared (?:with|to)|against)\b" + _IN_CLAUSE + r"{0,50}?\b"
                             r"(1[89]\d{2}|20\d{2}|" + "|".join(k for k, v in _RELATIVE.items() if v < 0) + r"|"
                             r"(?:" + "|".join(_YEARS_BACK) + r"|\d{1,2}) years (?:ago|earlier))\b", re.I)
 _THIS_TIME = re.compile(r"\bthis (?:summer|spring|autumn|fall|winter|season|month|week|year)\b", re.I)
@@ -493,11 +495,12 @@ def holds(c: Constraint, ctx: Context) -> bool:
                 # "won for the first time since 1998", "down from 180 million last year" in a
                 # story of the asked year is history told in passing: the sentence still
                 # reports the story's own year
-                return c.value in (dated, _reported_year(ctx)) and in_sentence <= _in_passing(ctx.sentence, dated)
+                return c.value in (_own_year(ctx), _reported_year(ctx)) and \
+                    in_sentence <= _in_passing(ctx.sentence, dated)
             if c.value in _in_passing(ctx.sentence, dated) and ctx.sentence.count(str(c.value)) == 1:
                 # named only as history ("for the first time since March 2022"): the sentence
                 # speaks of its story's own year
-                return c.value in (dated, _reported_year(ctx))
+                return c.value in (_own_year(ctx), _reported_year(ctx))
             return ctx.on_topic or dated in (c.value, c.value + 1) or c.value in years(ctx.title)
         if dated is not None and ctx.sentence.strip():
             # in a dated story, a sentence without a year speaks of the year its paragraph last
@@ -605,6 +608,19 @@ def _reported_year(ctx: Context) -> int | None:
     month = int(ctx.date[5:7]) if ctx.date[5:7].isdigit() else None
     named = quarters(ctx.sentence) or quarters(ctx.passage)
     if month is not None and len(named) == 1 and month < 3 * next(iter(named)):
+        return year - 1
+    return _own_year(ctx)
+
+
+def _own_year(ctx: Context) -> int | None:
+    """The year of the story's date, or the year before when the sentence tells of a month
+    later in the year than the story's ("the figure for the end of December", dated February)."""
+    if not ctx.date or not ctx.date[:4].isdigit():
+        return None
+    year = int(ctx.date[:4])
+    month = int(ctx.date[5:7]) if ctx.date[5:7].isdigit() else None
+    said = months(ctx.sentence)
+    if month is not None and said and min(said) > month and not LOOKS_AHEAD.search(ctx.sentence):
         return year - 1
     return year
 

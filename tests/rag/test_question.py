@@ -481,6 +481,23 @@ def test_two_years_ago_in_a_story_is_that_many_years_before_its_date():
         assert holds(c, ctx(s, date="2023-10-02")), s
 
 
+def test_a_figure_with_a_thousands_comma_does_not_end_the_clause_of_the_year_compared_with():
+    (c,) = parse("What was the waiting list in 2025?").constraints
+    s = "The waiting list stood at 91,750 at the end of January, up from 84,300 at the end of 2023."
+    assert holds(c, ctx(s, date="2025-03-12"))
+    (c,) = parse("What was the turnout in the 2025 mayoral election?").constraints
+    s = "Turnout reached 58.6%, the highest for a mayoral election since the city began publishing figures in 1990."
+    assert holds(c, ctx(s, date="2025-05-12"))
+
+
+def test_a_month_later_than_the_story_s_own_is_last_year_s():
+    c = next(c for c in parse("What was the waiting list at the end of December 2024?").constraints if c.kind == "year")
+    s = "The waiting list figure, for the end of December, was up from 79,600 a year earlier."
+    assert not holds(c, ctx(s, date="2024-02-14"))
+    assert holds(c, ctx(s, date="2025-02-14"))
+    assert holds(c, ctx("The strike will begin on December 3.", date="2024-02-14"))     # ahead, not back
+
+
 def test_a_year_named_after_since_is_history_told_in_passing():
     (c,) = parse("Why did the bank cut rates in 2024?").constraints
     s = "The bank cut its rate to 4.25 percent, its first reduction since the start of the pandemic in 2020."
