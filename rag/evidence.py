@@ -109,6 +109,8 @@ def answer_type(question: str) -> str | None:
         return "money"      # "what is the governor paid?", "her salary", "what transfer fee ..."
     if re.search(r"\bwhat (percentage|share|proportion|portion|per ?cent)\b|\bhow many (per ?cent|percent)", q):
         return "percent"
+    if re.search(r"\bhow heavy\b|\bhow much (?:does|did|do|will)\b.{0,40}\bweigh\b|\bwhat (?:is|was) the weight\b", q):
+        return "weight"
     if re.search(r"\bhow long\b(?! ago)|\bfor how many (minutes|hours|days|weeks|months|years)\b", q):
         return "duration"
     if re.search(r"\bhow many\b", q):
@@ -199,7 +201,7 @@ CONTRA_COVERAGE = 0.4     # ... that hold this share of the question's key terms
 # the words that ask for a sum, a share, an age or a duration: a sentence stating one answers them
 _TYPE_WORDS = frozenset(stem(w) for w in """cost costs costing price priced pay paid spend spent worth budget salary
 salaries wage wages fee fees earn earned money share percentage proportion portion percent per cent old age aged
-long last lasted take took duration""".split())
+long last lasted take took duration heavy weigh weighs weighed weight""".split())
 # what someone is paid or a thing costs, asked without "how much"
 _EARNINGS = r"\b(salary|salaries|wages?|paid|earns?|earned|fees?|prize money)\b"
 _ASKS_PAY = re.compile(_EARNINGS + r"|\bwhat (?:is|was|were|are|will be) the (?:\w+ )?(?:price|cost)s? of\b", re.I)
@@ -233,13 +235,16 @@ _NOT_COUNTS = re.compile(
     rf"{_SIGN}\s?\d[\d,.]*(\s?(million|billion|bn|m)\b)?|\b\d[\d,.]*\s?(million |billion )?({_CURRENCY})\b|"
     r"\b\d[\d,.]*\s?(%|per ?cent\b|percent\b)|\b(19|20)\d{2}\b|\b\d{1,2}[:.]\d{2}\b|\b\d+(st|nd|rd|th)\b|"
     rf"\b\d{{1,2}}\s+({MONTH_NAMES})\b|\b({MONTH_NAMES})\s+\d{{1,2}}\b", re.I)
-STRICT_TYPES = {"age": _AGE, "money": _MONEY, "percent": _PERCENT, "duration": _DURATION}   # asked for and nowhere in the passages: refuse
+# "221 grams", "1.2 tonnes", "a 40-kilogram bag"
+_WEIGHT = re.compile(r"\b\d[\d,.]*[\s-]?(?:grams?|g|kilograms?|kg|kilos?|tonnes?|tons?|pounds?|lbs?|ounces?|oz)\b", re.I)
+# asked for and nowhere in the passages: refuse
+STRICT_TYPES = {"age": _AGE, "money": _MONEY, "percent": _PERCENT, "duration": _DURATION, "weight": _WEIGHT}
 
 
 _CARDINAL = re.compile(r"\d|^(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|"
                        r"thousand|dozen)s?$", re.I)
 _NONE = re.compile(r"\b(?:no one|nobody|none)\b|\bno (?:\w+ )?(?:deaths|injuries|casualties|fatalities)\b", re.I)
-FIGURE_TYPES = {"count", "number", "money", "percent", "age", "duration"}
+FIGURE_TYPES = {"count", "number", "money", "percent", "age", "duration", "weight"}
 
 
 def figures(text: str, kind: str) -> list[tuple[int, int]]:
@@ -376,9 +381,10 @@ MIN_ANSWER_SCORE = 0.5   # below this the best unit that may answer is too weak 
 ON_TOPIC = 0.5           # a sentence holding this share of the question's terms is about its subject
 TYPED_SHARE = 0.6        # a sentence stating the kind of answer asked for, this close to the best, may answer
 ASKED_FOR = {"number": "a number", "count": "a number", "date": "a date", "year": "a year", "day": "a date",
-             "age": "an age", "money": "a sum of money", "percent": "a share", "duration": "how long"}
+             "age": "an age", "money": "a sum of money", "percent": "a share", "duration": "how long",
+             "weight": "a weight"}
 # asked for and in no unit that may answer: refuse
-REQUIRED_TYPES = ("number", "count", "date", "year", "day", "age", "money", "percent", "duration")
+REQUIRED_TYPES = ("number", "count", "date", "year", "day", "age", "money", "percent", "duration", "weight")
 LEADING_TYPES = REQUIRED_TYPES + ("name", "place", "quote")   # a fact's sentence stating one leads before a closer one that does not
 DATE_TYPES = ("date", "year", "day")     # when, in what year, on what date
 

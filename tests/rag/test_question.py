@@ -255,6 +255,15 @@ def test_how_much_money_revenue_or_prize_asks_for_a_sum():
     assert answer_type("How much rain fell in the city?") == "number"
 
 
+def test_how_heavy_asks_for_a_weight():
+    from rag.evidence import answer_type, has_type
+
+    assert answer_type("How heavy is the Arc 6 Pro?") == "weight"
+    assert answer_type("How much does the satellite weigh?") == "weight"
+    assert has_type("It weighs 221 grams.", "weight") and has_type("a 40-kilogram bag", "weight")
+    assert not has_type("It has a 6.8-inch screen and costs 1,099 orins.", "weight")
+
+
 def test_how_long_asks_for_a_duration():
     from rag.evidence import answer_type, has_type
 
