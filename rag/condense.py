@@ -69,7 +69,11 @@ _EVENT_HEADS = frozenset("festival awards summit cup shield championship champio
                          "final olympics prize trophy ceremony open league series forum marathon race tour rally "
                          "regatta derby classic triathlon gala fair expo congress convention exhibition".split())
 _ORG_HEADS = frozenset("union party council committee ministry agency bank group company corporation inc ltd "
-                       "plc fc club association federation institute university office".split())
+                       "plc fc club association federation institute university office "
+                       # the words a company's name ends in: "Delvane Mining", "Halvard Motors"
+                       "mining motors foods freight airlines airways holdings energy systems technologies "
+                       "industries pharmaceuticals pharma labs laboratories partners capital media telecom "
+                       "steel logistics shipping ferries railways insurance instruments electronics".split())
 _NOT_HEADS = frozenset("one other same first second third last next following previous former latter "
                        "way time lot kind sort rest end start day night morning evening week month year date".split())
 _MOTION = re.compile(r"^(go|goes|went|gone|get|got|come|came|fly|flew|flown|travel\w*|arriv\w+|move\w*|return\w*|"
@@ -391,10 +395,19 @@ def _fits(kind: str, wanted: str) -> bool:
             "place": kind == PLACE, "place?": kind == EVENT, "time": kind == TIME}[wanted]
 
 
+# what only an organisation has: "how many members does it have?", "who is its chief executive?"
+_ORG_ROLES = (r"(?:members|membership|staff|employees|workforce|chief executive|ceo|chairman|chairwoman|chair|"
+              r"president|shareholders|headquarters|owner)")
+_ORG_ATTRIBUTES = re.compile(rf"\bits\s+(?:\w+\s+)?{_ORG_ROLES}\b|\b{_ORG_ROLES}\s+(?:does|did|do|has|had)\s+it\s+"
+                             r"(?:have|employ|count)\b|\b(?:does|did|do)\s+it\s+(?:employ|have\s+as)\b", re.I)
+
+
 def _wanted(pronoun: str, question: str) -> list[str]:
     p = pronoun.lower()
     if p in _PERSON_PRONOUNS:
         return ["person", "person?"]
+    if p in ("it", "its") and _ORG_ATTRIBUTES.search(question):
+        return ["group", "thing"]
     if p in _GROUP_PRONOUNS:
         return ["group", "people", "plural"]
     if p == "there":

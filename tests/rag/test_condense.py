@@ -171,6 +171,21 @@ def test_the_name_after_a_person_and_of_is_where_they_belong_not_another_person(
     assert [e.kind for e in entities("Ann Lee of Green Forward won.")] == [PERSON, "name"]
 
 
+@pytest.mark.parametrize("history, question, expected", [
+    ([("user", "Who leads the rail union in the pay dispute?"), ("assistant", "Mara Quist of the National Rail Union [1].")],
+     "how many members does it have", "how many members does the National Rail Union have"),
+    ([("user", "Which company is expanding the Carrow Ridge mine?"), ("assistant", "Delvane Mining [1].")],
+     "who is its chief executive?", "who is Delvane Mining's chief executive?")])
+def test_what_only_an_organisation_has_is_asked_of_the_organisation(history, question, expected):
+    assert by_rules(question, history).question == expected
+
+
+def test_it_after_a_verb_is_not_taken_for_an_organisation_by_the_word_members():
+    hike = [("user", "What did the Orvane Bank council decide in June?"), ("assistant", "It raised the rate to 4.25% [1].")]
+    assert by_rules("and which council members didn't back it?", hike).question == \
+        "and which council members didn't back the rate?"
+
+
 def test_its_is_the_thing_named_not_the_attribute_asked_of_it():
     price = [("user", "What's the price of the Arc 6 Pro?"), ("assistant", "The Arc 6 Pro starts at 1,099 [1].")]
     assert by_rules("And how big is its screen?", price).question == "And how big is Arc 6 Pro's screen?"
