@@ -73,7 +73,8 @@ _ORG_HEADS = frozenset("union party council committee ministry agency bank group
                        # the words a company's name ends in: "Delvane Mining", "Halvard Motors"
                        "mining motors foods freight airlines airways holdings energy systems technologies "
                        "industries pharmaceuticals pharma labs laboratories partners capital media telecom "
-                       "steel logistics shipping ferries railways insurance instruments electronics".split())
+                       "steel logistics shipping ferries railways insurance instruments electronics press "
+                       "publishing publishers studios records".split())
 _NOT_HEADS = frozenset("one other same first second third last next following previous former latter "
                        "way time lot kind sort rest end start day night morning evening week month year date".split())
 _MOTION = re.compile(r"^(go|goes|went|gone|get|got|come|came|fly|flew|flown|travel\w*|arriv\w+|move\w*|return\w*|"

@@ -175,7 +175,9 @@ def test_the_name_after_a_person_and_of_is_where_they_belong_not_another_person(
     ([("user", "Who leads the rail union in the pay dispute?"), ("assistant", "Mara Quist of the National Rail Union [1].")],
      "how many members does it have", "how many members does the National Rail Union have"),
     ([("user", "Which company is expanding the Carrow Ridge mine?"), ("assistant", "Delvane Mining [1].")],
-     "who is its chief executive?", "who is Delvane Mining's chief executive?")])
+     "who is its chief executive?", "who is Delvane Mining's chief executive?"),
+    ([("user", "Which publisher brought out the novel in English?"), ("assistant", "Harrow Lane Press [1].")],
+     "How many copies are they reprinting?", "How many copies are Harrow Lane Press reprinting?")])
 def test_what_only_an_organisation_has_is_asked_of_the_organisation(history, question, expected):
     assert by_rules(question, history).question == expected
 
