@@ -563,8 +563,8 @@ class Engine:
 
 def _weekday_note(answer: str, sentence: str, passage: Passage) -> str:
     """" (The article is dated 2017-06-04, so that Saturday was June 3, 2017.)" for a date answer
-    whose `sentence` names only a weekday ("When did it reopen?" "... on Saturday"); "" when the
-    answer names a calendar day or the article has no date."""
+    whose `sentence` names only a weekday ("When did it reopen?" "... on Saturday") or a count of
+    days back ("eight days ago"); "" when the answer names a calendar day or the article has no date."""
     if days(answer):
         return ""
     named = weekday_date(sentence, passage.date, passage.text)

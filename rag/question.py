@@ -272,18 +272,32 @@ def weekday_date(sentence: str, date: str | None, article: str = "") -> tuple[st
     names a calendar day, no weekday, or the article has no date."""
     m = WEEKDAY.search(sentence)
     dated = _calendar_date(date)
-    if not m or days(sentence) or dated is None:
+    ago = _DAYS_AGO.search(sentence)
+    if not (m or ago) or days(sentence) or dated is None:
         return None
-    want = WEEKDAYS.index(m.group(1).lower())
-    before = re.split(r"[.!?;]\s", sentence[:m.start()])[-1][-60:]     # its own clause, just before it
-    if LOOKS_AHEAD.search(before) or re.search(r"\bnext\b", before, re.I):     # ("next Saturday")
-        day = dated + datetime.timedelta(days=(want - dated.weekday()) % 7 or 7)
+    if ago:
+        # "began erupting eight days ago": counted back from the article's date (before any
+        # weekday beside it, which is most often the day the story was told: "officials said on Monday")
+        n = int(ago.group(1)) if ago.group(1).isdigit() else _DAY_COUNTS[ago.group(1).lower()]
+        day = dated - datetime.timedelta(days=n * (7 if ago.group(2).lower().startswith("week") else 1))
+        said = ago.group(0)
     else:
-        day = dated - datetime.timedelta(days=(dated.weekday() - want) % 7)
+        want = WEEKDAYS.index(m.group(1).lower())
+        before = re.split(r"[.!?;]\s", sentence[:m.start()])[-1][-60:]     # its own clause, just before it
+        if LOOKS_AHEAD.search(before) or re.search(r"\bnext\s*$", before, re.I):     # ("next Saturday")
+            day = dated + datetime.timedelta(days=(want - dated.weekday()) % 7 or 7)
+        else:
+            day = dated - datetime.timedelta(days=(dated.weekday() - want) % 7)
+        said = m.group(1)
     month = MONTHS[day.month - 1].title()
     day_first = bool(re.search(rf"\b\d{{1,2}}\s+(?:{MONTH_NAMES})\b", article))
     written = f"{day.day} {month} {day.year}" if day_first else f"{month} {day.day}, {day.year}"
-    return m.group(1), written
+    return said, written
+
+
+_DAY_COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+               "eleven": 11, "twelve": 12, "a": 1, "one": 1}
+_DAYS_AGO = re.compile(r"\b(\d{1,2}|" + "|".join(_DAY_COUNTS) + r") (days?|weeks?) ago\b", re.I)
 
 
 def numbered_names(text: str) -> set[tuple[str, str]]:

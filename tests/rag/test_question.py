@@ -552,7 +552,15 @@ def test_the_figure_asked_for_is_the_one_said_of_the_year_or_edition_asked():
     ("The two sides agreed Friday to swap prisoners. It would be the biggest swap.", "2025-05-16", "",
      ("Friday", "May 16, 2025")),
     ("The hall opened on Saturday.", "2024-09-23", "It burned on 17 February.", ("Saturday", "21 September 2024")),
-    ("On May 23, on Friday, 390 came home.", "2025-05-24", "", None), ("It opened on Saturday.", None, "", None)])
+    ("On May 23, on Friday, 390 came home.", "2025-05-24", "", None), ("It opened on Saturday.", None, "", None),
+    # "next" before the weekday looks ahead, "its next chief executive" does not
+    ("The firm named Ann Lee its next chief executive on Wednesday.", "2023-10-25", "",
+     ("Wednesday", "October 25, 2023")),
+    ("They meet again next Tuesday.", "2023-10-25", "", ("Tuesday", "October 31, 2023")),
+    # a count of days back, before the weekday the story was told on
+    ("The volcano began erupting eight days ago, officials said on Monday.", "2021-11-22", "",
+     ("eight days ago", "November 14, 2021")),
+    ("It sank two weeks ago.", "2021-11-22", "", ("two weeks ago", "November 8, 2021"))])
 def test_a_weekday_is_read_as_the_day_it_was_by_the_articles_date(sentence, dated, article, expected):
     from rag.question import weekday_date
     assert weekday_date(sentence, dated, article) == expected
