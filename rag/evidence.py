@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from index.chunking import OPENS_QUOTE, leans_back, sentences
 from index.text import QUESTION_WORDS, STOPWORDS, fold, stem, tokens, words
 
-from .question import (ASKS_NOW, CALENDAR, GENERIC_ASKING, LOOKS_AHEAD, MONTH_NAMES, WEEKDAY, WEEKDAY_NAMES, Constraint,
+from .question import (ASKS_NOW, CALENDAR, DAYS_AGO, GENERIC_ASKING, LOOKS_AHEAD, MONTH_NAMES, WEEKDAY, WEEKDAY_NAMES, Constraint,
                        Context, Query, days, detached, failed, focus_terms, grounded, parse, said_instead, sides,
                        sides_held, years)
 from .types import Passage
@@ -266,11 +266,11 @@ def has_type(text: str, kind: str | None) -> bool:
         # "no one was hurt" is one (none)
         return bool(_NUMBER.search(_NOT_COUNTS.sub(" ", text)) or _NONE.search(text))
     if kind == "date":
-        return bool(_DATE.search(text))
+        return bool(_DATE.search(text) or DAYS_AGO.search(text))
     if kind == "year":
         return bool(years(text))
     if kind == "day":
-        return bool(days(text) or WEEKDAY.search(text))
+        return bool(days(text) or WEEKDAY.search(text) or DAYS_AGO.search(text))
     if kind == "name":
         return bool(_NAME.search(text))
     if kind == "place":
@@ -398,6 +398,9 @@ WITHHELD = re.compile(r"\b(?:did not|didn't|declined to|would not|wouldn't|refus
                       r"disclosed|reveal|revealed|publish|published|give|given|provide|provided|specify|specified|"
                       r"release|released|announce|announced)\b([^.;]{0,80})", re.I)
 _ASKS_ABOUT_SAYING = re.compile(r"\b(?:say|said|tell|told|disclos\w*|reveal\w*|announc\w*|publish\w*)\b", re.I)
+# the day a story was told: "the club announced on Tuesday", "officials said on Monday" (not
+# when what it tells happened)
+_SAID_ON = re.compile(rf"\b(?:{_SAYS}|confirmed|reported|announced)(?:\s+\w+){{0,2}}?\s+on\s+(?:{WEEKDAY_NAMES})\b", re.I)
 _CLAUSES = re.compile(r"\?\s+|[,;]\s*(?:and|but|also|plus)\s+|\.\s+")
 
 
@@ -523,6 +526,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             article[p.source] = article.get(p.source, "") + "\n" + p.text
     passage_cov: list[float] = []
     asks_speaker = kind == "name" and bool(_ASKS_SPEAKER.search(q.text))     # "who said ...?"
+    asks_saying = bool(_ASKS_ABOUT_SAYING.search(q.text))       # "when did they announce ...?"
     # "How did Ekwall describe the Dunmere plant ... Halvard ...?": the one whose words are asked
     # for is the one named before the verb of saying, when a name is there
     said = _SAYING.search(q.text)
@@ -599,7 +603,8 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
                        for t in run}
         cov = coverage(span_terms, terms)
         typed = has_type(span, kind) and (not earnings or bool(_PAID.search(span))) \
-            and (kind not in ("name", "place") or _names_another(span, asked_words, kind))
+            and (kind not in ("name", "place") or _names_another(span, asked_words, kind)) \
+            and (kind not in DATE_TYPES or asks_saying or has_type(_SAID_ON.sub(" ", span), kind))
         focused = bool(focus) and any(_mentions(span_terms, t) for t in focus)
         score = (0.5 * sim + 0.5 * cov + (0.15 if typed else 0.0) + (W_FOCUS if focused else 0.0)
                  + 0.05 / (1 + pi) - 0.0004 * max(0, len(span) - 250))

@@ -272,7 +272,7 @@ def weekday_date(sentence: str, date: str | None, article: str = "") -> tuple[st
     names a calendar day, no weekday, or the article has no date."""
     m = WEEKDAY.search(sentence)
     dated = _calendar_date(date)
-    ago = _DAYS_AGO.search(sentence)
+    ago = DAYS_AGO.search(sentence)
     if not (m or ago) or days(sentence) or dated is None:
         return None
     if ago:
@@ -297,7 +297,7 @@ def weekday_date(sentence: str, date: str | None, article: str = "") -> tuple[st
 
 _DAY_COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
                "eleven": 11, "twelve": 12, "a": 1, "one": 1}
-_DAYS_AGO = re.compile(r"\b(\d{1,2}|" + "|".join(_DAY_COUNTS) + r") (days?|weeks?) ago\b", re.I)
+DAYS_AGO = re.compile(r"\b(\d{1,2}|" + "|".join(_DAY_COUNTS) + r") (days?|weeks?) ago\b", re.I)
 
 
 def numbered_names(text: str) -> set[tuple[str, str]]:

@@ -526,6 +526,12 @@ LEADS = [
                  "only worth something if people can trust it.\"\n",
                  "Which official said a grade is only worth something if people can trust it?", None,
                  "Aldo Brenner", id="which official said it: the speaker, as for who said it"),
+    pytest.param("date 2019-05-28 Ashby Rovers appoint Wallin\n\n"
+                 "Ashby Rovers have appointed Teodor Wallin as their new manager, the club announced on Tuesday, "
+                 "seven weeks after Bryn Castell was sacked by Ashby Rovers.\n\n"
+                 "Castell was dismissed on 8 April, with Rovers two points above the relegation places.\n",
+                 "When was Bryn Castell sacked by Ashby Rovers?", None, "8 April",
+                 id="when: the day it happened, not the day it was announced"),
     pytest.param("date 2025-07-23 Orvane keeps new plant despite profit fall\n\n"
                  "Despite a weaker outlook, Orvane said it would not delay its new car plant in Dunmere.\n\n"
                  "\"If we stopped every time a tariff went up, we would never build anything,\" chief executive "

@@ -233,7 +233,9 @@ def test_a_second_or_third_flight_or_strike_is_one_of_a_series(question, ordinal
 
 
 def test_what_day_asks_for_a_day():
-    from rag.evidence import answer_type
+    from rag.evidence import answer_type, has_type
+    assert has_type("The volcano began erupting eight days ago.", "day")
+    assert has_type("It sank two weeks ago.", "date")
     assert answer_type("What day did the walkout begin?") == "day"
     assert answer_type("Which analyst said the phone would not sell?") == "name"
     assert answer_type("What did the analyst say about the phone?") == "quote"
