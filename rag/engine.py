@@ -471,6 +471,8 @@ class Engine:
             m = re.search(r"([.!?]+)([\"'\u201d\u2019]?)$", text)
             if m and not m.group(2):
                 parts.append(f"{text[:m.start()]} {marks}{m.group(1)}")
+            elif text.endswith("\u2026"):
+                parts.append(f"{text} {marks}.")      # a sentence quoted in part (_clipped)
             else:
                 parts.append(f"{text} {marks}")
         cites = tuple(Citation.of(passages[p], i + 1, quotes[p]) for i, p in enumerate(order))
@@ -637,8 +639,12 @@ def _quoted(evidence: Evidence) -> list[Unit]:
     well and holds question terms or the kind of answer the first lacks, or when the two are too
     close to tell apart (SECOND_SHARE): both are shown rather than a guess between them."""
     if evidence.compared:
-        # a comparison: the best unit about each thing compared, in the question's order
-        return pick(evidence.units[:evidence.compared], evidence.compared, EXTRACTIVE_MAX_CHARS)
+        # a comparison: the best unit about each thing compared, in the question's order, each
+        # cut at a clause after its figure when all of them whole would not fit
+        units = evidence.units[:evidence.compared]
+        if sum(len(u.text) + 5 for u in units) > EXTRACTIVE_MAX_CHARS:
+            units = [_clipped(u, EXTRACTIVE_MAX_CHARS // len(units) - 5) for u in units]
+        return pick(units, evidence.compared, EXTRACTIVE_MAX_CHARS)
     units = pick(evidence.units, 2, EXTRACTIVE_MAX_CHARS)
     best = units[:1]
     # a sentence stating the number asked for may answer at TYPED_SHARE of the best (gather)
@@ -650,6 +656,24 @@ def _quoted(evidence: Evidence) -> list[Unit]:
                 units[1].score >= SECOND_SHARE * units[0].score:
             best = units[:2]
     return best
+
+
+# where a sentence may be cut short: before a clause set off by a comma, a semicolon or a dash
+_CLAUSE_END = re.compile(r",\s+(?=[a-z])|;\s+|\s+[-\u2013\u2014]\s+")
+_FIGURE = re.compile(r"\d")
+
+
+def _clipped(u: Unit, limit: int) -> Unit:
+    """`u` quoted up to the last clause break within `limit` characters that comes after its
+    first figure ("Wildfires burned about 12,400 hectares ... this summer…"), or whole when
+    there is none."""
+    if len(u.text) <= limit:
+        return u
+    figure = _FIGURE.search(u.text)
+    cuts = [m.start() for m in _CLAUSE_END.finditer(u.text) if figure and figure.end() <= m.start() <= limit - 1]
+    if not cuts:
+        return u
+    return replace(u, text=u.text[:cuts[-1]] + "\u2026", end=u.start + cuts[-1])
 
 
 def _passage(doc) -> Passage:

@@ -102,6 +102,21 @@ def test_a_comparison_is_answered_for_each_thing_compared(engine):
     assert {c.source for c in a.citations} == {"cup_2017.txt", "cup_2020.txt"}
 
 
+def test_a_comparison_of_long_sentences_quotes_each_up_to_a_clause_after_its_figure(news_engine):
+    engine = news_engine({
+        "fire_2019.txt": ("date 2019-10-07 Merrow fire season ends\n\nWildfires burned about 12,400 hectares of forest "
+                          "and farmland in the Merrow Highlands this summer, more than a third above the ten-year "
+                          "average, the regional fire service said on Monday as it declared the end of the season.\n"),
+        "fire_2023.txt": ("date 2023-10-02 Quieter fire season in Merrow\n\nWildfires burned about 9,800 hectares in "
+                          "the Merrow Highlands this summer, roughly a quarter of the record area lost two years "
+                          "ago, and for the first time in six seasons no one was killed, the fire service said.\n")})
+    a = engine.ask("Compare the area burned in the Merrow Highlands in 2019 with the area burned in 2023.")
+    assert not a.refused, a.reason
+    assert "12,400" in a.text and "9,800" in a.text and len(a.text) <= 400, a.text
+    assert a.text.index("12,400") < a.text.index("9,800") and "\u2026 [1]." in a.text
+    assert [c.source for c in a.citations] == ["fire_2019.txt", "fire_2023.txt"]
+
+
 def test_a_summary_quotes_several_sentences_with_citations(engine):
     a = engine.ask("Summarise the 2018 Merrow Cup final.")
     assert not a.refused
