@@ -430,7 +430,8 @@ class Engine:
     def _extractive(self, evidence: Evidence, passages, question: str) -> tuple[str, tuple[Citation, ...]]:
         shape = evidence.query.shape if evidence.query else "fact"
         if shape != "fact":
-            units = pick_many(evidence.units, MANY_UNITS[shape], MANY_MAX_CHARS)
+            units = pick_many(evidence.units, MANY_UNITS[shape], MANY_MAX_CHARS,
+                              people=shape == "list" and evidence.answer_type == "name")
             if shape == "list" and units:
                 # the best unit grown by the sentences that carry its list on, kept first
                 best = max(units, key=lambda u: u.score)

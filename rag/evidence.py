@@ -797,11 +797,22 @@ SAME_STORY = 0.7     # an article whose best unit scores this share of the best 
 NEW_SHARE = 0.3      # a unit with less than this share of words not yet said (or under 3) says it again
 
 
-def pick_many(units: list[Unit], n: int, max_chars: int) -> list[Unit]:
+W_NAMED = 0.1        # per name a sentence gives, for a list of people
+# a person's name: two or three capitalised words, not after "the" ("the Velsborg Chamber")
+_NAMED = re.compile(r"(?<![Tt]he )\b[A-Z][\w'\u2019-]+(?: [A-Z][\w'\u2019-]+){1,2}\b")
+
+
+def _named(text: str) -> set[str]:
+    """The names of people a sentence may give ("Marta Vinterberg", "Tobiah Krane")."""
+    return {fold(m.group()) for m in _NAMED.finditer(text)}
+
+
+def pick_many(units: list[Unit], n: int, max_chars: int, *, people: bool = False) -> list[Unit]:
     """Up to `n` units for a list or a summary, within `max_chars`: the best article's, and
     those of articles that score nearly as well (the same story told by another outlet): the
     best of each such article first, then the best of the rest; never one that repeats what a chosen unit says. Returned with
-    the best article's units first, each article's in reading order."""
+    the best article's units first, each article's in reading order. A list of people
+    (`people`) takes only units that name someone not yet named, those naming most first."""
     by_source: dict[str, list[Unit]] = {}
     for u in units:
         by_source.setdefault(u.source, []).append(u)
@@ -811,6 +822,17 @@ def pick_many(units: list[Unit], n: int, max_chars: int) -> list[Unit]:
     stories = {src: us for src, us in by_source.items() if us[0].score >= SAME_STORY * top}
     firsts = [us[0] for us in stories.values()]
     rounds = firsts + sorted((u for us in stories.values() for u in us[1:]), key=lambda u: -u.score)
+    if people:
+        # (the sentences naming most people first)
+        rounds.sort(key=lambda u: -(u.score + W_NAMED * len(_named(u.text))))
+        named: set[str] = set()
+        kept = []
+        for u in rounds:
+            new = _named(u.text) - named
+            if new:
+                named |= new
+                kept.append(u)
+        rounds = kept or rounds
     chosen = pick(rounds, n, max_chars, say_new=True)
     first = {src: i for i, src in enumerate(dict.fromkeys(u.source for u in chosen))}
     return sorted(chosen, key=lambda u: (first[u.source], u.start))

@@ -117,6 +117,23 @@ def test_a_comparison_of_long_sentences_quotes_each_up_to_a_clause_after_its_fig
     assert [c.source for c in a.citations] == ["fire_2019.txt", "fire_2023.txt"]
 
 
+def test_a_list_of_people_quotes_the_sentences_that_name_them(one_story):
+    engine = one_story(
+        "date 2025-05-12 Lee re-elected mayor of Tarn\n\n"
+        "Ann Lee won a second term as mayor of Tarn on Sunday, holding off a strong challenge from the Civic "
+        "Alliance in an election fought largely over the rising cost of the city's unfinished tram line.\n\n"
+        "Lee, a former teacher and one-time union official, said the result showed that voters in the city "
+        "wanted the tram line finished, the money spent well and the candidates' promises kept, and that the "
+        "work on the line would start again at once, before the summer, with a new contractor for the rest "
+        "of the line and the stations.\n\n"
+        "The mayor's office said turnout was the highest in the city for a mayoral election.\n\n"
+        "Lee took 49.3% of the vote, against 43.8% for Marta Vinter, a lawyer, and 6.9% for Tobias Krane.\n")
+    a = engine.ask("Who were the candidates for mayor of Tarn in 2025?")
+    assert not a.refused, a.reason
+    assert "Ann Lee" in a.text and "Marta Vinter" in a.text and "Tobias Krane" in a.text, a.text
+    assert "turnout" not in a.text, a.text        # a sentence that names no one adds no one to the list
+
+
 def test_a_summary_quotes_several_sentences_with_citations(engine):
     a = engine.ask("Summarise the 2018 Merrow Cup final.")
     assert not a.refused
