@@ -24,7 +24,8 @@ from dataclasses import dataclass, replace
 from index.text import QUESTION_WORDS, STOPWORDS, fold, words
 
 from .markers import strip_markers
-from .question import ASKS_NOW, FOLLOWING, MONTH_NAMES, MONTHS, WEEKDAY_NAMES, days, month_number
+from .question import (ASKS_NOW, FOLLOWING, SMALL_COUNT_SAID, MONTH_NAMES, MONTHS, QUARTER_WORDS, WEEKDAY_NAMES, days,
+                       month_number, quarters, small_count)
 
 TURNS_READ = 8           # the last exchanges read into the state: a conversation's thread, not its archive
 TURN_CHARS = 2000        # of each turn's text (an answer is at most a few sentences)
@@ -897,23 +898,19 @@ def _content(q: str) -> int:
     return len([w for w in words(q) if w not in STOPWORDS and w not in QUESTION_WORDS])
 
 
-_COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-           "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20}
-_HOW_FAR = r"(?:\d{1,2}|" + "|".join(_COUNTS) + r")"
 _RELATIVE = re.compile(r"\b(?:the|a)\s+(?:following|next|previous|preceding)\s+(?:season|year|edition|model|"
-                       r"version|one)\b|\b" + _HOW_FAR + r"\s+(?:years?|seasons?|editions?)\s+"
+                       r"version|one)\b|\b" + SMALL_COUNT_SAID + r"\s+(?:years?|seasons?|editions?)\s+"
                        r"(?:later|earlier|before|after|on)\b|"
                        r"\bthe\s+(?:year|season|edition|model|one)\s+(?:after|before)\s+(?:that|it)\b|"
                        r"\bthe\s+year\s+(?:after|before)\b|"
-                       r"\b(?:the|a)\s+(?:following|next|previous|preceding)\s+month\b|\b" + _HOW_FAR +
+                       r"\b(?:the|a)\s+(?:following|next|previous|preceding)\s+month\b|\b" + SMALL_COUNT_SAID +
                        r"\s+months?\s+(?:later|earlier|before|after|on)\b|\bthe\s+month\s+(?:after|before)\b|"
                        r"\b(?:the|a)\s+(?:following|next|previous|preceding)\s+quarter\b|\bthe\s+quarter\s+"
-                       r"(?:after|before)\b|\b" + _HOW_FAR + r"\s+quarters?\s+(?:later|earlier|before|after|on)\b", re.I)
-_STEPS = re.compile(r"\b(" + _HOW_FAR + r")\s+(?:years?|seasons?|editions?|models?|versions?|months?|quarters?)\b", re.I)
+                       r"(?:after|before)\b|\b" + SMALL_COUNT_SAID + r"\s+quarters?\s+(?:later|earlier|before|after|on)\b", re.I)
+_STEPS = re.compile(r"\b(" + SMALL_COUNT_SAID + r")\s+(?:years?|seasons?|editions?|models?|versions?|months?|quarters?)\b", re.I)
 # a quarter said with its year, or alone: "Q1 2025", "the first quarter of 2025", "third-quarter"
-_QUARTER_YEAR = re.compile(r"\b(?:Q([1-4])|(first|second|third|fourth)[- ]quarter)(?:\s+(?:of\s+)?(1[89]\d\d|20\d\d))?\b",
+_QUARTER_YEAR = re.compile(rf"\b(?:Q[1-4]|({'|'.join(QUARTER_WORDS)})([- ])quarter)(?:\s+(of\s+)?(1[89]\d\d|20\d\d))?\b",
                            re.I)
-_QUARTER_WORDS = ("first", "second", "third", "fourth")
 # a month said with its year, or alone: "April 2024", "in April"
 _MONTH_YEAR = re.compile(rf"\b({MONTH_NAMES})(?:\s+(1[89]\d\d|20\d\d))?\b")
 _ORD = re.compile(r"\b(\d{1,3})(st|nd|rd|th)\b")
@@ -932,7 +929,7 @@ def _shift(prev: str, frag: str) -> str:
     f = frag.lower()
     steps = _STEPS.search(f)        # "two years before", "ten years later": moved that far
     if steps:
-        step *= int(steps.group(1)) if steps.group(1).isdigit() else _COUNTS[steps.group(1)]
+        step *= small_count(steps.group(1))
     if re.search(r"\bmonths?\b", f):
         return _shift_month(prev, step)
     if re.search(r"\bquarters?\b", f):
@@ -972,13 +969,14 @@ def _shift_quarter(prev: str, step: int) -> str:
     m = _QUARTER_YEAR.search(prev)
     if not m:
         return prev
-    at = (int(m.group(1)) if m.group(1) else _QUARTER_WORDS.index(m.group(2).lower()) + 1) - 1 + step
+    word, sep, of, year = m.groups()
+    at = next(iter(quarters(m.group()))) - 1 + step
     n = at % 4 + 1
-    said = f"Q{n}" if m.group(1) else f"{_QUARTER_WORDS[n - 1]}{m.group(0)[len(m.group(2)):len(m.group(2)) + 1]}quarter"
-    if m.group(3):
-        said += f"{' of' if ' of ' in m.group(0) else ''} {int(m.group(3)) + at // 4}"
+    said = f"{QUARTER_WORDS[n - 1]}{sep}quarter" if word else f"Q{n}"
+    if year:
+        said += f" {of or ''}{int(year) + at // 4}"
     out = prev[:m.start()] + said + prev[m.end():]
-    y = _YEAR.search(out, m.start() + len(said)) if not m.group(3) and at // 4 else None
+    y = _YEAR.search(out, m.start() + len(said)) if not year and at // 4 else None
     return out[:y.start()] + str(int(y.group()) + at // 4) + out[y.end():] if y else out
 
 

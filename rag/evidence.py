@@ -400,7 +400,7 @@ WITHHELD = re.compile(r"\b(?:did not|didn't|declined to|would not|wouldn't|refus
 _ASKS_ABOUT_SAYING = re.compile(r"\b(?:say|said|tell|told|disclos\w*|reveal\w*|announc\w*|publish\w*)\b", re.I)
 # the day a story was told: "the club announced on Tuesday", "officials said on Monday" (not
 # when what it tells happened)
-_SAID_ON = re.compile(rf"\b(?:{_SAYS}|confirmed|reported|announced)(?:\s+\w+){{0,2}}?\s+on\s+(?:{WEEKDAY_NAMES})\b", re.I)
+_SAID_ON = re.compile(rf"\b(?:{_SAYS}|confirmed|reported)(?:\s+\w+){{0,2}}?\s+on\s+(?:{WEEKDAY_NAMES})\b", re.I)
 _CLAUSES = re.compile(r"\?\s+|[,;]\s*(?:and|but|also|plus)\s+|\.\s+")
 
 
@@ -824,13 +824,13 @@ def pick_many(units: list[Unit], n: int, max_chars: int, *, people: bool = False
     rounds = firsts + sorted((u for us in stories.values() for u in us[1:]), key=lambda u: -u.score)
     if people:
         # (the sentences naming most people first)
-        rounds.sort(key=lambda u: -(u.score + W_NAMED * len(_named(u.text))))
-        named: set[str] = set()
+        names = {id(u): _named(u.text) for u in rounds}
+        rounds.sort(key=lambda u: -(u.score + W_NAMED * len(names[id(u)])))
+        said: set[str] = set()
         kept = []
         for u in rounds:
-            new = _named(u.text) - named
-            if new:
-                named |= new
+            if names[id(u)] - said:
+                said |= names[id(u)]
                 kept.append(u)
         rounds = kept or rounds
     chosen = pick(rounds, n, max_chars, say_new=True)

@@ -35,6 +35,7 @@ _YEAR = re.compile(r"(?<![\d.,$])\b(1[89]\d{2}|20\d{2})\b(?![.,]\d)")
 _NUM_ORD = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th)\b", re.I)
 _WORD_ORD = re.compile(r"\b(?:(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[- ])?(" +
                        "|".join(ORDINAL_WORDS) + r")\b|\b(" + "|".join(_TENS_ORD) + r")\b", re.I)
+QUARTER_WORDS = ("first", "second", "third", "fourth")
 _QUARTER = re.compile(r"\bq([1-4])\b|\b([1-4])q\b|\b(first|second|third|fourth|1st|2nd|3rd|4th)[- ]quarter\b", re.I)
 _MONTH_QUARTER = re.compile(r"\b(?:(?:january|april|july|october)\s*[-\u2013]\s*|three months (?:to|ended|ending) )"
                             r"(march|june|september|december)\b", re.I)
@@ -48,12 +49,29 @@ _IN_CLAUSE = r"(?:[^,.;:\"\u201c\u201d]|(?<=\d)[,.](?=\d))"
 _SINCE_YEAR = re.compile(r"\bsince\b" + _IN_CLAUSE + r"{0,60}?\b(1[89]\d{2}|20\d{2})\b")
 # the year a figure is compared with: "down from 180 million last year", "up from 61% in 2019",
 # "compared with 62 in 2022", "higher than in 2021"
+# a small count in figures or words ("three years later", "eight days ago", "a month before")
+SMALL_COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20}
+SMALL_COUNT_SAID = r"(?:\d{1,2}|" + "|".join(SMALL_COUNTS) + r")"      # ... for patterns
+
+
+def _counts_up_to(most: int) -> str:
+    """SMALL_COUNT_SAID up to `most` in words: past it a count of years or days back is a round
+    figure ("twenty years ago"), not a date to read."""
+    return r"(?:\d{1,2}|" + "|".join(w for w, n in SMALL_COUNTS.items() if n <= most) + r")"
+
+
+def small_count(said: str) -> int:
+    """The number a SMALL_COUNTS word or a figure says."""
+    return int(said) if said.isdigit() else SMALL_COUNTS[said.lower()]
+
+
 # "two years ago", "three years earlier": the story's year less that many
-_YEARS_BACK = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
-_YEARS_AGO = re.compile(r"\b(" + "|".join(_YEARS_BACK) + r"|\d{1,2}) years (?:ago|earlier)\b", re.I)
+_YEARS_AGO_SAID = rf"({_counts_up_to(10)}) years (?:ago|earlier)"
+_YEARS_AGO = re.compile(rf"\b{_YEARS_AGO_SAID}\b", re.I)
 _COMPARED_YEAR = re.compile(r"\b(?:from|than|compared (?:with|to)|against)\b" + _IN_CLAUSE + r"{0,50}?\b"
                             r"(1[89]\d{2}|20\d{2}|" + "|".join(k for k, v in _RELATIVE.items() if v < 0) + r"|"
-                            r"(?:" + "|".join(_YEARS_BACK) + r"|\d{1,2}) years (?:ago|earlier))\b", re.I)
+                            rf"{_YEARS_AGO_SAID})\b", re.I)
 _THIS_TIME = re.compile(r"\bthis (?:summer|spring|autumn|fall|winter|season|month|week|year)\b", re.I)
 _RELATIVE_RE = re.compile(r"\b(" + "|".join(_RELATIVE) + r")\b", re.I)
 # "Corvid 4", "Model 3", "Galaxy S9", "Kestrel-2": a name with a number that picks one of a series
@@ -208,8 +226,7 @@ def quarters(text: str) -> set[int]:
     out = {(month_number(m.group(1)) - 1) // 3 + 1 for m in _MONTH_QUARTER.finditer(text)}
     for m in _QUARTER.finditer(text):
         g = m.group(1) or m.group(2) or m.group(3)
-        out.add(int(g) if g.isdigit() else {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2,
-                                            "3rd": 3, "4th": 4}[g.lower()])
+        out.add(int(g[0]) if g[0].isdigit() else QUARTER_WORDS.index(g.lower()) + 1)      # ("Q4", "4th", "fourth")
     return out
 
 
@@ -229,8 +246,7 @@ def years(text: str, date: str | None = None) -> set[int]:
 
 def _years_back(text: str, base: int) -> set[int]:
     """The years "two years ago", "12 years earlier" mean in a story of year `base`."""
-    return {base - (int(m.group(1)) if m.group(1).isdigit() else _YEARS_BACK[m.group(1).lower()])
-            for m in _YEARS_AGO.finditer(text)}
+    return {base - small_count(m.group(1)) for m in _YEARS_AGO.finditer(text)}
 
 
 def months(text: str) -> set[int]:
@@ -278,7 +294,7 @@ def weekday_date(sentence: str, date: str | None, article: str = "") -> tuple[st
     if ago:
         # "began erupting eight days ago": counted back from the article's date (before any
         # weekday beside it, which is most often the day the story was told: "officials said on Monday")
-        n = int(ago.group(1)) if ago.group(1).isdigit() else _DAY_COUNTS[ago.group(1).lower()]
+        n = small_count(ago.group(1))
         day = dated - datetime.timedelta(days=n * (7 if ago.group(2).lower().startswith("week") else 1))
         said = ago.group(0)
     else:
@@ -295,9 +311,7 @@ def weekday_date(sentence: str, date: str | None, article: str = "") -> tuple[st
     return said, written
 
 
-_DAY_COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-               "eleven": 11, "twelve": 12, "a": 1, "one": 1}
-DAYS_AGO = re.compile(r"\b(\d{1,2}|" + "|".join(_DAY_COUNTS) + r") (days?|weeks?) ago\b", re.I)
+DAYS_AGO = re.compile(rf"\b({_counts_up_to(12)}) (days?|weeks?) ago\b", re.I)
 
 
 def numbered_names(text: str) -> set[tuple[str, str]]:
@@ -616,23 +630,28 @@ def _reported_year(ctx: Context) -> int | None:
     """The year the story's undated figures belong to: its date's year, except that a quarter's
     results are reported after the quarter ends ("fourth-quarter revenue", dated February,
     is last year's fourth quarter)."""
-    if not ctx.date or not ctx.date[:4].isdigit():
+    year, month = _date_parts(ctx)
+    if year is None:
         return None
-    year = int(ctx.date[:4])
-    month = int(ctx.date[5:7]) if ctx.date[5:7].isdigit() else None
     named = quarters(ctx.sentence) or quarters(ctx.passage)
     if month is not None and len(named) == 1 and month < 3 * next(iter(named)):
         return year - 1
     return _own_year(ctx)
 
 
+def _date_parts(ctx: Context) -> tuple[int | None, int | None]:
+    """The year and month of the story's date (None where it has none)."""
+    if not ctx.date or not ctx.date[:4].isdigit():
+        return None, None
+    return int(ctx.date[:4]), int(ctx.date[5:7]) if ctx.date[5:7].isdigit() else None
+
+
 def _own_year(ctx: Context) -> int | None:
     """The year of the story's date, or the year before when the sentence tells of a month
     later in the year than the story's ("the figure for the end of December", dated February)."""
-    if not ctx.date or not ctx.date[:4].isdigit():
+    year, month = _date_parts(ctx)
+    if year is None:
         return None
-    year = int(ctx.date[:4])
-    month = int(ctx.date[5:7]) if ctx.date[5:7].isdigit() else None
     said = months(ctx.sentence)
     if month is not None and said and min(said) > month and not LOOKS_AHEAD.search(ctx.sentence):
         return year - 1

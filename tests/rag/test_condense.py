@@ -152,15 +152,36 @@ def test_a_month_shift_moves_the_month_not_the_year(fragment, month):
     assert by_rules(fragment, INFLATION).question == f"What was Tarvia's inflation rate in {month}?"
 
 
-@pytest.mark.parametrize("history, fragment, expected", [
-    ([("user", "What revenue did Orvane report for Q1 2025?"), ("assistant", "8.4 billion [1].")],
-     "and in the quarter after that?", "What revenue did Orvane report for Q2 2025?"),
-    ([("user", "What was net profit in the first quarter of 2025?"), ("assistant", "412 million [1].")],
-     "what about the previous quarter?", "What was net profit in the fourth quarter of 2024?"),
-    ([("user", "What was fourth-quarter revenue in 2024?"), ("assistant", "9.1 billion [1].")],
-     "and two quarters later?", "What was second-quarter revenue in 2025?")])
-def test_a_quarter_shift_moves_the_quarter_and_over_a_new_year_the_year(history, fragment, expected):
-    assert by_rules(fragment, history).question == expected
+def one_turn(history, question, expected, id):      # a history of one exchange: (question, answer)
+    return pytest.param([("user", history[0]), ("assistant", history[1])], question, expected, id=id)
+
+
+@pytest.mark.parametrize("history, question, expected", [
+    one_turn(("What revenue did Orvane report for Q1 2025?", "8.4 billion [1]."), "and in the quarter after that?",
+      "What revenue did Orvane report for Q2 2025?", id="a quarter shift moves the quarter"),
+    one_turn(("What was net profit in the first quarter of 2025?", "412 million [1]."), "what about the previous quarter?",
+      "What was net profit in the fourth quarter of 2024?", id="... and over a new year the year"),
+    one_turn(("What was fourth-quarter revenue in 2024?", "9.1 billion [1]."), "and two quarters later?",
+      "What was second-quarter revenue in 2025?", id="... the year said apart from the quarter too"),
+    one_turn(("Who leads the rail union in the pay dispute?", "Mara Quist of the National Rail Union [1]."),
+      "how many members does it have", "how many members does the National Rail Union have",
+      id="what only an organisation has is asked of the organisation"),
+    one_turn(("Which company is expanding the Carrow Ridge mine?", "Delvane Mining [1]."), "who is its chief executive?",
+      "who is Delvane Mining's chief executive?", id="a company named by its last word is one"),
+    one_turn(("Which publisher brought out the novel in English?", "Harrow Lane Press [1]."),
+      "How many copies are they reprinting?", "How many copies are Harrow Lane Press reprinting?",
+      id="so is a press"),
+    one_turn(("What did the Orvane Bank council decide in June?", "It raised the rate to 4.25% [1]."),
+      "and which council members didn't back it?", "and which council members didn't back the rate?",
+      id="'it' after a verb is not taken for an organisation by the word 'members'"),
+    one_turn(("What's the price of the Arc 6 Pro?", "The Arc 6 Pro starts at 1,099 [1]."), "And how big is its screen?",
+      "And how big is Arc 6 Pro's screen?", id="'its' is the thing named, not the attribute asked of it"),
+    one_turn(("What was Varnia's population in the 2011 census?", "8,412,300 [1]."), "and in the latest census?",
+      "What was Varnia's population in the census: in the latest census?",
+      id="the latest one is not the year asked before"),
+    one_turn(("Who ran the club in 2019?", "Ann Lee [1]."), "and now?", "Who ran the club: now?", id="... nor is now")])
+def test_a_follow_up_is_rebuilt_from_what_the_conversation_named(history, question, expected):
+    assert by_rules(question, history).question == expected
 
 
 def test_the_name_after_a_person_and_of_is_where_they_belong_not_another_person():
@@ -169,36 +190,6 @@ def test_the_name_after_a_person_and_of_is_where_they_belong_not_another_person(
     st = by_rules("How many council seats did her party win that year?", won)
     assert st.clarification is None and "Ann Lee's party" in st.question
     assert [e.kind for e in entities("Ann Lee of Green Forward won.")] == [PERSON, "name"]
-
-
-@pytest.mark.parametrize("history, question, expected", [
-    ([("user", "Who leads the rail union in the pay dispute?"), ("assistant", "Mara Quist of the National Rail Union [1].")],
-     "how many members does it have", "how many members does the National Rail Union have"),
-    ([("user", "Which company is expanding the Carrow Ridge mine?"), ("assistant", "Delvane Mining [1].")],
-     "who is its chief executive?", "who is Delvane Mining's chief executive?"),
-    ([("user", "Which publisher brought out the novel in English?"), ("assistant", "Harrow Lane Press [1].")],
-     "How many copies are they reprinting?", "How many copies are Harrow Lane Press reprinting?")])
-def test_what_only_an_organisation_has_is_asked_of_the_organisation(history, question, expected):
-    assert by_rules(question, history).question == expected
-
-
-def test_it_after_a_verb_is_not_taken_for_an_organisation_by_the_word_members():
-    hike = [("user", "What did the Orvane Bank council decide in June?"), ("assistant", "It raised the rate to 4.25% [1].")]
-    assert by_rules("and which council members didn't back it?", hike).question == \
-        "and which council members didn't back the rate?"
-
-
-def test_its_is_the_thing_named_not_the_attribute_asked_of_it():
-    price = [("user", "What's the price of the Arc 6 Pro?"), ("assistant", "The Arc 6 Pro starts at 1,099 [1].")]
-    assert by_rules("And how big is its screen?", price).question == "And how big is Arc 6 Pro's screen?"
-
-
-@pytest.mark.parametrize("history, fragment, expected", [
-    ([("user", "What was Varnia's population in the 2011 census?"), ("assistant", "8,412,300 [1].")],
-     "and in the latest census?", "What was Varnia's population in the census: in the latest census?"),
-    ([("user", "Who ran the club in 2019?"), ("assistant", "Ann Lee [1].")], "and now?", "Who ran the club: now?")])
-def test_the_latest_one_is_not_the_year_asked_before(history, fragment, expected):
-    assert by_rules(fragment, history).question == expected
 
 
 def test_it_is_one_thing_not_people_and_a_disaster_is_named_whole():
