@@ -111,7 +111,7 @@ def answer_type(question: str) -> str | None:
         return "percent"
     if re.search(r"\bhow heavy\b|\bhow much (?:does|did|do|will)\b.{0,40}\bweigh\b|\bwhat (?:is|was) the weight\b", q):
         return "weight"
-    if re.search(r"\bhow long\b(?! ago)|\bfor how many (minutes|hours|days|weeks|months|years)\b", q):
+    if re.search(r"\bhow long\b(?! ago)|\bhow many (seconds|minutes|hours|days|weeks|months|years|decades)\b", q):
         return "duration"
     if re.search(r"\bhow many\b", q):
         return "count"
@@ -235,6 +235,18 @@ _NOT_COUNTS = re.compile(
     rf"{_SIGN}\s?\d[\d,.]*(\s?(million|billion|bn|m)\b)?|\b\d[\d,.]*\s?(million |billion )?({_CURRENCY})\b|"
     r"\b\d[\d,.]*\s?(%|per ?cent\b|percent\b)|\b(19|20)\d{2}\b|\b\d{1,2}[:.]\d{2}\b|\b\d+(st|nd|rd|th)\b|"
     rf"\b\d{{1,2}}\s+({MONTH_NAMES})\b|\b({MONTH_NAMES})\s+\d{{1,2}}\b", re.I)
+_SCORE = re.compile(r"\b\d{1,2}-\d{1,2}\b")     # a result ("won 6-4 7-5"), not a count
+
+
+def _counts_masked(text: str) -> str:
+    """`text` with what a "how many" question does not count blanked out: sums, shares, years,
+    dates, times of day, ranks, ages ("six years old"), spans of time ("two hours", asked for as
+    a duration) and results ("6-4")."""
+    for pattern in (_NOT_COUNTS, _AGE, _DURATION, _SCORE):
+        text = pattern.sub(lambda m: " " * len(m.group()), text)
+    return text
+
+
 # "221 grams", "1.2 tonnes", "a 40-kilogram bag"
 _WEIGHT = re.compile(r"\b\d[\d,.]*[\s-]?(?:grams?|g|kilograms?|kg|kilos?|tonnes?|tons?|pounds?|lbs?|ounces?|oz)\b", re.I)
 # asked for and nowhere in the passages: refuse
@@ -251,7 +263,7 @@ def figures(text: str, kind: str) -> list[tuple[int, int]]:
     """Where `text` states a figure of the kind asked for (start, end)."""
     if kind in STRICT_TYPES:
         return [m.span() for m in STRICT_TYPES[kind].finditer(text)]
-    masked = _NOT_COUNTS.sub(lambda m: " " * len(m.group()), text) if kind == "count" else text
+    masked = _counts_masked(text) if kind == "count" else text
     # (a figure: digits or a number word, not "million" or "quarter" alone)
     return [m.span() for m in _NUMBER.finditer(masked) if _CARDINAL.search(m.group())]
 
@@ -264,7 +276,7 @@ def has_type(text: str, kind: str | None) -> bool:
     if kind == "count":
         # "how many": a sum of money, a share, a year, a date or a time of day is not a count;
         # "no one was hurt" is one (none)
-        return bool(_NUMBER.search(_NOT_COUNTS.sub(" ", text)) or _NONE.search(text))
+        return bool(_NUMBER.search(_counts_masked(text)) or _NONE.search(text))
     if kind == "date":
         return bool(_DATE.search(text) or DAYS_AGO.search(text))
     if kind == "year":

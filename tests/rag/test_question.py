@@ -221,6 +221,24 @@ def test_a_share_is_asked_and_stated():
     assert not has_type("Lee won 12,400 votes.", "percent")
 
 
+@pytest.mark.parametrize("sentence, counts", [
+    ("A record 310 volunteers took part.", True),
+    ("No one was hurt.", True),
+    ('"I have watched this final since I was six years old," Verhalen said.', False),   # an age
+    ("Verhalen beat Brodsky 6-4 3-6 7-5 in two hours and 51 minutes.", False),          # a result, a time
+    ("Tickets cost 40 euros, up 12% on 2019.", False)])
+def test_how_many_is_answered_by_a_count_not_an_age_a_result_or_a_span(sentence, counts):
+    from rag.evidence import answer_type, has_type
+    assert answer_type("How many people watched the final?") == "count"
+    assert has_type(sentence, "count") is counts
+
+
+def test_how_many_days_asks_how_long():
+    from rag.evidence import answer_type, has_type
+    assert answer_type("How many days did the strike last?") == "duration"
+    assert has_type("The strike lasted five days.", "duration")
+
+
 @pytest.mark.parametrize("question, ordinals", [
     ("On what date did the third Kestrel-2 flight lift off?", [3]),
     ("When was the second strike at the plant?", [2]),
