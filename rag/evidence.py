@@ -653,6 +653,14 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         units.append(Unit(pi, p.source, p.start + start, p.start + end, span, score, cov, typed, missed, sim,
                           sides_held(compared, ctx)))
     units.sort(key=lambda u: -u.score)
+    if q.shape in ("summary", "list") and q.constraints:
+        # a summary of the 47th ceremony (or a list from it) is told by the story of it: its
+        # sentences that name another edition in passing ("breaking the record set at the 44th")
+        # are part of it. (Years are not: a story names other years' figures as news of its own,
+        # and taking those sentences cost summaries more points than it found.)
+        told = {u.source for u in units if not u.failed}
+        units = [replace(u, failed=()) if u.failed and u.source in told and
+                 all(c.kind in _TOLD_BY_STORY for c in u.failed) else u for u in units]
     answering = [u for u in units if not u.failed]
     if ASKS_NOW.search(q.text) and answering:
         # "what is she doing now?", "and in the latest census?": of the sentences that answer
@@ -805,6 +813,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
     return out(False, f"meaning {best_sim:.2f}, terms {best_cov:.2f}")
 
 
+_TOLD_BY_STORY = ("ordinal",)   # constraints a summary or a list reads of the story, not of each sentence
 SAME_STORY = 0.7     # an article whose best unit scores this share of the best one's tells the same story
 NEW_SHARE = 0.3      # a unit with less than this share of words not yet said (or under 3) says it again
 

@@ -579,3 +579,18 @@ def test_the_sentence_that_answers_what_is_asked_leads(one_story, story, questio
     assert not a.refused, a.reason
     assert opening is None or a.text.startswith(opening), a.text
     assert holding is None or holding in a.text, a.text
+
+
+@pytest.mark.parametrize("question, told", [("Summarise the 47th Lark Awards.", True),
+                                            ("Who won at the 47th Lark Awards?", False)])
+def test_a_summary_of_an_edition_takes_its_story_s_sentences_that_name_another_in_passing(question, told):
+    """The story of the 47th ceremony says its record beat one "set at the 44th": part of a summary
+    of the 47th (and of a list), not the answer to a question of fact about it."""
+    from rag.evidence import gather
+    from rag.types import Passage
+    text = ("Ada Vell won six Lark Awards on Sunday, breaking the record of five set by Ola Brun at the 44th "
+            "ceremony. The 47th ceremony marked the Lark Awards' return to Corr Hall after a renovation.")
+    p = Passage(source="a.txt", title="Vell wins six Larks", date="2024-03-11", outlet=None, text=text, start=0,
+                end=len(text), score=1.0, id="x")
+    ev = gather(question, [p], lambda t: 1.0)
+    assert any(u.text.startswith("Ada Vell won six") for u in ev.units) is told
