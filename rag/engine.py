@@ -20,7 +20,7 @@ from index.text import fold, tokens, words
 
 from . import prompts
 from .condense import Standalone, accept_rewrite, by_rules, normalize_history
-from .evidence import (DATE_TYPES, REQUIRED_TYPES, TYPED_SHARE, Evidence, Unit, continue_list, continue_quote, gather,
+from .evidence import (DATE_TYPES, answer_type, REQUIRED_TYPES, TYPED_SHARE, Evidence, Unit, continue_list, continue_quote, gather,
                        has_type, is_instruction, pick, pick_many)
 from .markers import MARKER, marker_numbers, strip_markers
 from .question import (FOLLOWING, Context, Query, answer_format, days, failed, parse, said_instead, sides, two_questions,
@@ -42,6 +42,7 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 EXTRACTIVE_MAX_CHARS = 380       # answers stay well inside the 400-character budget
 ANSWER_MAX_CHARS = 400           # ... which a quoted answer and a note on it (_weekday_note) share
 MANY_MAX_CHARS = 580             # lists and summaries may take 600
+_BRIEFLY = re.compile(r"briefly|in short|in brief", re.I)    # how to put an answer that may be a summary
 MANY_UNITS = {"list": 4, "summary": 4}
 SECOND_SHARE = 0.9               # a second quotation this close to the best is shown too
 SECOND_ADDS = 0.85               # ... or this close, when it holds a question word or the kind of answer the first lacks
@@ -254,9 +255,10 @@ class Engine:
                          timings_ms={"total": _ms(t0)})
             return
         # "In one sentence, what caused ...?": what is asked, without how to put the answer (the
-        # answer keeps the question as typed)
-        asked, _ = answer_format(question)
-        if asked != question:
+        # answer keeps the question as typed); "Briefly, what was the row over the judges?" asks
+        # for no one thing (a name, a figure, a date): a summary in short, read as one
+        asked, form = answer_format(question)
+        if asked != question and not (_BRIEFLY.fullmatch(form) and answer_type(asked) is None):
             for event in self._events(asked, history, split, about):
                 yield replace(event, question=question) if isinstance(event, Answer) else event
             return

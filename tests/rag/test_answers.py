@@ -141,6 +141,15 @@ def test_a_summary_quotes_several_sentences_with_citations(engine):
     assert a.text.count("[") >= 2
 
 
+@pytest.mark.parametrize("question, summary", [("Briefly, what was the 2018 Merrow Cup final like?", True),
+                                               ("Briefly, who won the 2018 Merrow Cup final?", False)])
+def test_briefly_asking_for_no_one_thing_is_a_short_summary(engine, question, summary):
+    a = engine.ask(question)
+    assert not a.refused, a.reason
+    assert "Castleford" in a.text and len(a.text) <= 600
+    assert (a.text.count("[") >= 2) is summary, a.text
+
+
 def test_evidence_saying_the_answer_was_not_given_is_a_refusal(engine):
     a = engine.ask("How many jobs will Dornell Foods cut at the Rell bakery?")
     assert a.refused and "not given" in a.reason, a.text
