@@ -585,6 +585,12 @@ class Conversation:
             put = [_carried(last.resolved)]
             return Standalone(f"{q}{FOLLOWING}{last.resolved})", f"{q} {' '.join(put)}", True, "rules",
                               resolved=tuple(put))
+        if not put and ellipsis is None and _names_nothing(q) and not _names_nothing(last.resolved):
+            # no name of its own after a question that named its subject ("how much emergency
+            # money did the government put up?" after one on the Vallomar frost): searched with
+            # the names the conversation is about
+            named = _names(last.resolved)
+            return Standalone(q, f"{q} {named}", True, "rules", resolved=(named,))
         if not put and ellipsis is None:
             return Standalone(q, q, False, "as asked")
         put += self._described(put)
@@ -892,6 +898,19 @@ def _join(names: list[str]) -> str:
 def _put(question: str, e: Entity) -> str:
     q = re.sub(r"\b(his|her)\b(?=\s+[a-z])", f"{e.text}'s", question, count=1, flags=re.I)
     return re.sub(r"\b(he|him|she|her)\b", e.text, q, count=1, flags=re.I)
+
+
+def _names_nothing(q: str) -> bool:
+    """The question names no one and nothing: no capitalised word but its first (and "I"), no
+    year, no number."""
+    toks = re.findall(r"[\w'\u2019-]+", q)[1:]
+    return not any(t[:1].isupper() and t != "I" or t[:1].isdigit() for t in toks)
+
+
+def _names(q: str) -> str:
+    """The capitalised words and the figures of a question but its first word (and "I")."""
+    toks = re.findall(r"[\w'\u2019-]+", q)[1:]
+    return " ".join(t for t in toks if t[:1].isupper() and t != "I" or t[:1].isdigit())
 
 
 def _content(q: str) -> int:

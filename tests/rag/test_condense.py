@@ -277,6 +277,16 @@ def test_a_question_naming_its_own_subject_is_a_new_topic(history):
     assert st == Standalone(q, q, False, "as asked")
 
 
+def test_a_question_naming_nothing_is_searched_with_what_the_last_one_named():
+    history = [("user", "What happened to the Vallomar vineyards on the night of April 7, 2021?"),
+               ("assistant", "A frost damaged about 30 percent of them [1].")]
+    st = by_rules("how much emergency money did the government put up", history)
+    assert st.question == "how much emergency money did the government put up"     # asked as it is
+    assert st.rewritten and "Vallomar" in st.search and "2021" in st.search
+    own = "how much did the Orsano growers lose"
+    assert by_rules(own, history) == Standalone(own, own, False, "as asked")
+
+
 def test_a_said_change_of_subject_drops_the_preamble():
     st = by_rules("Different question: who won the Varley regional election?", RESULTS)
     assert st.search == st.question == "who won the Varley regional election?"
