@@ -29,11 +29,13 @@ HELDOUT7_GOLD = ROOT / "evals" / "gold-heldout7.jsonl"
 HELDOUT7 = ROOT / "evals" / "corpora" / "heldout7"
 HELDOUT8_GOLD = ROOT / "evals" / "gold-heldout8.jsonl"
 HELDOUT8 = ROOT / "evals" / "corpora" / "heldout8"
+HELDOUT9_GOLD = ROOT / "evals" / "gold-heldout9.jsonl"
+HELDOUT9 = ROOT / "evals" / "corpora" / "heldout9"
 SETS = {"seeds": (GOLD, SEEDS), "confusable": (CONFUSABLE_GOLD, CONFUSABLE), "heldout": (HELDOUT_GOLD, HELDOUT),
         "heldout2": (HELDOUT2_GOLD, HELDOUT2), "heldout3": (HELDOUT3_GOLD, HELDOUT3),
         "heldout4": (HELDOUT4_GOLD, HELDOUT4), "heldout5": (HELDOUT5_GOLD, HELDOUT5),
         "heldout6": (HELDOUT6_GOLD, HELDOUT6), "heldout7": (HELDOUT7_GOLD, HELDOUT7),
-        "heldout8": (HELDOUT8_GOLD, HELDOUT8)}
+        "heldout8": (HELDOUT8_GOLD, HELDOUT8), "heldout9": (HELDOUT9_GOLD, HELDOUT9)}
 
 
 @pytest.fixture(scope="module")
