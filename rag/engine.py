@@ -339,6 +339,8 @@ class Engine:
                                 if fold(strip_markers(x)).strip() not in said)
             texts.append(text)
         text = " ".join(texts)
+        if len(text) > ANSWER_MAX_CHARS:        # both answers whole would not fit: each cut at a clause
+            text = _shortened(text, ANSWER_MAX_CHARS)
         used = list(dict.fromkeys(marker_numbers(text)))       # in reading order
         text = MARKER.sub(lambda m: f"[{used.index(int(m.group(1))) + 1}]", text)
         cites = [replace(next(c for c in cites if c.n == n), n=i + 1) for i, n in enumerate(used)]
@@ -677,6 +679,28 @@ def _clipped(u: Unit, limit: int) -> Unit:
     if not cuts:
         return u
     return replace(u, text=u.text[:cuts[-1]] + "\u2026", end=u.start + cuts[-1])
+
+
+_CITED = re.compile(r"(?<=\])\.?\s+")      # where a quoted sentence with its citation ends
+_MARKED = re.compile(r"^(.*?)\s*((?:\[\d+\])+)\.?$", re.S)
+
+
+def _shortened(text: str, limit: int) -> str:
+    """A joined answer too long for `limit`: each quoted sentence longer than its share cut at
+    its last clause break within the share (marked "…", its citation kept), where there is one
+    past its first 40 characters."""
+    pieces = [x for x in _CITED.split(text) if x]
+    share = limit // len(pieces) - 2
+    out = []
+    for piece in pieces:
+        m = _MARKED.match(piece)
+        if m and len(piece) > share:
+            body, marks = m.group(1), m.group(2)
+            cuts = [c.start() for c in _CLAUSE_END.finditer(body) if 40 <= c.start() <= share - len(marks) - 3]
+            if cuts:
+                piece = f"{body[:cuts[-1]]}\u2026 {marks}."
+        out.append(piece)
+    return " ".join(out)
 
 
 def _passage(doc) -> Passage:

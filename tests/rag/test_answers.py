@@ -317,6 +317,23 @@ def test_two_questions_in_one_are_both_answered_with_citations_in_order(engine):
     assert "Castleford" in a.text and "The articles don't say" in a.text
 
 
+def test_two_answers_too_long_together_are_each_cut_at_a_clause(news_engine):
+    engine = news_engine({
+        "heron_2021.txt": ("date 2021-09-12 Nine Winters wins the Golden Heron\n\n\"Nine Winters\", a three-hour family "
+                           "saga by Pavel Drozhny, won the Golden Heron at the Corvanne International Film Festival "
+                           "on Saturday, closing an edition that organisers said had been the hardest to stage in "
+                           "the long history of the event.\n"),
+        "heron_2023.txt": ("date 2023-09-10 Markvard wins the Golden Heron\n\nDirector Elin Markvard won the Golden "
+                           "Heron at the Corvanne International Film Festival on Saturday for \"The Lantern "
+                           "Keepers\", becoming the first film-maker from the host country to take the festival's "
+                           "top prize in its sixty years.\n")})
+    a = engine.ask("Who won the Golden Heron in 2021 and who won it in 2023?")
+    assert not a.refused, a.reason
+    assert "Pavel Drozhny" in a.text and "Elin Markvard" in a.text
+    assert len(a.text) <= 400 and "\u2026 [1]." in a.text, a.text
+    assert "sixty years" not in a.text and [c.n for c in a.citations] == [1, 2]
+
+
 @pytest.mark.parametrize("sentence, rest", [
     ("HARLOWBY, Feb 17 (Wire) - A fire tore through the roof.", "A fire tore through the roof."),
     ("KYIV (Reuters) \u2014 Russia said it would talk.", "Russia said it would talk."),
