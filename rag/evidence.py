@@ -620,6 +620,8 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         focused = bool(focus) and any(_mentions(span_terms, t) for t in focus)
         score = (0.5 * sim + 0.5 * cov + (0.15 if typed else 0.0) + (W_FOCUS if focused else 0.0)
                  + 0.05 / (1 + pi) - 0.0004 * max(0, len(span) - 250))
+        if kind == "name" and not asks_speaker and (set(words(fold(span))) & known_people) - asked_words:
+            score += W_PERSON       # "who replaced her?": a sentence naming someone not asked about
         if q.shape == "list":
             # a list is answered by sentences that name several things ("A, B and C")
             # that are close in meaning to the question
@@ -818,6 +820,7 @@ SAME_STORY = 0.7     # an article whose best unit scores this share of the best 
 NEW_SHARE = 0.3      # a unit with less than this share of words not yet said (or under 3) says it again
 
 
+W_PERSON = 0.1       # for a sentence naming a person the question does not, asked who
 W_NAMED = 0.1        # per name a sentence gives, for a list of people
 # a person's name: two or three capitalised words, not after "the" ("the Velsborg Chamber")
 _NAMED = re.compile(r"(?<![Tt]he )\b[A-Z][\w'\u2019-]+(?: [A-Z][\w'\u2019-]+){1,2}\b")

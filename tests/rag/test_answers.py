@@ -620,3 +620,16 @@ def test_a_summary_of_an_edition_takes_its_story_s_sentences_that_name_another_i
                 end=len(text), score=1.0, id="x")
     ev = gather(question, [p], lambda t: 1.0)
     assert any(u.text.startswith("Ada Vell won six") for u in ev.units) is told
+
+
+def test_asked_who_a_sentence_naming_someone_not_asked_about_leads():
+    """"Who replaced Petra Oslund?": the sentence naming another person (Aldo Vennick) answers,
+    not one that only names her and a place."""
+    from rag.evidence import gather
+    from rag.types import Passage
+    text = ("\"Petra Oslund was told this would never happen,\" Oslund said at Duvel Cross. Aldo Vennick, the "
+            "regional transport commissioner, took over from Oslund in 2023. Vennick said more trams were ordered.")
+    p = Passage(source="a.txt", title="Trams reach Amberlow", date="2024-09-23", outlet=None, text=text, start=0,
+                end=len(text), score=1.0, id="x")
+    ev = gather("Who replaced Petra Oslund?", [p], lambda t: 1.0)
+    assert ev.units[0].text.startswith("Aldo Vennick"), [u.text for u in ev.units]
