@@ -20,7 +20,7 @@ from index.text import fold, tokens, words
 
 from . import prompts
 from .condense import Standalone, accept_rewrite, by_rules, normalize_history
-from .evidence import (DATE_TYPES, answer_type, REQUIRED_TYPES, TYPED_SHARE, Evidence, Unit, continue_list, continue_quote, gather,
+from .evidence import (DATE_TYPES, FIGURE_TYPES, answer_type, figures, REQUIRED_TYPES, TYPED_SHARE, Evidence, Unit, continue_list, continue_quote, gather,
                        has_type, is_instruction, pick, pick_many)
 from .markers import MARKER, marker_numbers, strip_markers
 from .question import (FOLLOWING, Context, Query, answer_format, days, failed, parse, said_instead, sides, two_questions,
@@ -297,9 +297,10 @@ class Engine:
             timings["total"] = _ms(t0)
             yield self._refusal(evidence, passages, base, timings)
             return
-        if self.backend is None or query.shape != "fact" or evidence.contradicts:
+        if self.backend is None or query.shape != "fact" or evidence.contradicts or evidence.answer_type == "quote":
             # lists and summaries are quoted: several verified sentences from several articles;
-            # so is what corrects a question's premise
+            # so is what corrects a question's premise, and what someone said (asked for their
+            # words, a small model's report of them drops the words)
             text, cites = self._extractive(evidence, passages, question)
             timings["total"] = _ms(t0)
             yield Answer(text=text, refused=False, citations=cites, timings_ms=timings, **base)
@@ -529,6 +530,12 @@ class Engine:
         if kept and evidence.answer_type not in (None, "quote") and \
                 not any(has_type(text, evidence.answer_type) for text, _ in kept):
             kept, why = [], "no kept sentence holds the kind of answer asked for"
+        if kept and evidence.answer_type in FIGURE_TYPES and has_type(units[0].text, evidence.answer_type) and \
+                not any(set(_figures_said(text, evidence.answer_type)) & set(_figures_said(units[0].text, evidence.answer_type))
+                        for text, _ in kept):
+            # "how many ...?" answered with a figure the best evidence does not give, when it gives
+            # one of the kind: the small model picked another sentence's figure; the best is quoted
+            kept, why = [], "its figure is not the one the best evidence gives"
         if kept and any(evidence.addresses(u.text) for u in units) and \
                 not any(evidence.addresses(text) for text, _ in kept):
             # true to its source but not about what was asked ("who was player of the match"
@@ -566,6 +573,11 @@ class Engine:
         yield Answer(text=text, refused=False, citations=cites, fallback=fallback, notice=notice, draft=draft,
                      reason=notice if fallback else None,
                      checks=checks, timings_ms=timings, **base)
+
+
+def _figures_said(text: str, kind: str) -> list[str]:
+    """The figures of a kind `text` states, as digits ("1,400" and "1400" alike)."""
+    return [re.sub(r"[^\d.]", "", text[a:b]) or text[a:b].lower() for a, b in figures(text, kind)]
 
 
 def _weekday_note(answer: str, sentence: str, passage: Passage) -> str:

@@ -633,3 +633,27 @@ def test_asked_who_a_sentence_naming_someone_not_asked_about_leads():
                 end=len(text), score=1.0, id="x")
     ev = gather("Who replaced Petra Oslund?", [p], lambda t: 1.0)
     assert ev.units[0].text.startswith("Aldo Vennick"), [u.text for u in ev.units]
+
+
+def test_what_someone_said_is_quoted_not_reported_by_the_llm(news_engine, Scripted):
+    """Asked what someone said, the answer is their words, quoted: a small model's report of them
+    ("Lund said Harlow were patient") drops the words; the LLM is not asked."""
+    a = news_engine(ARTICLES, llm=Scripted("Petra Lund said her team had been patient.")).ask(
+        "What did Petra Lund say after the 2017 final?")
+    assert not a.refused and "We were patient" in a.text, a.text
+    assert a.draft is None and not a.fallback
+
+
+FESTIVAL = ("date 2023-07-10 Record crowds at Kestrel Bay\n\nA record 63,200 tickets were sold for the Kestrel Bay "
+            "festival this year, organisers said on Monday.\n\nDay tickets, 9,800 of them, sold out within an hour "
+            "of going on sale in March.\n")
+
+
+@pytest.mark.parametrize("draft, kept", [("A record 63,200 tickets were sold for the festival.", True),
+                                         ("Day tickets, 9,800 of them, sold out within an hour.", False)])
+def test_a_count_the_best_evidence_does_not_give_is_not_the_answer(news_engine, Scripted, draft, kept):
+    """"How many tickets were sold?": the LLM's sentence giving another sentence's figure (the day
+    tickets) is true but not the answer the best evidence gives; that one is quoted instead."""
+    a = news_engine({"fest.txt": FESTIVAL}, llm=Scripted(draft)).ask("How many tickets were sold for the festival?")
+    assert not a.refused and "63,200" in a.text and "9,800" not in a.text, (a.text, a.checks)
+    assert a.fallback is not kept
