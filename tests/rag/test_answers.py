@@ -644,9 +644,9 @@ def test_what_someone_said_is_quoted_not_reported_by_the_llm(news_engine, Script
     assert a.draft is None and not a.fallback
 
 
-FESTIVAL = ("date 2023-07-10 Record crowds at Kestrel Bay\n\nA record 63,200 tickets were sold for the Kestrel Bay "
-            "festival this year, organisers said on Monday.\n\nDay tickets, 9,800 of them, sold out within an hour "
-            "of going on sale in March.\n")
+TICKETS = ("date 2023-07-10 Record crowds at Kestrel Bay\n\nA record 63,200 tickets were sold for the Kestrel Bay "
+           "festival this year, organisers said on Monday.\n\nDay tickets, 9,800 of them, sold out within an hour "
+           "of going on sale in March.\n")
 
 
 @pytest.mark.parametrize("draft, kept", [("A record 63,200 tickets were sold for the festival.", True),
@@ -654,6 +654,6 @@ FESTIVAL = ("date 2023-07-10 Record crowds at Kestrel Bay\n\nA record 63,200 tic
 def test_a_count_the_best_evidence_does_not_give_is_not_the_answer(news_engine, Scripted, draft, kept):
     """"How many tickets were sold?": the LLM's sentence giving another sentence's figure (the day
     tickets) is true but not the answer the best evidence gives; that one is quoted instead."""
-    a = news_engine({"fest.txt": FESTIVAL}, llm=Scripted(draft)).ask("How many tickets were sold for the festival?")
+    a = news_engine({"fest.txt": TICKETS}, llm=Scripted(draft)).ask("How many tickets were sold for the festival?")
     assert not a.refused and "63,200" in a.text and "9,800" not in a.text, (a.text, a.checks)
     assert a.fallback is not kept
