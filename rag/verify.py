@@ -18,7 +18,7 @@ from index.text import QUESTION_WORDS, STOPWORDS, fold, stem, tokens, words
 
 from .evidence import INJECTION, _NUMBER
 from .markers import MARKER as _ANY_MARK
-from .question import MONTH_NAMES
+from .question import MONTH_NAMES, years
 from .roles import conflict
 _SENT = re.compile(r"(?<=[.!?])(?:\s*\[\d{1,2}\])*\s+(?=[A-Z\"'\u201c])")
 _QUOTED = re.compile(r"[\"\u201c]([^\"\u201d]{8,}?)[\"\u201d]")
@@ -143,10 +143,40 @@ def supports(source: str, sentence: str, question: str, common: frozenset = froz
     # showed no reaction"
     if _NEG.search(body) and not _NEG.search(best if said else source):
         return False, "it denies something the cited source does not deny"
+    moved = _moved_figure(source, body)
+    if moved:
+        return False, moved
     swapped = conflict(source, body)
     if swapped:
         return False, swapped
     return True, "supported"
+
+
+_CLAUSE = re.compile(r"[,;:]\s+|\s+(?:and|but|while|against|compared with|up from|down from|from)\s+")
+
+
+def _figure_years(text: str) -> dict[str, set[int]]:
+    """Each figure of `text` (as digits) with the years its clause names: "4.1 million passengers
+    in 2022, and 5.6 million in 2023" -> {"4.1": {2022}, "5.6": {2023}}."""
+    out: dict[str, set[int]] = {}
+    for clause in _CLAUSE.split(text):
+        said = years(clause)
+        for m in _NUMBER.finditer(clause):
+            tok = m.group().replace(",", "").rstrip(".")
+            if tok[:1].isdigit() and int(float(tok)) not in said:
+                out.setdefault(tok, set()).update(said)
+    return out
+
+
+def _moved_figure(source: str, sentence: str) -> str | None:
+    """A figure the sentence gives for another year than the source does ("4.1 million
+    passengers in 2023" from "... 4.1 million passengers in 2022, and 5.6 million in 2023")."""
+    told = _figure_years(source)
+    for figure, said in _figure_years(sentence).items():
+        if said and told.get(figure) and not said & told[figure]:
+            return (f"the cited source gives {figure} for {' and '.join(map(str, sorted(told[figure])))}, "
+                    f"not {' and '.join(map(str, sorted(said)))}")
+    return None
 
 
 _MONTH = f"({MONTH_NAMES})"

@@ -112,3 +112,15 @@ def test_a_denial_must_be_in_the_sentence_that_says_what_it_denies():
     assert not ok and "denies" in why
     assert supports("No one was injured in the fire, officials said.", "No one was injured in the fire.",
                     "Was anyone hurt in the fire?")[0]
+
+
+@pytest.mark.parametrize("sentence, ok", [
+    ("Stage one carried 5.6 million passengers in 2023.", True),
+    ("Stage one carried 4.1 million passengers in 2022.", True),
+    ("Stage one carried 4.1 million passengers in 2023.", False),      # 2022's figure given as 2023's
+    ("Stage one carried 4.1 million passengers.", True)])              # no year said: nothing moved
+def test_a_figure_is_given_for_the_year_the_source_gives_it(sentence, ok):
+    source = ("Stage one carried 4.1 million passengers in 2022, its first full year, and 5.6 million in 2023, "
+              "against a forecast of about 4 million a year.")
+    supported, why = supports(source, sentence, "How many passengers did stage one carry?")
+    assert supported is ok, why
