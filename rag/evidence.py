@@ -249,6 +249,8 @@ def _counts_masked(text: str) -> str:
 
 # "221 grams", "1.2 tonnes", "a 40-kilogram bag"
 _WEIGHT = re.compile(r"\b\d[\d,.]*[\s-]?(?:grams?|g|kilograms?|kg|kilos?|tonnes?|tons?|pounds?|lbs?|ounces?|oz)\b", re.I)
+_POINTS = re.compile(r"(?:\b\d[\d.,]*|\bhalf an?|\ba quarter of an?|\b(?:one|two|three|four|five))\s+"
+                     r"(?:percentage\s+)?points?\b", re.I)
 # asked for and nowhere in the passages: refuse
 STRICT_TYPES = {"age": _AGE, "money": _MONEY, "percent": _PERCENT, "duration": _DURATION, "weight": _WEIGHT}
 
@@ -269,6 +271,9 @@ def figures(text: str, kind: str) -> list[tuple[int, int]]:
 
 
 def has_type(text: str, kind: str | None) -> bool:
+    if kind == "percent":
+        # a change said in percentage points ("a margin of 5.5 percentage points") is no share
+        return bool(_PERCENT.search(_POINTS.sub(" ", text)))
     if kind in STRICT_TYPES:
         return bool(STRICT_TYPES[kind].search(text))
     if kind == "number":

@@ -219,6 +219,10 @@ def test_a_share_is_asked_and_stated():
     assert has_type("Lee took 38.9% of the vote.", "percent")
     assert has_type("Turnout was 58 per cent.", "percent")
     assert not has_type("Lee won 12,400 votes.", "percent")
+    # a change in percentage points is no share
+    assert not has_type("The margin, 5.5 percentage points, was narrower than in 2021.", "percent")
+    assert not has_type("The bank raised its rate by half a percentage point.", "percent")
+    assert has_type("Lee won 50.8% of the vote, 5.5 points ahead of Park.", "percent")
 
 
 @pytest.mark.parametrize("sentence, counts", [
