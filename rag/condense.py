@@ -561,7 +561,14 @@ class Conversation:
         put += more
         text, more = self._definite(text)
         put += more
+        shifted = set(_YEAR.findall(" ".join(put))) if relative else set()
         text, more, ambiguous = self._pronouns(text, there=not relative)
+        for i, e in enumerate(more if shifted else ()):
+            # "who did she beat to win it the year before?": "it" is the 2022 Open, asked of 2021
+            stale = set(_YEAR.findall(e)) - shifted
+            if stale:
+                more[i] = " ".join(re.sub(rf"\b(?:{'|'.join(stale)})\b", " ", e).split())
+                text = text.replace(e, more[i])
         put += more
         if _dummy_it(q):
             # "how hot was it that year?" is about the weather of what was being talked about

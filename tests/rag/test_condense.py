@@ -157,6 +157,9 @@ def one_turn(history, question, expected, id):      # a history of one exchange:
 
 
 @pytest.mark.parametrize("history, question, expected", [
+    one_turn(("Who won the men's title at the 2022 Castelrand Open?", "Matteo Sarrazin [1]."),
+      "and who did holt beat to win it the year before?",
+      "and who did holt beat to win the Castelrand Open in 2021?", id="it, asked of the year before, loses its own year"),
     one_turn(("What revenue did Orvane report for Q1 2025?", "8.4 billion [1]."), "and in the quarter after that?",
       "What revenue did Orvane report for Q2 2025?", id="a quarter shift moves the quarter"),
     one_turn(("What was net profit in the first quarter of 2025?", "412 million [1]."), "what about the previous quarter?",
