@@ -592,7 +592,7 @@ class Conversation:
             put = [_carried(last.resolved)]
             return Standalone(f"{q}{FOLLOWING}{last.resolved})", f"{q} {' '.join(put)}", True, "rules",
                               resolved=tuple(put))
-        if not put and ellipsis is None and _names_nothing(q) and not _names_nothing(last.resolved):
+        if not put and ellipsis is None and not _names(q) and _names(last.resolved):
             # no name of its own after a question that named its subject ("how much emergency
             # money did the government put up?" after one on the Vallomar frost): searched with
             # the names the conversation is about
@@ -907,15 +907,9 @@ def _put(question: str, e: Entity) -> str:
     return re.sub(r"\b(he|him|she|her)\b", e.text, q, count=1, flags=re.I)
 
 
-def _names_nothing(q: str) -> bool:
-    """The question names no one and nothing: no capitalised word but its first (and "I"), no
-    year, no number."""
-    toks = re.findall(r"[\w'\u2019-]+", q)[1:]
-    return not any(t[:1].isupper() and t != "I" or t[:1].isdigit() for t in toks)
-
-
 def _names(q: str) -> str:
-    """The capitalised words and the figures of a question but its first word (and "I")."""
+    """The capitalised words and the figures of a question but its first word (and "I"): "" for
+    one that names no one and nothing."""
     toks = re.findall(r"[\w'\u2019-]+", q)[1:]
     return " ".join(t for t in toks if t[:1].isupper() and t != "I" or t[:1].isdigit())
 

@@ -20,8 +20,8 @@ from index.text import fold, tokens, words
 
 from . import prompts
 from .condense import Standalone, accept_rewrite, by_rules, normalize_history
-from .evidence import (DATE_TYPES, FIGURE_TYPES, answer_type, figures, REQUIRED_TYPES, TYPED_SHARE, Evidence, Unit, continue_list, continue_quote, gather,
-                       has_type, is_instruction, pick, pick_many)
+from .evidence import (DATE_TYPES, FIGURE_TYPES, REQUIRED_TYPES, TYPED_SHARE, Evidence, Unit, answer_type,
+                       continue_list, continue_quote, figures, gather, has_type, is_instruction, pick, pick_many)
 from .markers import MARKER, marker_numbers, strip_markers
 from .question import (FOLLOWING, Context, Query, answer_format, days, failed, parse, said_instead, sides, two_questions,
                        weekday_date)
@@ -530,9 +530,10 @@ class Engine:
         if kept and evidence.answer_type not in (None, "quote") and \
                 not any(has_type(text, evidence.answer_type) for text, _ in kept):
             kept, why = [], "no kept sentence holds the kind of answer asked for"
-        if kept and evidence.answer_type in FIGURE_TYPES and has_type(units[0].text, evidence.answer_type) and \
-                not any(set(_figures_said(text, evidence.answer_type)) & set(_figures_said(units[0].text, evidence.answer_type))
-                        for text, _ in kept):
+        best_figures = set(_figures_said(units[0].text, evidence.answer_type)) \
+            if evidence.answer_type in FIGURE_TYPES and has_type(units[0].text, evidence.answer_type) else set()
+        if kept and best_figures and not any(best_figures & set(_figures_said(text, evidence.answer_type))
+                                             for text, _ in kept):
             # "how many ...?" answered with a figure the best evidence does not give, when it gives
             # one of the kind: the small model picked another sentence's figure; the best is quoted
             kept, why = [], "its figure is not the one the best evidence gives"

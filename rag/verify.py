@@ -163,7 +163,7 @@ def _figure_years(text: str) -> dict[str, set[int]]:
         said = years(clause)
         for m in _NUMBER.finditer(clause):
             tok = m.group().replace(",", "").rstrip(".")
-            if tok[:1].isdigit() and int(float(tok)) not in said:
+            if re.fullmatch(r"\d+(?:\.\d+)?", tok) and int(float(tok)) not in said:
                 out.setdefault(tok, set()).update(said)
     return out
 
