@@ -605,3 +605,18 @@ def test_a_year_named_only_as_history_does_not_make_the_sentence_about_that_year
     assert not holds(c, ctx(s, s, date="2025-05-16"))
     s = "The 2022 talks, the first since 2019, lasted three hours."
     assert holds(c, ctx(s, s, date="2025-05-16"))
+
+
+@pytest.mark.parametrize("quarter, held", [(2, True), (3, False)])
+def test_a_quarter_a_story_only_looks_ahead_to_is_not_its_own(quarter, held):
+    from rag.question import Constraint, Context, holds
+    story = ("Halvard's net profit for the April-June quarter fell 11% to 388 million velds. Halvard delivered "
+             "66,800 vehicles in the quarter. It will publish results for the July-September quarter on October 22.")
+    ctx = Context("Halvard delivered 66,800 vehicles in the quarter.", story, "Halvard cuts forecast", "2025-07-23")
+    assert holds(Constraint("quarter", quarter, f"Q{quarter}"), ctx) is held
+
+
+def test_a_story_that_names_its_quarter_only_ahead_is_of_that_quarter():
+    from rag.question import Constraint, Context, holds
+    story = "Orvane will report its third-quarter results on October 22. Analysts expect a loss."
+    assert holds(Constraint("quarter", 3, "Q3"), Context("Analysts expect a loss.", story, "Orvane to report", "2025-10-01"))
