@@ -592,11 +592,11 @@ class Conversation:
             put = [_carried(last.resolved)]
             return Standalone(f"{q}{FOLLOWING}{last.resolved})", f"{q} {' '.join(put)}", True, "rules",
                               resolved=tuple(put))
-        if not put and ellipsis is None and not _names(q) and _names(last.resolved):
+        named = _names(last.resolved)
+        if not put and ellipsis is None and not _names(q) and named:
             # no name of its own after a question that named its subject ("how much emergency
             # money did the government put up?" after one on the Vallomar frost): searched with
             # the names the conversation is about
-            named = _names(last.resolved)
             return Standalone(q, f"{q} {named}", True, "rules", resolved=(named,))
         if not put and ellipsis is None:
             return Standalone(q, q, False, "as asked")

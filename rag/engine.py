@@ -23,8 +23,8 @@ from .condense import Standalone, accept_rewrite, by_rules, normalize_history
 from .evidence import (DATE_TYPES, FIGURE_TYPES, REQUIRED_TYPES, TYPED_SHARE, Evidence, Unit, answer_type,
                        continue_list, continue_quote, figures, gather, has_type, is_instruction, pick, pick_many)
 from .markers import MARKER, marker_numbers, strip_markers
-from .question import (FOLLOWING, Context, Query, answer_format, days, failed, parse, said_instead, sides, two_questions,
-                       weekday_date)
+from .question import (BRIEFLY, FOLLOWING, Context, Query, answer_format, days, failed, parse, said_instead, sides,
+                       two_questions, weekday_date)
 from .errors import LLMError, NewsragError
 from .llm import ChatBackend, LangChainChat, LLMSpec, Traced, as_backend, build_backend
 from .settings import Settings
@@ -42,7 +42,6 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 EXTRACTIVE_MAX_CHARS = 380       # answers stay well inside the 400-character budget
 ANSWER_MAX_CHARS = 400           # ... which a quoted answer and a note on it (_weekday_note) share
 MANY_MAX_CHARS = 580             # lists and summaries may take 600
-_BRIEFLY = re.compile(r"briefly|in short|in brief", re.I)    # how to put an answer that may be a summary
 MANY_UNITS = {"list": 4, "summary": 4}
 SECOND_SHARE = 0.9               # a second quotation this close to the best is shown too
 SECOND_ADDS = 0.85               # ... or this close, when it holds a question word or the kind of answer the first lacks
@@ -258,7 +257,7 @@ class Engine:
         # answer keeps the question as typed); "Briefly, what was the row over the judges?" asks
         # for no one thing (a name, a figure, a date): a summary in short, read as one
         asked, form = answer_format(question)
-        if asked != question and not (_BRIEFLY.fullmatch(form) and answer_type(asked) is None):
+        if asked != question and not (re.fullmatch(BRIEFLY, form, re.I) and answer_type(asked) is None):
             for event in self._events(asked, history, split, about):
                 yield replace(event, question=question) if isinstance(event, Answer) else event
             return
@@ -681,17 +680,19 @@ _CLAUSE_END = re.compile(r",\s+(?=[a-z])|;\s+|\s+[-\u2013\u2014]\s+")
 _FIGURE = re.compile(r"\d")
 
 
+def _clause_cut(text: str, after: int, limit: int) -> int | None:
+    """Where `text` may be cut short: its last clause break from `after` to `limit`, if any."""
+    cuts = [m.start() for m in _CLAUSE_END.finditer(text) if after <= m.start() <= limit]
+    return cuts[-1] if cuts else None
+
+
 def _clipped(u: Unit, limit: int) -> Unit:
     """`u` quoted up to the last clause break within `limit` characters that comes after its
     first figure ("Wildfires burned about 12,400 hectares ... this summer…"), or whole when
     there is none."""
-    if len(u.text) <= limit:
-        return u
     figure = _FIGURE.search(u.text)
-    cuts = [m.start() for m in _CLAUSE_END.finditer(u.text) if figure and figure.end() <= m.start() <= limit - 1]
-    if not cuts:
-        return u
-    return replace(u, text=u.text[:cuts[-1]] + "\u2026", end=u.start + cuts[-1])
+    cut = _clause_cut(u.text, figure.end(), limit - 1) if figure and len(u.text) > limit else None
+    return u if cut is None else replace(u, text=u.text[:cut] + "\u2026", end=u.start + cut)
 
 
 _CITED = re.compile(r"(?<=\])\.?\s+")      # where a quoted sentence with its citation ends
@@ -709,9 +710,9 @@ def _shortened(text: str, limit: int) -> str:
         m = _MARKED.match(piece)
         if m and len(piece) > share:
             body, marks = m.group(1), m.group(2)
-            cuts = [c.start() for c in _CLAUSE_END.finditer(body) if 40 <= c.start() <= share - len(marks) - 3]
-            if cuts:
-                piece = f"{body[:cuts[-1]]}\u2026 {marks}."
+            cut = _clause_cut(body, 40, share - len(marks) - 3)
+            if cut is not None:
+                piece = f"{body[:cut]}\u2026 {marks}."
         out.append(piece)
     return " ".join(out)
 

@@ -236,23 +236,23 @@ _NOT_COUNTS = re.compile(
     r"\b\d[\d,.]*\s?(%|per ?cent\b|percent\b)|\b(19|20)\d{2}\b|\b\d{1,2}[:.]\d{2}\b|\b\d+(st|nd|rd|th)\b|"
     rf"\b\d{{1,2}}\s+({MONTH_NAMES})\b|\b({MONTH_NAMES})\s+\d{{1,2}}\b", re.I)
 _SCORE = re.compile(r"\b\d{1,2}-\d{1,2}\b")     # a result ("won 6-4 7-5"), not a count
-
-
-def _counts_masked(text: str) -> str:
-    """`text` with what a "how many" question does not count blanked out: sums, shares, years,
-    dates, times of day, ranks, ages ("six years old"), spans of time ("two hours", asked for as
-    a duration) and results ("6-4")."""
-    for pattern in (_NOT_COUNTS, _AGE, _DURATION, _SCORE):
-        text = pattern.sub(lambda m: " " * len(m.group()), text)
-    return text
-
-
 # "221 grams", "1.2 tonnes", "a 40-kilogram bag"
 _WEIGHT = re.compile(r"\b\d[\d,.]*[\s-]?(?:grams?|g|kilograms?|kg|kilos?|tonnes?|tons?|pounds?|lbs?|ounces?|oz)\b", re.I)
 _POINTS = re.compile(r"(?:\b\d[\d.,]*|\bhalf an?|\ba quarter of an?|\b(?:one|two|three|four|five))\s+"
                      r"(?:percentage\s+)?points?\b", re.I)
 # asked for and nowhere in the passages: refuse
 STRICT_TYPES = {"age": _AGE, "money": _MONEY, "percent": _PERCENT, "duration": _DURATION, "weight": _WEIGHT}
+# what looks like a figure of a kind and is not: for "how many", sums, shares, years, dates,
+# times of day, ranks, ages ("six years old"), spans of time ("two hours", asked for as a
+# duration) and results ("6-4"); for a share, a change in percentage points
+_NOT_OF_KIND = {"count": (_NOT_COUNTS, _AGE, _DURATION, _SCORE), "percent": (_POINTS,)}
+
+
+def _masked(text: str, kind: str | None) -> str:
+    """`text` with what is no figure of `kind` blanked out (offsets kept)."""
+    for pattern in _NOT_OF_KIND.get(kind, ()):
+        text = pattern.sub(lambda m: " " * len(m.group()), text)
+    return text
 
 
 _CARDINAL = re.compile(r"\d|^(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|"
@@ -263,25 +263,22 @@ FIGURE_TYPES = {"count", "number", "money", "percent", "age", "duration", "weigh
 
 def figures(text: str, kind: str) -> list[tuple[int, int]]:
     """Where `text` states a figure of the kind asked for (start, end)."""
+    masked = _masked(text, kind)
     if kind in STRICT_TYPES:
-        return [m.span() for m in STRICT_TYPES[kind].finditer(text)]
-    masked = _counts_masked(text) if kind == "count" else text
+        return [m.span() for m in STRICT_TYPES[kind].finditer(masked)]
     # (a figure: digits or a number word, not "million" or "quarter" alone)
     return [m.span() for m in _NUMBER.finditer(masked) if _CARDINAL.search(m.group())]
 
 
 def has_type(text: str, kind: str | None) -> bool:
-    if kind == "percent":
-        # a change said in percentage points ("a margin of 5.5 percentage points") is no share
-        return bool(_PERCENT.search(_POINTS.sub(" ", text)))
     if kind in STRICT_TYPES:
-        return bool(STRICT_TYPES[kind].search(text))
+        return bool(STRICT_TYPES[kind].search(_masked(text, kind)))
     if kind == "number":
         return bool(_NUMBER.search(text))
     if kind == "count":
         # "how many": a sum of money, a share, a year, a date or a time of day is not a count;
         # "no one was hurt" is one (none)
-        return bool(_NUMBER.search(_counts_masked(text)) or _NONE.search(text))
+        return bool(_NUMBER.search(_masked(text, kind)) or _NONE.search(text))
     if kind == "date":
         return bool(_DATE.search(text) or DAYS_AGO.search(text))
     if kind == "year":
@@ -625,7 +622,8 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         focused = bool(focus) and any(_mentions(span_terms, t) for t in focus)
         score = (0.5 * sim + 0.5 * cov + (0.15 if typed else 0.0) + (W_FOCUS if focused else 0.0)
                  + 0.05 / (1 + pi) - 0.0004 * max(0, len(span) - 250))
-        if kind == "name" and not asks_speaker and (set(words(fold(span))) & known_people) - asked_words:
+        named = set(words(fold(span))) & known_people      # the people it names
+        if kind == "name" and not asks_speaker and named - asked_words:
             score += W_PERSON       # "who replaced her?": a sentence naming someone not asked about
         if q.shape == "list":
             # a list is answered by sentences that name several things ("A, B and C")
@@ -654,7 +652,6 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         elif asked_people and kind not in (None, "name"):
             # "how much did Haverkamp win?" is not answered by what another person won: a
             # sentence naming other people and not the one asked ("She won" may answer)
-            named = set(words(fold(span))) & known_people
             if named and not named & asked_people:
                 missed = missed + (OTHER_SPEAKER_MARK,)
         units.append(Unit(pi, p.source, p.start + start, p.start + end, span, score, cov, typed, missed, sim,

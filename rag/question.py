@@ -18,6 +18,7 @@ import datetime
 import re
 from dataclasses import dataclass, field, replace
 
+from index.chunking import sentences
 from index.text import QUESTION_WORDS, STOPWORDS, fold, stem, words
 
 ORDINAL_WORDS = ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
@@ -420,11 +421,12 @@ _COUNT_WORDS = r"(?:one|a single|two|three|a few|a couple of|\d+)"
 _FORM_WORDS = r"(?:sentences?|words?|lines?|paragraphs?)"
 # the one thing an answer is asked to be: "just the surname", "only the score"
 _ONE_THING = r"(?:number|figure|name|names|surname|first name|last name|full name|date|year|country|city|place|amount|score|percentage|title)"
+BRIEFLY = r"briefly|in short|in brief"     # an answer asked for in short (a short fact, or a short summary)
 _ANSWER_FORMAT = re.compile(
     rf"^\s*(?:please\s+)?(?:(?:in|using|with)\s+(?:just\s+|only\s+)?{_COUNT_WORDS}\s+{_FORM_WORDS}|"
     r"(?:answer|reply|respond)(?:\s+me)?\s+(?:with|in|using)\s+(?:just\s+|only\s+)?(?:the\s+|a\s+|an\s+|one\s+)?"
     rf"(?:{_ONE_THING}|word|sentence|yes or no)|"
-    rf"(?:briefly|in short|in brief|quickly|short answer|(?:just|only) the {_ONE_THING})"
+    rf"(?:{BRIEFLY}|quickly|short answer|(?:just|only) the {_ONE_THING})"
     r")\s*[,:;.\u2013\u2014-]+\s*", re.I)
 _TRAILING_FORMAT = re.compile(rf"[\s,;:(\u2013\u2014-]+(?:please\s+)?(?:(?:answer\s+)?in\s+{_COUNT_WORDS}\s+{_FORM_WORDS}|"
                               rf"(?:just|only)\s+the\s+{_ONE_THING}|briefly|"
@@ -588,12 +590,9 @@ def holds(c: Constraint, ctx: Context) -> bool:
     return bool(_decide(c, (told, ctx.passage, ctx.title)))
 
 
-_SENTENCE = re.compile(r"(?<=[.!?])[\"'\u201d\u2019]?\s+(?=[A-Z\"\u201c])")
-
-
 def _told(text: str) -> str:
     """`text` without its sentences that only look ahead ("It will publish results for ...")."""
-    return " ".join(x for x in _SENTENCE.split(text) if not LOOKS_AHEAD.search(x))
+    return " ".join(text[x.start:x.end] for x in sentences(text) if not LOOKS_AHEAD.search(text[x.start:x.end]))
 
 
 _COMPARISON = re.compile(r"\b(?:from|than|compared (?:with|to)|against)\b[^,.;:\"\u201c\u201d]{0,50}", re.I)
