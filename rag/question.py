@@ -38,6 +38,8 @@ _WORD_ORD = re.compile(r"\b(?:(twenty|thirty|forty|fifty|sixty|seventy|eighty|ni
                        "|".join(ORDINAL_WORDS) + r")\b|\b(" + "|".join(_TENS_ORD) + r")\b", re.I)
 QUARTER_WORDS = ("first", "second", "third", "fourth")
 _QUARTER = re.compile(r"\bq([1-4])\b|\b([1-4])q\b|\b(first|second|third|fourth|1st|2nd|3rd|4th)[- ]quarter\b", re.I)
+# a season over the turn of a year, "2023-24", "2023/24": read as its first year
+_SEASONS = re.compile(r"\b(1[89]\d{2}|20\d{2})\s*[-/\u2013]\s*(\d{2})\b(?![-/]\d)")
 _MONTH_QUARTER = re.compile(r"\b(?:(?:january|april|july|october)\s*[-\u2013]\s*|three months (?:to|ended|ending) )"
                             r"(march|june|september|december)\b", re.I)
 _HALF = re.compile(r"\b(h[12])\b|\b(first|second)[- ]half\b", re.I)
@@ -150,6 +152,7 @@ class Constraint:
     value: object    # 2021, 1, 43, ("corvid", "4")
     text: str        # as the question says it
     typed: bool = False  # a numbered name typed in lower case: a constraint only if the articles have it
+    season: bool = False  # a year that is a season's first ("the 2023-24 season": 2023)
 
     @property
     def number(self):
@@ -177,6 +180,8 @@ class Constraint:
         return str(value)
 
     def describe(self, written: str = "") -> str:
+        if self.season:
+            return self.text
         return self.shown(self.number, written) if self.kind == "name" else self.shown(self.value)
 
 
@@ -341,8 +346,13 @@ def parse(question: str) -> Query:
         found.append(Constraint("half", next(iter(halves(m.group()))), m.group()))
         spans.append(m.span())
     for m in _YEAR.finditer(q):
-        found.append(Constraint("year", int(m.group()), m.group()))
-        spans.append(m.span())
+        season = _SEASONS.match(q, m.start())
+        if season and seasons(season.group()):
+            found.append(Constraint("year", int(m.group()), season.group(), season=True))
+            spans.append(season.span())
+        else:
+            found.append(Constraint("year", int(m.group()), m.group()))
+            spans.append(m.span())
     for m in _YEAR_RANGE.finditer(q):       # "from 2022 to 2024" asks of 2023 too
         low, high = int(m.group(1) or m.group(3)), int(m.group(2) or m.group(4))
         if 0 < high - low <= MAX_RANGE_YEARS:
@@ -410,7 +420,7 @@ def parse(question: str) -> Query:
     # adjectives of peoples and regions ("French", "Western") are said many ways: not checked
     named = tuple(dict.fromkeys(n for n in names if n not in CALENDAR and n not in STOPWORDS and len(n) > 2
                                 and n not in _ROLE_ABBREVIATIONS and not re.search(r"(an|ans|ish|ese|ern|ch|ic)$", n)))
-    plain = " ".join(_YEAR.sub(" ", q).split())
+    plain = " ".join(_YEAR.sub(" ", _SEASONS.sub(" ", q)).split())
     owners = tuple(dict.fromkeys(w for m in _OWNER.finditer(q) for w in words(fold(m.group(1)))))
     return Query(question, unique, shape, specific, asked, named, plain, owners)
 
@@ -512,9 +522,47 @@ def _decide(c: Constraint, levels) -> bool | None:
     return None
 
 
+_RELATIVE_SEASON = re.compile(r"\b(this|last|next|previous|coming|following) (?:season|winter)\b", re.I)
+_COMPARED_SEASON = re.compile(r"\b(?:from|than|compared (?:with|to)|against)\b" + _IN_CLAUSE +
+                              r"{0,60}?\b(?:last|previous) (?:season|winter)\b", re.I)
+_SEASON_STEP = {"this": 0, "last": -1, "previous": -1, "next": 1, "coming": 1, "following": 1}
+
+
+def seasons(text: str) -> set[int]:
+    """The first years of the seasons over a year's turn the text names ("the 2021-22 winter": 2021)."""
+    return {int(m.group(1)) for m in _SEASONS.finditer(text) if int(m.group(2)) == (int(m.group(1)) + 1) % 100}
+
+
+def _holds_season(c: Constraint, ctx: Context) -> bool:
+    """A season over the turn of a year ("the 2023-24 season"): the season a sentence names
+    decides, then a year it names (either of the season's), then its headline's season, then
+    the story's date: a story of the first half of a year tells of the season that began the
+    year before ("closed on 21 April after 149 days", dated April 2024, is of 2023-24), and
+    its "next winter" of the one after (its "down from 44.7 million last season" still of its own)."""
+    named = seasons(ctx.sentence)
+    if named:
+        return c.value in named
+    year, month = _date_parts(ctx)
+    own = None if year is None else year if (month or 1) > 6 else year - 1
+    step = _RELATIVE_SEASON.search(ctx.sentence)
+    if step and _COMPARED_SEASON.search(ctx.sentence):
+        step = None      # a figure compared with last season's
+    if step and own is not None:
+        return c.value == own + _SEASON_STEP[step.group(1).lower()]
+    said = years(ctx.sentence, ctx.date)
+    if said:
+        return bool(said & {c.value, c.value + 1})
+    named = seasons(ctx.title)
+    if named:
+        return c.value in named
+    return c.value in seasons(ctx.passage) if own is None else c.value == own
+
+
 def holds(c: Constraint, ctx: Context) -> bool:
     """Does the evidence match the constraint? Unknown (nothing says) counts as not matching,
     except for a year, which the article's date can supply."""
+    if c.season:
+        return _holds_season(c, ctx)
     if c.kind == "year":
         in_sentence = years(ctx.sentence, ctx.date)
         dated = int(ctx.date[:4]) if ctx.date and ctx.date[:4].isdigit() else None

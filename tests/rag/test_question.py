@@ -620,3 +620,33 @@ def test_a_story_that_names_its_quarter_only_ahead_is_of_that_quarter():
     from rag.question import Constraint, Context, holds
     story = "Orvane will report its third-quarter results on October 22. Analysts expect a loss."
     assert holds(Constraint("quarter", 3, "Q3"), Context("Analysts expect a loss.", story, "Orvane to report", "2025-10-01"))
+
+
+def test_a_season_over_the_turn_of_a_year_is_one_constraint_shown_as_asked():
+    q = parse("On what day did the resort open for the 2023-24 season?")
+    (c,) = q.constraints
+    assert (c.kind, c.value, c.season, q.describe()) == ("year", 2023, True, "2023-24")
+    assert "24" not in q.specific
+    (c,) = parse("How many visitors came in 2023?").constraints
+    assert not c.season
+
+
+@pytest.mark.parametrize("sentence, date, season, held", [
+    # undated: a story of the first half of a year tells of the season that began the year before
+    ("The resort opened early, on November 25, and closed on 21 April.", "2024-04-22", 2023, True),
+    ("The resort opened early, on November 25, and closed on 21 April.", "2024-04-22", 2024, False),
+    ("The orchestra opened its season with Mahler.", "2021-09-14", 2021, True),
+    # a season or a year the sentence names decides
+    ("Skier-days fell to 534,000 in the 2021-22 winter.", "2024-04-22", 2021, True),
+    ("Skier-days fell to 534,000 in the 2021-22 winter.", "2024-04-22", 2023, False),
+    ("The lift opened in December 2023.", "2024-04-22", 2023, True),
+    ("The lift opened in December 2023.", "2024-04-22", 2021, False),
+    # its next winter is the one after; a figure compared with last season's is still its own
+    ("The village agreed a parking plan for next winter.", "2024-04-22", 2024, True),
+    ("The village agreed a parking plan for next winter.", "2024-04-22", 2023, False),
+    ("Revenue fell to 38.9 million from 44.7 million last season.", "2022-04-06", 2021, True),
+    ("Last season the pass cost 60 vesks.", "2022-04-06", 2020, True),
+])
+def test_a_season_is_read_from_the_sentence_then_the_storys_date(sentence, date, season, held):
+    (c,) = parse(f"What happened in the {season}-{(season + 1) % 100:02d} season?").constraints
+    assert holds(c, ctx(sentence, date=date)) is held
