@@ -600,6 +600,11 @@ class Conversation:
             return Standalone(q, f"{q} {named}", True, "rules", resolved=(named,))
         if not put and ellipsis is None:
             return Standalone(q, q, False, "as asked")
+        if ellipsis is None and all(_YEAR.fullmatch(p) for p in put) and not _names(q) and \
+                _content(_YEAR.sub(" ", text)) < 3:
+            # "and who came third that year?": the year is said, but not what it is the year of;
+            # the search takes the previous question's words too
+            put.append(_carried(last.resolved))
         put += self._described(put)
         extra = [p for p in dict.fromkeys(put) if fold(p) not in fold(text)]
         search = " ".join([text] + extra)

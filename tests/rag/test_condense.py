@@ -367,3 +367,13 @@ def test_the_person_holding_the_role_asked_about_is_meant_not_the_one_named_besi
                ("assistant", "Ingrid Salomon was project director, with Matthias Brede as her deputy [1].")]
     st = by_rules("why did she resign", history)
     assert st.question == "why did Ingrid Salomon resign" and not st.ambiguous
+
+
+def test_that_year_said_without_what_it_is_the_year_of_searches_with_the_last_question():
+    history = [("user", "who won the 2019 verrin hills tour?"),
+               ("assistant", "Tomas Brasko won the 31st edition, 42 seconds ahead of Jaan Pellik [1].")]
+    st = by_rules("and who came third that year?", history)
+    assert st.question == "and who came third in 2019?" and "verrin hills tour" in st.search
+    # a question that says what it asks of the year searches with its own words
+    st = by_rules("and how many stages were raced over the mountains that year?", history)
+    assert "verrin" not in st.search
