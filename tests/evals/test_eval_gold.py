@@ -13,29 +13,10 @@ GOLD = ROOT / "evals" / "gold.jsonl"
 SEEDS = ROOT / "seeds"
 CONFUSABLE_GOLD = ROOT / "evals" / "gold-confusable.jsonl"
 CONFUSABLE = ROOT / "evals" / "corpora" / "confusable"
-HELDOUT_GOLD = ROOT / "evals" / "gold-heldout.jsonl"
-HELDOUT = ROOT / "evals" / "corpora" / "heldout"
-HELDOUT2_GOLD = ROOT / "evals" / "gold-heldout2.jsonl"
-HELDOUT2 = ROOT / "evals" / "corpora" / "heldout2"
-HELDOUT3_GOLD = ROOT / "evals" / "gold-heldout3.jsonl"
-HELDOUT3 = ROOT / "evals" / "corpora" / "heldout3"
-HELDOUT4_GOLD = ROOT / "evals" / "gold-heldout4.jsonl"
-HELDOUT4 = ROOT / "evals" / "corpora" / "heldout4"
-HELDOUT5_GOLD = ROOT / "evals" / "gold-heldout5.jsonl"
-HELDOUT5 = ROOT / "evals" / "corpora" / "heldout5"
-HELDOUT6_GOLD = ROOT / "evals" / "gold-heldout6.jsonl"
-HELDOUT6 = ROOT / "evals" / "corpora" / "heldout6"
-HELDOUT7_GOLD = ROOT / "evals" / "gold-heldout7.jsonl"
-HELDOUT7 = ROOT / "evals" / "corpora" / "heldout7"
-HELDOUT8_GOLD = ROOT / "evals" / "gold-heldout8.jsonl"
-HELDOUT8 = ROOT / "evals" / "corpora" / "heldout8"
-HELDOUT9_GOLD = ROOT / "evals" / "gold-heldout9.jsonl"
-HELDOUT9 = ROOT / "evals" / "corpora" / "heldout9"
-SETS = {"seeds": (GOLD, SEEDS), "confusable": (CONFUSABLE_GOLD, CONFUSABLE), "heldout": (HELDOUT_GOLD, HELDOUT),
-        "heldout2": (HELDOUT2_GOLD, HELDOUT2), "heldout3": (HELDOUT3_GOLD, HELDOUT3),
-        "heldout4": (HELDOUT4_GOLD, HELDOUT4), "heldout5": (HELDOUT5_GOLD, HELDOUT5),
-        "heldout6": (HELDOUT6_GOLD, HELDOUT6), "heldout7": (HELDOUT7_GOLD, HELDOUT7),
-        "heldout8": (HELDOUT8_GOLD, HELDOUT8), "heldout9": (HELDOUT9_GOLD, HELDOUT9)}
+# the held-out sets: each written blind by someone who never ran the engine, on a folder of its own
+HELDOUT_SETS = ("heldout", *(f"heldout{n}" for n in range(2, 11)))
+SETS = {"seeds": (GOLD, SEEDS), "confusable": (CONFUSABLE_GOLD, CONFUSABLE),
+        **{name: (ROOT / "evals" / f"gold-{name}.jsonl", ROOT / "evals" / "corpora" / name) for name in HELDOUT_SETS}}
 
 
 @pytest.fixture(scope="module")
