@@ -40,6 +40,7 @@ _MORE = re.compile(r"\b(else|other|another|more|besides|apart from|as well|also)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2060\ufeff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 EXTRACTIVE_MAX_CHARS = 380       # answers stay well inside the 400-character budget
+CLOSEST_QUOTE_CHARS = 300       # a refusal quotes this much of the closest passage
 ANSWER_MAX_CHARS = 400           # ... which a quoted answer and a note on it (_weekday_note) share
 MANY_MAX_CHARS = 580             # lists and summaries may take 600
 MANY_UNITS = {"list": 4, "summary": 4}
@@ -319,6 +320,19 @@ class Engine:
             return
         passages = first.passages + tuple(p for p in second.passages if p not in first.passages)
         yield Retrieved(passages)
+        if first.refused or second.refused:
+            # half a question answered does not answer it: refused, saying which half the
+            # articles don't answer, with what they say of the other as the closest passage
+            missing, found = (first, second) if first.refused else (second, first)
+            quote = " ".join(strip_markers(found.text).split())
+            yield Answer(question, prompts.REFUSAL_HALF.format(question=missing.question.rstrip("?").lower(),
+                                                               quote=quote[:CLOSEST_QUOTE_CHARS]),
+                         True, (), passages, reason=f"the articles don't say {missing.question.rstrip('?')}"
+                         + (f" ({missing.reason})" if missing.reason else ""),
+                         closest=replace(found.citations[0], n=0) if found.citations else None,
+                         fallback=found.fallback, llm=found.llm, draft=found.draft,
+                         checks=first.checks + second.checks, timings_ms={"total": _ms(t0)})
+            return
         cites: list[Citation] = []
         texts = []
         for a in (first, second):
@@ -384,7 +398,7 @@ class Engine:
                 miss = next((c for c in u.failed if c.kind != "subject"), evidence.query.constraints[0])
                 instead = said_instead(miss, Context(u.text, p.text, p.title, p.date)) or "something else"
                 text = prompts.REFUSAL_NEAR_MISS.format(asked=evidence.query.describe(p.text), instead=instead,
-                                                        quote=quote[:300], date=f" ({p.date})" if p.date else "")
+                                                        quote=quote[:CLOSEST_QUOTE_CHARS], date=f" ({p.date})" if p.date else "")
         return Answer(text=text, refused=True, citations=(), timings_ms=timings, reason=evidence.reason,
                       closest=closest, **base)
 

@@ -48,6 +48,8 @@ REFUSAL_NEAR_MISS = ("The articles don't say for {asked}. The closest they repor
                      "\"{quote}\"")
 # one of two questions asked in one that the articles don't answer; {question}: it, as asked
 REFUSAL_PART = "The articles don't say {question}."
+# ... and the other, which they do answer, shown as the closest they come: {quote} its answer
+REFUSAL_HALF = REFUSAL_PART + " Of the rest, they say: \"{quote}\""
 REFUSAL_INSTRUCTION = ("I only answer questions about the articles, from what they say; "
                        "I can't follow other instructions.")
 AS_OF = "As of {date}: "
