@@ -811,6 +811,19 @@ latest recent currently nowadays presently
 """.split())
 
 
+# what a list is of: "which animals", "what safety rules", "what kinds of", "name the winners",
+# "the main terms"
+_LIST_HEAD = re.compile(r"\b(?:which|what|name|list)\s+(?:all\s+)?(?:the\s+)?(?:(?:other|top)\s+)?"
+                        r"((?:\w+\s+(?!(?:has|was|is|does)\b))?\w+s)\b|"
+                        r"\b(?:main|key)\s+(\w+)", re.I)
+
+
+def list_of(question: str) -> list[str]:
+    """The words that say what a list asked for is of ("Which wild animals ...?": wild, animals),
+    folded: its items name it ("swans, geese and a fox"), those words need not."""
+    return [w for m in _LIST_HEAD.finditer(question) for g in m.groups() if g for w in words(fold(g))]
+
+
 def focus_terms(q: Query, topic: set[str]) -> set[str]:
     """The question's stemmed content words that are not the shared topic of what was found."""
     return {stem(w) for w in q.asked if len(w) > 3} - topic - GENERIC_ASKING

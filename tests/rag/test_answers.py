@@ -660,3 +660,4 @@ def test_a_count_the_best_evidence_does_not_give_is_not_the_answer(news_engine, 
     a = news_engine({"fest.txt": TICKETS}, llm=Scripted(draft)).ask("How many tickets were sold for the festival?")
     assert not a.refused and "63,200" in a.text and "9,800" not in a.text, (a.text, a.checks)
     assert a.fallback is not kept
+

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question import Context, failed, focus_terms, grounded, holds, ordinals, parse, said_instead, sides, years
+from rag.question import (Context, failed, focus_terms, grounded, holds, list_of, ordinals, parse, said_instead, sides,
+                          years)
 
 
 def kinds(question):
@@ -650,3 +651,16 @@ def test_a_season_over_the_turn_of_a_year_is_one_constraint_shown_as_asked():
 def test_a_season_is_read_from_the_sentence_then_the_storys_date(sentence, date, season, held):
     (c,) = parse(f"What happened in the {season}-{(season + 1) % 100:02d} season?").constraints
     assert holds(c, ctx(sentence, date=date)) is held
+
+
+@pytest.mark.parametrize("question, of", [
+    ("Apart from poultry, which animals has the virus been found in?", ["animals"]),
+    ("What safety rules did Velmouth bring in?", ["safety", "rules"]),
+    ("Name the winners of best film and best actor.", ["winners"]),
+    ("what did the workers get out of the deal, main terms please", ["terms"]),
+    ("what other failings did the report identify?", ["failings"]),
+    ("Who were the candidates?", []),
+    ("What did the water company ban?", []),
+])
+def test_what_a_list_is_of_is_read_from_the_words_that_ask_for_it(question, of):
+    assert list_of(question) == of
