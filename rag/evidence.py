@@ -111,6 +111,8 @@ def answer_type(question: str) -> str | None:
         return "percent"
     if re.search(r"\bhow heavy\b|\bhow much (?:does|did|do|will)\b.{0,40}\bweigh\b|\bwhat (?:is|was) the weight\b", q):
         return "weight"
+    if re.search(r"\bhow (?:deep|wide|tall|far)\b|\bwhat (?:is|was|are|were) the (?:depth|width|height|length|distance)\b", q):
+        return "length"
     if re.search(r"\bhow long\b(?! ago)|\bhow many (seconds|minutes|hours|days|weeks|months|years|decades)\b", q):
         return "duration"
     if re.search(r"\bhow many\b", q):
@@ -201,7 +203,8 @@ CONTRA_COVERAGE = 0.4     # ... that hold this share of the question's key terms
 # the words that ask for a sum, a share, an age or a duration: a sentence stating one answers them
 _TYPE_WORDS = frozenset(stem(w) for w in """cost costs costing price priced pay paid spend spent worth budget salary
 salaries wage wages fee fees earn earned money share percentage proportion portion percent per cent old age aged
-long last lasted take took duration heavy weigh weighs weighed weight""".split())
+long last lasted take took duration heavy weigh weighs weighed weight deep depth wide width tall height far
+distance length""".split())
 # what someone is paid or a thing costs, asked without "how much"
 _EARNINGS = r"\b(salary|salaries|wages?|paid|earns?|earned|fees?|prize money)\b"
 _ASKS_PAY = re.compile(_EARNINGS + r"|\bwhat (?:is|was|were|are|will be) the (?:\w+ )?(?:price|cost)s? of\b", re.I)
@@ -238,10 +241,14 @@ _NOT_COUNTS = re.compile(
 _SCORE = re.compile(r"\b\d{1,2}-\d{1,2}\b")     # a result ("won 6-4 7-5"), not a count
 # "221 grams", "1.2 tonnes", "a 40-kilogram bag"
 _WEIGHT = re.compile(r"\b\d[\d,.]*[\s-]?(?:grams?|g|kilograms?|kg|kilos?|tonnes?|tons?|pounds?|lbs?|ounces?|oz)\b", re.I)
+# "640 metres", "15 kilometres", "a 2.5-kilometre loop"
+_LENGTH = re.compile(r"\b\d[\d,.]*[\s-]?(?:metres?|meters?|m|kilometres?|kilometers?|km|miles?|feet|foot|ft|inches|"
+                     r"inch|centimetres?|centimeters?|cm|millimetres?|millimeters?|mm)\b", re.I)
 _POINTS = re.compile(r"(?:\b\d[\d.,]*|\bhalf an?|\ba quarter of an?|\b(?:one|two|three|four|five))\s+"
                      r"(?:percentage\s+)?points?\b", re.I)
 # asked for and nowhere in the passages: refuse
-STRICT_TYPES = {"age": _AGE, "money": _MONEY, "percent": _PERCENT, "duration": _DURATION, "weight": _WEIGHT}
+STRICT_TYPES = {"age": _AGE, "money": _MONEY, "percent": _PERCENT, "duration": _DURATION, "weight": _WEIGHT,
+                "length": _LENGTH}
 # what looks like a figure of a kind and is not: for "how many", sums, shares, years, dates,
 # times of day, ranks, ages ("six years old"), spans of time ("two hours", asked for as a
 # duration) and results ("6-4"); for a share, a change in percentage points
@@ -258,7 +265,7 @@ def _masked(text: str, kind: str | None) -> str:
 _CARDINAL = re.compile(r"\d|^(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|"
                        r"thousand|dozen)s?$", re.I)
 _NONE = re.compile(r"\b(?:no one|nobody|none)\b|\bno (?:\w+ )?(?:deaths|injuries|casualties|fatalities)\b", re.I)
-FIGURE_TYPES = {"count", "number", "money", "percent", "age", "duration", "weight"}
+FIGURE_TYPES = {"count", "number", "money", "percent", "age", "duration", "weight", "length"}
 
 
 def figures(text: str, kind: str) -> list[tuple[int, int]]:
@@ -396,9 +403,9 @@ ON_TOPIC = 0.5           # a sentence holding this share of the question's terms
 TYPED_SHARE = 0.6        # a sentence stating the kind of answer asked for, this close to the best, may answer
 ASKED_FOR = {"number": "a number", "count": "a number", "date": "a date", "year": "a year", "day": "a date",
              "age": "an age", "money": "a sum of money", "percent": "a share", "duration": "how long",
-             "weight": "a weight"}
+             "weight": "a weight", "length": "a length"}
 # asked for and in no unit that may answer: refuse
-REQUIRED_TYPES = ("number", "count", "date", "year", "day", "age", "money", "percent", "duration", "weight")
+REQUIRED_TYPES = ("number", "count", "date", "year", "day", "age", "money", "percent", "duration", "weight", "length")
 LEADING_TYPES = REQUIRED_TYPES + ("name", "place", "quote")   # a fact's sentence stating one leads before a closer one that does not
 DATE_TYPES = ("date", "year", "day")     # when, in what year, on what date
 

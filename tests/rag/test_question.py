@@ -289,6 +289,16 @@ def test_how_heavy_asks_for_a_weight():
     assert not has_type("It has a 6.8-inch screen and costs 1,099 orins.", "weight")
 
 
+def test_how_deep_wide_tall_or_far_asks_for_a_length():
+    from rag.evidence import answer_type, has_type
+
+    assert answer_type("How deep is the open pit?") == "length"
+    assert answer_type("What is the width of the summit crater?") == "length"
+    assert answer_type("How long did the talks last?") == "duration"      # how long: a time
+    assert has_type("The pit is 240 metres deep.", "length") and has_type("a 2.5-kilometre loop", "length")
+    assert not has_type("The mine will run until 2045 and employs 1,200 people.", "length")
+
+
 def test_how_long_asks_for_a_duration():
     from rag.evidence import answer_type, has_type
 
