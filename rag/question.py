@@ -588,7 +588,8 @@ def holds(c: Constraint, ctx: Context) -> bool:
             if frame is not None:
                 return frame == c.value
         else:       # an undated story, or a passage as a whole (does it speak of that year?)
-            named = years(ctx.passage, ctx.date)
+            # (an undated story's history, "for the first time since March 2022", is not its year)
+            named = years(ctx.passage, ctx.date) - (_in_passing(ctx.passage, dated) if dated is None else set())
             if c.value in named:
                 return True
             if named and dated != c.value:

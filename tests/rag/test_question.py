@@ -548,6 +548,15 @@ def test_a_year_named_after_since_is_history_told_in_passing():
     assert holds(c, ctx(s, s, date="2024-05-16", on_topic=False))
 
 
+def test_an_undated_story_naming_a_year_only_as_history_is_not_of_that_year():
+    (c,) = [c for c in parse("Who led the delegation at the 2022 talks?").constraints if c.kind == "year"]
+    story = ("For the first time since March 2022, delegations from the two sides met face-to-face. "
+             "Defence Minister Rustem Umerov led the delegation.")
+    assert not holds(c, ctx("Defence Minister Rustem Umerov led the delegation.", story))
+    story = "The talks of March 2022 broke down in April. Vladimir Medinsky led the delegation."
+    assert holds(c, ctx("Vladimir Medinsky led the delegation.", story))
+
+
 @pytest.mark.parametrize("typed, asked", [
     ("In one sentence, what caused the ferry to sink?", "What caused the ferry to sink?"),
     ("Answer with just the number: how many people were arrested?", "How many people were arrested?"),
