@@ -600,11 +600,13 @@ class Conversation:
             return Standalone(q, f"{q} {named}", True, "rules", resolved=(named,))
         if not put and ellipsis is None:
             return Standalone(q, q, False, "as asked")
-        if ellipsis is None and all(_YEAR.fullmatch(p) for p in put) and not _names(q) and \
+        if ellipsis is None and not any(_content(_YEAR.sub(" ", p)) for p in put) and not _names(q) and \
                 _content(_YEAR.sub(" ", text)) < 3:
-            # "and who came third that year?": the year is said, but not what it is the year of;
-            # the search takes the previous question's words too
-            put.append(_carried(last.resolved))
+            # "and who came third that year?", "and the following season, who lifted the trophy?":
+            # the year is said, but not what it is the year of; the search takes the words of the
+            # last question that named a year too
+            dated = next((t.resolved for t in reversed(self.turns) if _YEAR.search(t.resolved)), last.resolved)
+            put.append(_carried(_YEAR.sub(" ", dated)))
         put += self._described(put)
         extra = [p for p in dict.fromkeys(put) if fold(p) not in fold(text)]
         search = " ".join([text] + extra)

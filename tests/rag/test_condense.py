@@ -377,3 +377,8 @@ def test_that_year_said_without_what_it_is_the_year_of_searches_with_the_last_qu
     # a question that says what it asks of the year searches with its own words
     st = by_rules("and how many stages were raced over the mountains that year?", history)
     assert "verrin" not in st.search
+    # the words carried are those of the question that named the year, without it
+    history = [("user", "Who won the Calder Shield in 2017?"), ("assistant", "Fenwick Harriers [1]."),
+               ("user", "who scored their goals?"), ("assistant", "Tomas Erinweld scored twice [1].")]
+    st = by_rules("And the following season, who lifted the trophy?", history)
+    assert "2018" in st.question and "Calder Shield" in st.search and "2017" not in st.search
