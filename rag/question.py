@@ -98,7 +98,7 @@ WEEKDAY = re.compile(rf"\b({WEEKDAY_NAMES})\b")
 # asks how things stand now, not at one time the articles tell of ("what is she doing now?",
 # "and in the latest census?")
 ASKS_NOW = re.compile(r"\b(now|current|currently|these days|nowadays|today|at present|presently|latest|newest|"
-                      r"most recent|so far|still|any ?more|up to date)\b", re.I)
+                      r"most recent|so far|still|any ?more|up to date|in the end|eventually|ultimately|finally|end up|ended up)\b", re.I)
 # "in what year", "on what date": the kind of answer asked for
 _ASKS_WHEN = re.compile(r"\b(?:what|which) (?:year|date|day|month|time)\b", re.I)
 # "January|...|December", for patterns; and a month written short ("Nov. 14", "Feb 2023"), only
@@ -808,7 +808,7 @@ happening come came go went get got give gave know known think thought call call
 began end ended decide decided ever different question following later earlier before after first next
 main role part thing things way ways much many compare compared comparison change changed difference
 actually really exactly still just back besides apart else originally anything something everything want wanted
-latest recent currently nowadays presently
+latest recent currently nowadays presently eventually ultimately
 """.split())
 
 

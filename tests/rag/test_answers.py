@@ -661,3 +661,14 @@ def test_a_count_the_best_evidence_does_not_give_is_not_the_answer(news_engine, 
     assert not a.refused and "63,200" in a.text and "9,800" not in a.text, (a.text, a.checks)
     assert a.fallback is not kept
 
+
+
+def test_asked_what_something_came_to_in_the_end_the_newest_story_answers(news_engine):
+    engine = news_engine({
+        "berth_2023.txt": "date 2023-10-19 Berth 9 delayed again\n\nThe port authority said Berth 9 would cost "
+                          "365 million euros, up from an estimate of 310 million, and would open a year late.\n",
+        "berth_2025.txt": "date 2025-07-24 Berth 9 opens\n\nThe port's new deep-water berth opened in May. Berth 9 "
+                          "cost 372 million euros, 62 million more than first planned.\n"})
+    for asked in ("What did Berth 9 end up costing?", "How much did Berth 9 end up costing?"):
+        a = engine.ask(asked)
+        assert a.text.startswith("Berth 9 cost 372 million euros"), (asked, a.text)      # the newest figure leads
