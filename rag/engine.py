@@ -40,6 +40,7 @@ _MORE = re.compile(r"\b(else|other|another|more|besides|apart from|as well|also)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2060\ufeff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 EXTRACTIVE_MAX_CHARS = 380       # answers stay well inside the 400-character budget
+SAYS_MORE = 3                   # a quotation with this many more words than the LLM's draft of it says more
 CLOSEST_QUOTE_CHARS = 300       # a refusal quotes this much of the closest passage
 ANSWER_MAX_CHARS = 400           # ... which a quoted answer and a note on it (_weekday_note) share
 MANY_MAX_CHARS = 580             # lists and summaries may take 600
@@ -398,7 +399,8 @@ class Engine:
                 miss = next((c for c in u.failed if c.kind != "subject"), evidence.query.constraints[0])
                 instead = said_instead(miss, Context(u.text, p.text, p.title, p.date)) or "something else"
                 text = prompts.REFUSAL_NEAR_MISS.format(asked=evidence.query.describe(p.text), instead=instead,
-                                                        quote=quote[:CLOSEST_QUOTE_CHARS], date=f" ({p.date})" if p.date else "")
+                                                        quote=quote[:CLOSEST_QUOTE_CHARS],
+                                                        date=f" ({p.date})" if p.date else "")
         return Answer(text=text, refused=True, citations=(), timings_ms=timings, reason=evidence.reason,
                       closest=closest, **base)
 
@@ -555,6 +557,14 @@ class Engine:
             # true to its source but not about what was asked ("who was player of the match"
             # answered with the final's score): the sources say it, the draft does not
             kept, why = [], "no kept sentence is about what the question asks"
+        shorter = None
+        if kept:
+            quoted = self._extractive(evidence, passages, question)
+            if _says_less(kept, quoted[0]):
+                # every word of the draft is in the quotation the engine would give, which says
+                # more: the small model shortened the best evidence, and what it left out is often
+                # what was asked ("adorned with the flags", the "floral centerpiece" dropped)
+                kept, why, shorter = [], "it says less than the passage it came from", quoted
         checks = tuple(c.as_dict() for c in checked.checks) if checked else ()
         if why and checks:
             checks = checks + ({"text": "", "cites": [], "kept": False, "why": why, "repaired": False},)
@@ -572,6 +582,7 @@ class Engine:
             # the model found nothing it could stand behind and the evidence is middling: an
             # honest refusal with the closest passage, not a quotation presented as the answer
             why = ("the LLM said the sources do not answer" if _DECLINED.search(draft)
+                   else "the LLM only shortened the best passage" if shorter
                    else "nothing the LLM wrote was supported by the sources")
             u = evidence.units[0]
             timings["total"] = _ms(t0)
@@ -580,13 +591,20 @@ class Engine:
                          closest=Citation.of(passages[u.passage], 0, (u.start, u.end)), **base)
             return
         else:
-            text, cites = self._extractive(evidence, passages, question)
-            notice = notice or prompts.NOTICE_UNVERIFIED
+            text, cites = shorter or self._extractive(evidence, passages, question)
+            notice = prompts.NOTICE_SHORTER if shorter else notice or prompts.NOTICE_UNVERIFIED
             fallback = True
         timings["total"] = _ms(t0)
         yield Answer(text=text, refused=False, citations=cites, fallback=fallback, notice=notice, draft=draft,
                      reason=notice if fallback else None,
                      checks=checks, timings_ms=timings, **base)
+
+
+def _says_less(kept: list[tuple[str, list]], quoted: str) -> bool:
+    """The kept sentences' words are all words of `quoted`, which has SAYS_MORE more of its own."""
+    said = set(tokens(fold(" ".join(text for text, _ in kept))))
+    full = set(tokens(fold(strip_markers(quoted))))
+    return said <= full and len(full - said) >= SAYS_MORE
 
 
 def _figures_said(text: str, kind: str) -> list[str]:

@@ -54,6 +54,8 @@ REFUSAL_INSTRUCTION = ("I only answer questions about the articles, from what th
                        "I can't follow other instructions.")
 AS_OF = "As of {date}: "
 NOTICE_UNVERIFIED = "the LLM's answer did not pass verification against the sources; answer quoted from sources"
+NOTICE_SHORTER = ("the LLM's answer, true to its source, said less than the passage it came from; "
+                  "answer quoted from sources")
 NOTICE_PARTIAL = "{dropped} sentence(s) of the LLM's answer were dropped: not supported by the cited sources"
 NOTICE_LLM_FAILED = "the LLM {why}; answer quoted from sources"
 # before the quotation that contradicts what a question assumes

@@ -97,8 +97,10 @@ WEEKDAY_NAMES = "|".join(d.title() for d in WEEKDAYS)     # "Monday|...|Sunday",
 WEEKDAY = re.compile(rf"\b({WEEKDAY_NAMES})\b")
 # asks how things stand now, not at one time the articles tell of ("what is she doing now?",
 # "and in the latest census?")
+# (or what something came to in the end: "what did it end up costing?")
 ASKS_NOW = re.compile(r"\b(now|current|currently|these days|nowadays|today|at present|presently|latest|newest|"
-                      r"most recent|so far|still|any ?more|up to date|in the end|eventually|ultimately|finally|end up|ended up)\b", re.I)
+                      r"most recent|so far|still|any ?more|up to date|in the end|eventually|ultimately|finally|"
+                      r"end up|ended up)\b", re.I)
 # "in what year", "on what date": the kind of answer asked for
 _ASKS_WHEN = re.compile(r"\b(?:what|which) (?:year|date|day|month|time)\b", re.I)
 # "January|...|December", for patterns; and a month written short ("Nov. 14", "Feb 2023"), only

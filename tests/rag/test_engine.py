@@ -89,6 +89,18 @@ def test_nothing_verified_falls_back_to_quotation(engine_factory, Scripted):
     assert a.fallback and "Fidan" in a.text and "quoted" in a.notice
 
 
+def test_a_draft_that_only_shortens_the_best_evidence_gives_way_to_the_quotation(engine_factory, Scripted):
+    question = "Besides the three flags, what decorated the meeting room?"
+    quoted = engine_factory().ask(question).text
+    assert "floral" in quoted
+    # true to its source, every word of it in the quotation, and the answer left out
+    backend = Scripted("The meeting room was adorned with the flags of Ukraine, Turkey and Russia [1].")
+    a = scripted_engine(engine_factory, backend).ask(question)
+    assert a.fallback and a.text == quoted and "said less" in a.notice
+    assert not a.checks[-1]["kept"] and "less" in a.checks[-1]["why"]
+    # (a draft with a word of its own stays the LLM's: test_planted_unsupported_sentence_is_dropped)
+
+
 def test_failing_llm_falls_back_with_notice(engine_factory, Scripted):
     backend = Scripted("", error=LLMError("answered HTTP 500"))
     a = scripted_engine(engine_factory, backend).ask("Who chaired the talks in Istanbul?")
