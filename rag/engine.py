@@ -558,7 +558,8 @@ class Engine:
             # answered with the final's score): the sources say it, the draft does not
             kept, why = [], "no kept sentence is about what the question asks"
         shorter = None
-        if kept:
+        if kept and evidence.answer_type != "name":
+            # (asked who, a draft naming someone says it: "Hakan Fidan chaired the meeting")
             quoted = self._extractive(evidence, passages, question)
             if _says_less(kept, quoted[0]):
                 # every word of the draft is in the quotation the engine would give, which says

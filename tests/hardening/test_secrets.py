@@ -153,7 +153,9 @@ def test_leaky_llm_is_not_repeated(shared, servers, Scripted, question, tmp_path
         a = e.ask(question)
         assert_no_leak(everything(a), tmp_path)
         if question in MIXED:
-            assert not a.refused and a.fallback and a.citations
+            # the leaky draft dropped for a quotation: the answer, or, when the question is read
+            # as two and the articles answer only the first, the closest passage of a refusal
+            assert a.fallback and (a.citations if not a.refused else a.closest is not None)
     if question in MIXED:
         assert server.calls >= 1 and scripted.calls   # the leak was attempted, and stopped
 

@@ -376,7 +376,7 @@ def test_a_date_answer_that_names_only_a_weekday_says_which_day_it_was(engine):
 
 
 def test_an_llm_date_answer_that_names_only_a_weekday_says_which_day_it_was(news_engine, Scripted):
-    engine = news_engine(ARTICLES, llm=Scripted("Harlow Town won the Merrow Cup on Saturday [1]."))
+    engine = news_engine(ARTICLES, llm=Scripted("Harlow Town won the Merrow Cup at home on Saturday [1]."))
     a = engine.ask("When did Harlow Town win the 2017 Merrow Cup?")
     assert not a.refused and not a.fallback, a.reason
     assert a.text.endswith("(The article is dated 2017-06-04, so that Saturday was June 3, 2017.)")
@@ -652,7 +652,7 @@ TICKETS = ("date 2023-07-10 Record crowds at Kestrel Bay\n\nA record 63,200 tick
            "of going on sale in March.\n")
 
 
-@pytest.mark.parametrize("draft, kept", [("A record 63,200 tickets were sold for the festival.", True),
+@pytest.mark.parametrize("draft, kept", [("A record 63,200 tickets were sold for the Kestrel Bay festival this year.", True),
                                          ("Day tickets, 9,800 of them, sold out within an hour.", False)])
 def test_a_count_the_best_evidence_does_not_give_is_not_the_answer(news_engine, Scripted, draft, kept):
     """"How many tickets were sold?": the LLM's sentence giving another sentence's figure (the day
