@@ -312,7 +312,7 @@ class Engine:
         """Two questions asked in one ("Who took over, and how many games did he win?"): each
         answered on its own, the second as a follow-up of the first, and the answers joined with
         their citations numbered in order. When neither is answered, the question is answered as
-        one (it may still be)."""
+        one (it may still be); when one is, it is refused, with the other's answer as the closest."""
         first = _last_answer(self._events(both[0], history, split=False))
         turn = [("user", both[0]), ("assistant", "" if first.refused else first.text)]
         second = _last_answer(self._events(both[1], [*(history or []), *turn], split=False, about=both[0]))
@@ -336,10 +336,7 @@ class Engine:
             return
         cites: list[Citation] = []
         texts = []
-        for a in (first, second):
-            if a.refused:
-                texts.append(prompts.REFUSAL_PART.format(question=a.question.rstrip("?").lower()))
-                continue
+        for a in (first, second):       # (both answered: a half refused is refused above)
             numbers = {}
             for c in a.citations:
                 same = next((d for d in cites if (d.source, d.start, d.end) == (c.source, c.start, c.end)), None)
