@@ -325,10 +325,10 @@ class Engine:
             # half a question answered does not answer it: refused, saying which half the
             # articles don't answer, with what they say of the other as the closest passage
             missing, found = (first, second) if first.refused else (second, first)
+            asked = missing.question.rstrip("?")
             quote = " ".join(strip_markers(found.text).split())
-            yield Answer(question, prompts.REFUSAL_HALF.format(question=missing.question.rstrip("?").lower(),
-                                                               quote=quote[:CLOSEST_QUOTE_CHARS]),
-                         True, (), passages, reason=f"the articles don't say {missing.question.rstrip('?')}"
+            yield Answer(question, prompts.REFUSAL_HALF.format(question=asked.lower(), quote=quote[:CLOSEST_QUOTE_CHARS]),
+                         True, (), passages, reason=f"the articles don't say {asked}"
                          + (f" ({missing.reason})" if missing.reason else ""),
                          closest=replace(found.citations[0], n=0) if found.citations else None,
                          fallback=found.fallback, llm=found.llm, draft=found.draft,

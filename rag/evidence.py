@@ -19,8 +19,8 @@ from index.chunking import OPENS_QUOTE, leans_back, sentences
 from index.text import QUESTION_WORDS, STOPWORDS, fold, stem, tokens, words
 
 from .question import (ASKS_NOW, CALENDAR, DAYS_AGO, GENERIC_ASKING, LOOKS_AHEAD, MONTH_NAMES, WEEKDAY, WEEKDAY_NAMES, Constraint,
-                       Context, Query, days, detached, failed, focus_terms, grounded, list_of, parse, said_instead,
-                       sides, sides_held, years)
+                       Context, Query, days, detached, failed, focus_terms, grounded, parse, said_instead, sides,
+                       sides_held, years)
 from .types import Passage
 
 # Words so common in questions about any news story that they carry no evidence.
@@ -736,7 +736,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         if q.shape == "list":
             # "which animals ...?", "what kinds of data ...?", "name the winners": what the list
             # is of is named by its items ("swans, geese and a fox"), not by the word asked
-            heads = {stem(w) for w in list_of(q.text)}
+            heads = {stem(w) for w in q.listed}
             focus = {t for t in focus if t not in heads}
             parts = [part - heads for part in parts]
         # a question of several parts ("Who led X, and which folder do you use?") is answered

@@ -72,7 +72,9 @@ def small_count(said: str) -> int:
 # "two years ago", "three years earlier": the story's year less that many
 _YEARS_AGO_SAID = rf"({_counts_up_to(10)}) years (?:ago|earlier)"
 _YEARS_AGO = re.compile(rf"\b{_YEARS_AGO_SAID}\b", re.I)
-_COMPARED_YEAR = re.compile(r"\b(?:from|than|compared (?:with|to)|against)\b" + _IN_CLAUSE + r"{0,50}?\b"
+# the words that compare a figure with another ("up from", "more than", "compared with")
+_COMPARED = r"\b(?:from|than|compared (?:with|to)|against)\b"
+_COMPARED_YEAR = re.compile(_COMPARED + _IN_CLAUSE + r"{0,50}?\b"
                             r"(1[89]\d{2}|20\d{2}|" + "|".join(k for k, v in _RELATIVE.items() if v < 0) + r"|"
                             rf"{_YEARS_AGO_SAID})\b", re.I)
 _THIS_TIME = re.compile(r"\bthis (?:summer|spring|autumn|fall|winter|season|month|week|year)\b", re.I)
@@ -197,6 +199,7 @@ class Query:
     names: tuple[str, ...] = field(default=())     # folded names the question gives (capitalised inside it)
     plain: str = ""                                # the question without its years ("who won the final")
     owners: tuple[str, ...] = field(default=())    # folded names that own another ("Harbour Post's reporter")
+    listed: tuple[str, ...] = field(default=())    # for a list, the folded words of what it is of ("animals")
 
     def describe(self, written: str = "") -> str:
         """The constraints as the user reads them: "Q2 2023", "April 2023", "May 24, 2025"."""
@@ -424,7 +427,8 @@ def parse(question: str) -> Query:
                                 and n not in _ROLE_ABBREVIATIONS and not re.search(r"(an|ans|ish|ese|ern|ch|ic)$", n)))
     plain = " ".join(_YEAR.sub(" ", _SEASONS.sub(" ", q)).split())
     owners = tuple(dict.fromkeys(w for m in _OWNER.finditer(q) for w in words(fold(m.group(1)))))
-    return Query(question, unique, shape, specific, asked, named, plain, owners)
+    listed = tuple(list_of(question)) if shape == "list" else ()
+    return Query(question, unique, shape, specific, asked, named, plain, owners, listed)
 
 
 # how the answer should be put, said before or after the question itself: "In one sentence, what
@@ -525,8 +529,7 @@ def _decide(c: Constraint, levels) -> bool | None:
 
 
 _RELATIVE_SEASON = re.compile(r"\b(this|last|next|previous|coming|following) (?:season|winter)\b", re.I)
-_COMPARED_SEASON = re.compile(r"\b(?:from|than|compared (?:with|to)|against)\b" + _IN_CLAUSE +
-                              r"{0,60}?\b(?:last|previous) (?:season|winter)\b", re.I)
+_COMPARED_SEASON = re.compile(_COMPARED + _IN_CLAUSE + r"{0,60}?\b(?:last|previous) (?:season|winter)\b", re.I)
 _SEASON_STEP = {"this": 0, "last": -1, "previous": -1, "next": 1, "coming": 1, "following": 1}
 
 
@@ -646,7 +649,7 @@ def _told(text: str) -> str:
     return " ".join(text[x.start:x.end] for x in sentences(text) if not LOOKS_AHEAD.search(text[x.start:x.end]))
 
 
-_COMPARISON = re.compile(r"\b(?:from|than|compared (?:with|to)|against)\b[^,.;:\"\u201c\u201d]{0,50}", re.I)
+_COMPARISON = re.compile(_COMPARED + r"[^,.;:\"\u201c\u201d]{0,50}", re.I)
 
 
 def _compared_only(c: Constraint, sentence: str) -> bool:
