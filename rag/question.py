@@ -45,6 +45,8 @@ _MONTH_QUARTER = re.compile(r"\b(?:(?:january|april|july|october)\s*[-\u2013]\s*
 _HALF = re.compile(r"\b(h[12])\b|\b(first|second)[- ]half\b", re.I)
 _RELATIVE = {"this year": 0, "last year": -1, "next year": 1, "a year earlier": -1, "a year ago": -1,
              "previous year": -1, "the year before": -1, "a year later": 1, "current year": 0}
+# ... those told from another year, which is the sentence's own where it names one
+_ANAPHORIC = frozenset({"a year earlier", "previous year", "the year before", "a year later"})
 # history told in passing: "since 1998", "since early March 2020", "since the start of the pandemic in
 # 2020", "the most since records began in 1961"
 # (within its clause: up to a comma, a full stop or a quotation, save those inside a figure, "84,300")
@@ -667,6 +669,13 @@ def _in_passing(sentence: str, dated: int | None) -> set[int]:
         said = m.group(1)
         if said.isdigit():
             found.add(int(said))
+        elif said.lower() in _ANAPHORIC:
+            # "in 2021, up from 4.6 million the year before": the year before the one the
+            # sentence names, not before the story's date
+            named = _YEAR.findall(sentence[:m.start()])
+            base = int(named[-1]) if named else dated
+            if base is not None:
+                found.add(base + _RELATIVE[said.lower()])
         elif dated is not None:
             found |= _years_back(said, dated) or {dated + _RELATIVE.get(said.lower(), 0)}
     if dated is not None:

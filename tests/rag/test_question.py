@@ -355,6 +355,21 @@ def test_a_year_a_figure_is_compared_with_is_told_in_passing():
     assert not holds(c, ctx(s, s, date="2023-06-20", on_topic=False))
 
 
+def test_the_year_before_is_the_one_before_the_year_the_sentence_names():
+    """"in 2021, up from 4.6 million the year before" compares with 2020, not with the year before
+    the story's date: the sentence is 2021's, and a question about 2022 is not answered by it."""
+    s = ("Dunholt Airport handled 6.4 million passengers in 2021, up 38% from 4.6 million the year "
+         "before, the company said on Thursday.")
+    (c,) = parse("How many passengers did Dunholt Airport handle in 2022?").constraints
+    assert not holds(c, ctx(s, s, date="2022-02-10", on_topic=True))
+    (c,) = parse("How many passengers did Dunholt Airport handle in 2021?").constraints
+    assert holds(c, ctx(s, s, date="2022-02-10", on_topic=True))
+    # without a year of its own, the sentence's "the year before" is the story's year before
+    s = "The airport handled 6.4 million passengers, up from 4.6 million the year before."
+    (c,) = parse("How many passengers did Dunholt Airport handle in 2022?").constraints
+    assert holds(c, ctx(s, s, date="2022-02-10", on_topic=True))
+
+
 def test_a_sentence_without_a_year_speaks_of_its_paragraphs_year_or_its_storys():
     (c,) = parse("How many runners finished the 2024 marathon?").constraints
     story = ("Vantreel won the 13th marathon on Sunday.\n\n"
