@@ -21,7 +21,8 @@ from index.text import fold, tokens, words
 from . import prompts
 from .condense import Standalone, accept_rewrite, by_rules, normalize_history
 from .evidence import (DATE_TYPES, FIGURE_TYPES, REQUIRED_TYPES, TYPED_SHARE, Evidence, Unit, answer_type,
-                       continue_list, continue_quote, figures, gather, has_type, is_instruction, pick, pick_many)
+                       continue_list, continue_quote, figures, gather, has_type, is_instruction, one_event, pick,
+                       pick_many)
 from .markers import MARKER, marker_numbers, strip_markers
 from .question import (BRIEFLY, FOLLOWING, Context, Query, answer_format, days, failed, parse, said_instead, sides,
                        two_questions, weekday_date)
@@ -447,8 +448,10 @@ class Engine:
     def _extractive(self, evidence: Evidence, passages, question: str) -> tuple[str, tuple[Citation, ...]]:
         shape = evidence.query.shape if evidence.query else "fact"
         if shape != "fact":
+            dates = {u.source: passages[u.passage].date for u in evidence.units} \
+                if shape == "summary" and one_event(question) else None
             units = pick_many(evidence.units, MANY_UNITS[shape], MANY_MAX_CHARS,
-                              people=shape == "list" and evidence.answer_type == "name")
+                              people=shape == "list" and evidence.answer_type == "name", dates=dates)
             if shape == "list" and units:
                 # the best unit grown by the sentences that carry its list on, kept first
                 best = max(units, key=lambda u: u.score)

@@ -13,6 +13,7 @@ Not here: calling an LLM or checking what it wrote (verify.py).
 from __future__ import annotations
 
 import re
+from datetime import date as _date
 from dataclasses import dataclass, replace
 
 from index.chunking import OPENS_QUOTE, leans_back, sentences
@@ -846,7 +847,28 @@ def _named(text: str) -> set[str]:
     return {fold(m.group()) for m in _NAMED.finditer(text)}
 
 
-def pick_many(units: list[Unit], n: int, max_chars: int, *, people: bool = False) -> list[Unit]:
+SAME_EVENT_DAYS = 10   # another outlet's report of the same event is dated within this many days of it
+# a summary that asks for a course of events, not one event: "since 2019", "from the fire to the
+# reopening", "the story of", "how ... developed", "over the years", "so far", "everything"
+_SPANS = re.compile(r"\bsince\b|\bfrom\b.+\bto\b|\bstory\b|\bhistory\b|\bdevelop|\bevolv|\bover the\b|"
+                    r"\bso far\b|\ball\b|\bevery|\btimeline\b|\bsaga\b|\bchanges?\b|\bbetween\b", re.I)
+
+
+def one_event(question: str) -> bool:
+    """The summary asked for is of one event (a final, a ruling, a quarter's results): the
+    question names at most one year and asks for no course of events (`_SPANS`)."""
+    return len(set(re.findall(r"\b(?:19|20)\d{2}\b", question))) <= 1 and not _SPANS.search(question)
+
+
+def _days_apart(a: str | None, b: str | None) -> int | None:
+    try:
+        return abs((_date.fromisoformat(a[:10]) - _date.fromisoformat(b[:10])).days)
+    except (TypeError, ValueError):
+        return None
+
+
+def pick_many(units: list[Unit], n: int, max_chars: int, *, people: bool = False,
+              dates: dict[str, str | None] | None = None) -> list[Unit]:
     """Up to `n` units for a list or a summary, within `max_chars`: the best article's, and
     those of articles that score nearly as well (the same story told by another outlet): the
     best of each such article first, then the best of the rest; never one that repeats what a chosen unit says. Returned with
@@ -859,6 +881,11 @@ def pick_many(units: list[Unit], n: int, max_chars: int, *, people: bool = False
         return []
     top = max(us[0].score for us in by_source.values())
     stories = {src: us for src, us in by_source.items() if us[0].score >= SAME_STORY * top}
+    if dates is not None:
+        # one event: other stories are the same one told by another outlet, within days of it
+        best = max(stories, key=lambda src: stories[src][0].score)
+        stories = {src: us for src, us in stories.items()
+                   if src == best or (_days_apart(dates.get(src), dates.get(best)) or 0) <= SAME_EVENT_DAYS}
     firsts = [us[0] for us in stories.values()]
     rounds = firsts + sorted((u for us in stories.values() for u in us[1:]), key=lambda u: -u.score)
     if people:

@@ -222,6 +222,29 @@ def test_a_summary_keeps_to_the_story_and_says_nothing_twice():
     assert "Ola Brandt" in chosen[2].text and all(u.source != "c.txt" for u in chosen)
 
 
+def test_a_summary_of_one_event_keeps_to_the_reports_of_that_event():
+    """Asked to summarise one event, the stories told of it within days (another outlet's) are
+    summarised, not the story of the next year's final that scores nearly as well; a summary of
+    a course of events ("since 2019", "from ... to ...") still reads every story."""
+    from rag.evidence import Unit, one_event, pick_many
+
+    def unit(source, start, text, score):
+        return Unit(0, source, start, start + len(text), text, score, 0.5, False)
+
+    units = sorted([
+        unit("a.txt", 0, "Harlow Town won the Merrow Cup on Saturday, beating Castleford Park 2-1.", 1.0),
+        unit("b.txt", 300, "Striker Ola Brandt scored both of Harlow's goals.", 0.8),
+        unit("c.txt", 0, "Wexham United won the Merrow Cup on Sunday, beating Harlow Town on penalties.", 0.9),
+    ], key=lambda u: -u.score)
+    dates = {"a.txt": "2019-05-18", "b.txt": "2019-05-20", "c.txt": "2020-05-23"}
+    assert one_event("Summarise the 2019 Merrow Cup final.")
+    assert {u.source for u in pick_many(units, 4, 580, dates=dates)} == {"a.txt", "b.txt"}
+    assert {u.source for u in pick_many(units, 4, 580)} == {"a.txt", "b.txt", "c.txt"}
+    for spans in ("Summarise the Merrow Cup finals since 2019.", "Summarise the cup from 2019 to 2020.",
+                  "Give me the story of the Merrow Cup.", "Summarise how the cup developed."):
+        assert not one_event(spans), spans
+
+
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("news3")
