@@ -97,6 +97,12 @@ class Evidence:
                                        and self.units[0].has_type)
 
 
+# "who" asks who, unless the question is asked by another question word and "who" opens a
+# relative clause ("what did she offer teachers who go to rural schools?")
+_ASKS_WHO = re.compile(r"^(?!\s*(?:and\s+|so\s+|but\s+)?(?:what|which|how|when|where|why)\b).*\b(who|whom|whose)\b|"
+                       r"(?:^|[,;]\s*|\b(?:and|or)\s+)(?:who|whom|whose)\b|\b(?:by|to|with|for|from) whom\b")
+
+
 def answer_type(question: str) -> str | None:
     """The kind of thing the question asks for, from its wording."""
     q = question.lower()
@@ -126,7 +132,7 @@ def answer_type(question: str) -> str | None:
         return "day"        # "On what date / what day did it open?": a day of a month (or a weekday, told as one)
     if re.search(r"(^|[,;]\s*|\b(and|so|but|since|until)\s+)when\b|\b(what|which) (time|month)\b", q):
         return "date"
-    if re.search(r"\b(who|whom|whose)\b", q) or _ASKS_SPEAKER.search(q):
+    if _ASKS_WHO.search(q) or _ASKS_SPEAKER.search(q):
         return "name"       # (and "which analyst said ...?": the one who said it)
     if re.search(r"^\s*(and\s+)?where\b|\bwhere (in|at|did|was|were|is|are|will)\b|\bwhich (city|country|place|venue)\b", q):
         return "place"
@@ -404,7 +410,7 @@ ON_TOPIC = 0.5           # a sentence holding this share of the question's terms
 TYPED_SHARE = 0.6        # a sentence stating the kind of answer asked for, this close to the best, may answer
 ASKED_FOR = {"number": "a number", "count": "a number", "date": "a date", "year": "a year", "day": "a date",
              "age": "an age", "money": "a sum of money", "percent": "a share", "duration": "how long",
-             "weight": "a weight", "length": "a length"}
+             "weight": "a weight", "length": "a length", "name": "a name"}
 # asked for and in no unit that may answer: refuse
 REQUIRED_TYPES = ("number", "count", "date", "year", "day", "age", "money", "percent", "duration", "weight", "length")
 LEADING_TYPES = REQUIRED_TYPES + ("name", "place", "quote")   # a fact's sentence stating one leads before a closer one that does not
@@ -772,7 +778,9 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             # "What did Grieve say?": words reported in a passage that names whoever is asked about
             shown = [n.title() for n in q.names if n in speaker_names][:2]
             return out(True, f"no passage found quotes {' or '.join(shown)}", answering[0] if answering else None)
-        if kind in REQUIRED_TYPES and not stated:
+        # (and "who won the 2020 final?" over "the 2020 final is scheduled for June": asked who,
+        # a sentence naming nobody but those the question names does not answer)
+        if (kind in REQUIRED_TYPES or kind == "name" and q.shape == "fact" and not asks_speaker) and not stated:
             return out(True, f"asks for {ASKED_FOR[kind]}; no passage found states one",
                        answering[0] if answering else None)
         # (the score of a question of several parts is diluted by the parts a sentence does not answer)

@@ -436,6 +436,18 @@ def test_an_outcome_the_articles_report_is_answered(one_story):
     assert not a.refused and "six years" in a.text
 
 
+def test_who_is_refused_when_no_sentence_names_anyone_but_those_asked_about(one_story):
+    """"Who won the 2021 regatta?" over a story that only says when the regatta will be held
+    names nobody who could have won: refused, saying a name was asked for. (A place named in
+    passing, "on the river Ost", still counts as a name: has_type's known weakness.)"""
+    engine = one_story("date 2020-11-02 Quenby Regatta sets date for 2021\n\n"
+                       "The 60th Quenby Regatta will be held in June 2021, organisers said on Monday.\n\n"
+                       "The regatta will be rowed over the usual 2,112-metre course, and the Ostra Trophy final "
+                       "will be on the last day.\n")
+    a = engine.ask("Who won the Ostra Trophy at the 2021 Quenby Regatta?")
+    assert a.refused and "a name" in a.reason, (a.text, a.reason)
+
+
 def test_what_someone_said_is_refused_when_only_another_speaker_mentions_them(one_story):
     engine = one_story(
         "date 2023-10-02 Quieter wildfire season in Vellmark\n\n"

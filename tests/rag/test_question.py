@@ -181,6 +181,9 @@ def test_what_someone_said_is_a_kind_of_answer():
     assert answer_type("What did Ann Lee say about the delay?") == "quote"
     assert answer_type("Who said the delay was worth it?") == "name"        # asks for the speaker
     assert answer_type("What did the two sides agree on?") is None
+    # "who" after another question word opens a relative clause: it does not ask who
+    assert answer_type("What did the minister offer teachers who move to rural schools?") is None
+    assert answer_type("And who came second?") == answer_type("To whom was it sold?") == "name"
     assert has_type('"This town voted for clean water," Lee said.', "quote")
     assert not has_type("Lee was sworn in on Wednesday at the town hall.", "quote")
     # a title in quotation marks is not a saying; a saying that runs on past the sentence is
