@@ -199,9 +199,19 @@ stand stood; steal stole stolen; stick stuck; strike struck stricken; swear swor
 swim swam swum; swing swung; take took taken; teach taught; tear tore torn; tell told; think thought;
 throw threw thrown; undertake undertook undertaken; understand understood; wake woke woken; wear wore worn;
 win won; withdraw withdrew withdrawn; write wrote written"""
+# ... and the words a reporter and a reader use for one another in ordinary English: the question's
+# "hosted" is the story's "compere", its "quit" the story's "resigned" (none names a subject of news)
+PARAPHRASES = """host hosts hosted hosting compere emcee; attend attended attendance crowd spectators audience;
+lead leads led leader heads headed; quit quits resign resigned resignation; boss chief executive;
+build builds built builder construction contractor; buy buys buying bought acquire acquired acquisition purchase
+purchased takeover; scrap scraps scrapped lift lifted abolish abolished; reject rejected throw threw thrown quash
+quashed overturn overturned; support supported backed favour favor; warn warned warning cautioned; illness
+disease condition; ship vessel; choose chose chosen pick picked appoint appointed select selected hire hired;
+officer detective inspector; burglar burglars thief thieves robber robbers; team delegation squad;
+sell sold sale sales; winner champion"""
 for _group in ("die died dies dead death deaths kill killed fatal fatalities lives", "hurt injured injuries injury "
                "wounded", "replace replaced replaces replacing succeed succeeded succeeds",
-               *IRREGULAR_VERBS.split(";")):
+               *IRREGULAR_VERBS.split(";"), *PARAPHRASES.split(";")):
     _stems = frozenset(stem(w) for w in _group.split())
     for _w in _stems:
         SAME_SENSE[_w] = SAME_SENSE.get(_w, frozenset()) | (_stems - {_w})

@@ -448,6 +448,23 @@ def test_who_is_refused_when_no_sentence_names_anyone_but_those_asked_about(one_
     assert a.refused and "a name" in a.reason, (a.text, a.reason)
 
 
+def test_a_question_worded_with_a_common_paraphrase_of_the_story_is_answered(engine):
+    """The question's specific word is one ordinary English puts for the story's ("attended" for
+    "a crowd of 21,400 watched"): the sentence holds what is asked and is quoted, not refused as
+    not mentioning it."""
+    a = engine.ask("How many people attended the 2017 Merrow Cup final?")
+    assert not a.refused and "21,400" in a.text, (a.text, a.reason)
+
+
+def test_the_words_news_puts_for_one_another_are_one_word_to_the_focus_rule():
+    from index.text import stem
+    from rag.evidence import _mentions
+
+    assert _mentions({stem("resigned"), stem("coach")}, stem("quit"))
+    assert _mentions({stem("crowd")}, stem("attended")) and _mentions({stem("compere")}, stem("hosted"))
+    assert not _mentions({stem("crowd")}, stem("hosted"))
+
+
 def test_what_someone_said_is_refused_when_only_another_speaker_mentions_them(one_story):
     engine = one_story(
         "date 2023-10-02 Quieter wildfire season in Vellmark\n\n"
