@@ -948,18 +948,26 @@ def continue_list(first: Unit, passage: Passage, max_chars: int) -> Unit:
     return _grown(first, passage, end)
 
 
+QUOTE_ON = 2     # sentences of their own words a reported saying may run on for
+
+
 def continue_quote(first: Unit, passage: Passage, max_chars: int) -> Unit:
     """What someone said, reported ("Ruel told the delegations there were 'two roads' ahead"),
-    often goes on in their own words in the next sentence ('"One road leads to peace …," Ruel
-    said.'): the unit grown by that sentence when it opens a quotation that is unattributed or
-    attributed to the one the unit reports, within `max_chars`."""
-    following = next(_after(first, passage, max_chars), None) if _SPEECH_VERB.search(first.text) else None
-    if following is None:
+    often goes on in their own words in the next sentences ('"One road leads to peace …," Ruel
+    said.'): the unit grown by up to QUOTE_ON of them while each opens a quotation that is
+    unattributed or attributed to the one the unit reports, within `max_chars`."""
+    if not _SPEECH_VERB.search(first.text):
         return first
-    text, end = following
-    said_by, reported = speakers(text), speakers(first.text)
-    if not OPENS_QUOTE.match(text) or INJECTION.search(text) or (said_by and not said_by & reported):
-        return first
+    # (the one reported: a speaker found beside the verb, else anyone the sentence names, as in
+    # "Market trader Joe Hendry, 71, who has sold vegetables for 48 years, said he ...")
+    reported = speakers(first.text) or set(words(fold(first.text)))
+    end = first.end - passage.start
+    for n, (text, sent_end) in enumerate(_after(first, passage, max_chars)):
+        said_by = speakers(text)
+        if n >= QUOTE_ON or not OPENS_QUOTE.match(text) or INJECTION.search(text) or \
+                (said_by and not said_by & reported):
+            break
+        end = sent_end
     return _grown(first, passage, end)
 
 

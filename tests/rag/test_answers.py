@@ -518,6 +518,22 @@ def test_someone_else_s_quotation_does_not_continue_a_report():
     assert continue_quote(u, p, 400) is u
 
 
+def test_a_report_runs_on_in_the_speaker_s_own_words_for_a_sentence_or_two():
+    """"Market trader Joe Hendry, 71, who ..., said he wanted ..." goes on in Hendry's words for
+    two sentences: the quotation takes both (his name is far from "said"), not a third person's."""
+    from rag.evidence import Unit, continue_quote
+    from rag.types import Passage
+    text = ("Market trader Joe Hendry, 71, who has sold vegetables at the market for 48 years, said he wanted "
+            "to see the hall reopen before he retired. \"My father had a stall in that hall,\" Hendry said. "
+            "\"I want to finish where they finished.\" \"It is a fine hall,\" said Ada Lunn, the mayor.")
+    p = Passage(source="a.txt", title="", date=None, outlet=None, text=text, start=0, end=len(text), score=1.0,
+                id="x")
+    first_end = text.index("retired.") + len("retired.")
+    u = Unit(0, "a.txt", 0, first_end, text[:first_end], 1.0, 1.0, True, (), 0.5, ())
+    grown = continue_quote(u, p, 400)
+    assert grown.text.endswith("finish where they finished.\"") and "Ada Lunn" not in grown.text
+
+
 def test_a_person_asked_by_full_name_is_found_by_surname():
     """News names a person in full once, then by surname: "Velko said" holds all of "Taras Velko"
     (and "Daniel Velko" none of it)."""
