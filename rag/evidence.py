@@ -208,7 +208,7 @@ purchased takeover; scrap scraps scrapped lift lifted abolish abolished; reject 
 quashed overturn overturned; support supported backed favour favor; warn warned warning cautioned; illness
 disease condition; ship vessel; choose chose chosen pick picked appoint appointed select selected hire hired;
 officer detective inspector; burglar burglars thief thieves robber robbers; team delegation squad;
-sell sold sale sales; winner champion"""
+sell sold sale sales; winner champion; propose proposed proposal offer offered suggest suggested"""
 for _group in ("die died dies dead death deaths kill killed fatal fatalities lives", "hurt injured injuries injury "
                "wounded", "replace replaced replaces replacing succeed succeeded succeeds",
                *IRREGULAR_VERBS.split(";"), *PARAPHRASES.split(";")):

@@ -462,6 +462,7 @@ def test_the_words_news_puts_for_one_another_are_one_word_to_the_focus_rule():
 
     assert _mentions({stem("resigned"), stem("coach")}, stem("quit"))
     assert _mentions({stem("crowd")}, stem("attended")) and _mentions({stem("compere")}, stem("hosted"))
+    assert _mentions({stem("offered")}, stem("proposal"))
     assert not _mentions({stem("crowd")}, stem("hosted"))
 
 
