@@ -663,11 +663,15 @@ def _last_answer(events) -> Answer | None:
 def _story_words(query: Query | None, p: Passage) -> str:
     """What a source's headline and date may add when its sentence is verified: only the words
     that pick the story (the question's names, years, editions: "the 2017 final" when the
-    sentence says "the final"), never what the story says."""
+    sentence says "the final"), never what the story says; and the question's names its
+    passage gives ("Ilsa Marrick" named in full before the sentence says "Marrick took 38.9%"),
+    not the years or editions a passage names in passing."""
     if query is None:
         return ""
     picks = set(words(fold(" ".join([*query.names, *(c.text for c in query.constraints)]))))
-    return " ".join(w for w in words(fold(f"{p.title} {p.date or ''}")) if w in picks)
+    headline = [w for w in words(fold(f"{p.title} {p.date or ''}")) if w in picks]
+    named = sorted(set(words(fold(" ".join(query.names)))) & set(words(fold(p.text))))
+    return " ".join(dict.fromkeys([*headline, *named]))
 
 
 def _beyond(evidence: Evidence, history) -> Evidence:

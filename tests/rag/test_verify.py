@@ -124,3 +124,23 @@ def test_a_figure_is_given_for_the_year_the_source_gives_it(sentence, ok):
               "against a forecast of about 4 million a year.")
     supported, why = supports(source, sentence, "How many passengers did stage one carry?")
     assert supported is ok, why
+
+
+def test_a_person_the_question_names_in_full_is_found_in_the_passage_of_a_sentence_naming_them_by_surname():
+    """"Ilsa Marrick took 38.9%" rests on "Marrick took 38.9%" when the passage names her in full
+    and the question asks of her; a year the passage names in passing is not lent to the sentence."""
+    from rag.engine import _story_words
+    from rag.question import parse
+    from rag.types import Passage
+
+    text = ("Ilsa Marrick of the Civic Union won a second term on Sunday. Marrick took 38.9% of the vote, "
+            "against 41.2% in 2014.")
+    p = Passage(source="a.txt", title="Marrick re-elected", date="2018-10-15", outlet=None, text=text, start=0,
+                end=len(text), score=1.0, id="x")
+    question = "What share of the vote did Ilsa Marrick take in 2018?"
+    context = _story_words(parse(question), p)
+    source = "Marrick took 38.9% of the vote, against 41.2% in 2014."
+    assert supports(source, "Ilsa Marrick took 38.9% of the vote.", question, context=context)[0]
+    assert not supports(source, "Ilsa Marrick took 38.9% of the vote.", question)[0]        # (no context)
+    ok, why = supports(source, "Ilsa Marrick took 38.9% of the vote in 2016.", question, context=context)
+    assert not ok and "2016" in why
