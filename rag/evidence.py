@@ -875,10 +875,11 @@ _SPANS = re.compile(r"\bsince\b|\bfrom\b.+\bto\b|\bstory\b|\bhistory\b|\bdevelop
 def one_event(question: str) -> bool:
     """The summary asked for is of one event (a final, a ruling, a quarter's results): the
     question names at most one year and asks for no course of events (`_SPANS`)."""
-    return len(set(re.findall(r"\b(?:19|20)\d{2}\b", question))) <= 1 and not _SPANS.search(question)
+    return len(years(question)) <= 1 and not _SPANS.search(question)
 
 
 def _days_apart(a: str | None, b: str | None) -> int | None:
+    """Days between two ISO dates; None when either is missing or not a whole date."""
     try:
         return abs((_date.fromisoformat(a[:10]) - _date.fromisoformat(b[:10])).days)
     except (TypeError, ValueError):
@@ -891,7 +892,9 @@ def pick_many(units: list[Unit], n: int, max_chars: int, *, people: bool = False
     those of articles that score nearly as well (the same story told by another outlet): the
     best of each such article first, then the best of the rest; never one that repeats what a chosen unit says. Returned with
     the best article's units first, each article's in reading order. A list of people
-    (`people`) takes only units that name someone not yet named, those naming most first."""
+    (`people`) takes only units that name someone not yet named, those naming most first.
+    With `dates` (each article's date; a summary of one event), only the articles dated within
+    SAME_EVENT_DAYS of the best one's tell the same story."""
     by_source: dict[str, list[Unit]] = {}
     for u in units:
         by_source.setdefault(u.source, []).append(u)
@@ -901,6 +904,7 @@ def pick_many(units: list[Unit], n: int, max_chars: int, *, people: bool = False
     stories = {src: us for src, us in by_source.items() if us[0].score >= SAME_STORY * top}
     if dates is not None:
         # one event: other stories are the same one told by another outlet, within days of it
+        # (an undated story may be either: kept)
         best = max(stories, key=lambda src: stories[src][0].score)
         stories = {src: us for src, us in stories.items()
                    if src == best or (_days_apart(dates.get(src), dates.get(best)) or 0) <= SAME_EVENT_DAYS}
