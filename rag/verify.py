@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from index.chunking import ABBREVIATION, sentences
 from index.text import QUESTION_WORDS, STOPWORDS, fold, stem, tokens, words
 
-from .evidence import INJECTION, _NUMBER
+from .evidence import INJECTION, IRREGULAR_VERBS, _NUMBER
 from .markers import MARKER as _ANY_MARK
-from .question import MONTH_NAMES, years
+from .question import LOOKS_AHEAD, MONTH_NAMES, years
 from .roles import conflict
 _SENT = re.compile(r"(?<=[.!?])(?:\s*\[\d{1,2}\])*\s+(?=[A-Z\"'\u201c])")
 _QUOTED = re.compile(r"[\"\u201c]([^\"\u201d]{8,}?)[\"\u201d]")
@@ -29,6 +29,9 @@ _REFUSAL = re.compile(r"NOT_FOUND|\b(do(es)? not|don't|doesn't) (say|mention|pro
                       r"\bno (information|mention)\b|\bnot (mentioned|specified|provided|stated)\b", re.I)
 ONE_SENTENCE_SHARE = 0.75   # of a sentence's words found in its source, the share one source sentence must hold
 QUESTION_STEMS = frozenset(stem(w) for w in QUESTION_WORDS)
+# the past forms of irregular verbs, with their base ("left": "leave"), from evidence's table
+# (its second and third words: "hold held upheld uphold" lists present forms after them)
+_IRREGULAR_PAST = {form: group.split()[0] for group in IRREGULAR_VERBS.split(";") for form in group.split()[1:3]}
 _NUMWORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
              "eight": "8", "nine": "9", "ten": "10", "thousand": "1000", "hundred": "100"}
 
@@ -143,6 +146,9 @@ def supports(source: str, sentence: str, question: str, common: frozenset = froz
     # showed no reaction"
     if _NEG.search(body) and not _NEG.search(best if said else source):
         return False, "it denies something the cited source does not deny"
+    ahead = _done_not_expected(best if said else source, body)
+    if ahead:
+        return False, ahead
     moved = _moved_figure(source, body)
     if moved:
         return False, moved
@@ -150,6 +156,24 @@ def supports(source: str, sentence: str, question: str, common: frozenset = froz
     if swapped:
         return False, swapped
     return True, "supported"
+
+
+_PAST = re.compile(r"\b(\w+ed|" + "|".join(w for w in _IRREGULAR_PAST) + r")\b", re.I)
+
+
+def _done_not_expected(source: str, sentence: str) -> str | None:
+    """The sentence tells as done what the source only looks ahead to: "She stepped down" from
+    "she would step down after next year's edition", "they exchanged" from "they will exchange"."""
+    if LOOKS_AHEAD.search(sentence):
+        return None
+    expected = {stem(w) for m in LOOKS_AHEAD.finditer(source)
+                for w in words(source[m.end():m.end() + 30])[:2] if w not in STOPWORDS}
+    for m in _PAST.finditer(sentence):
+        said = m.group(1).lower()
+        base = _IRREGULAR_PAST.get(said) or said
+        if stem(base) in expected or stem(said) in expected:
+            return f"it tells as done ({m.group(1)!r}) what the cited source only looks ahead to"
+    return None
 
 
 _CLAUSE = re.compile(r"[,;:]\s+|\s+(?:and|but|while|against|compared with|up from|down from|from)\s+")

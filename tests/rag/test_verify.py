@@ -144,3 +144,16 @@ def test_a_person_the_question_names_in_full_is_found_in_the_passage_of_a_senten
     assert not supports(source, "Ilsa Marrick took 38.9% of the vote.", question)[0]        # (no context)
     ok, why = supports(source, "Ilsa Marrick took 38.9% of the vote in 2016.", question, context=context)
     assert not ok and "2016" in why
+
+
+@pytest.mark.parametrize("draft, kept", [
+    ("Helga Marsk stepped down after next year's edition.", False),     # told as done
+    ("Helga Marsk will step down after next year's edition.", True),
+    ("Helga Marsk is director of the open.", True),                     # not about what lies ahead
+])
+def test_what_the_source_only_looks_ahead_to_is_not_told_as_done(draft, kept):
+    source = "Helga Marsk, director of the open, said she would step down after next year's edition."
+    ok, why = supports(source, draft, "When is Helga Marsk stepping down?")
+    assert ok is kept, why
+    if not kept:
+        assert "looks ahead" in why
