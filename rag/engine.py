@@ -670,7 +670,7 @@ def _story_words(query: Query | None, p: Passage) -> str:
         return ""
     picks = set(words(fold(" ".join([*query.names, *(c.text for c in query.constraints)]))))
     headline = [w for w in words(fold(f"{p.title} {p.date or ''}")) if w in picks]
-    named = sorted(set(words(fold(" ".join(query.names)))) & set(words(fold(p.text))))
+    named = sorted(set(query.names) & set(words(fold(p.text))))     # (names are folded words)
     return " ".join(dict.fromkeys([*headline, *named]))
 
 

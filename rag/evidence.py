@@ -13,15 +13,14 @@ Not here: calling an LLM or checking what it wrote (verify.py).
 from __future__ import annotations
 
 import re
-from datetime import date as _date
 from dataclasses import dataclass, replace
 
 from index.chunking import OPENS_QUOTE, leans_back, sentences
 from index.text import QUESTION_WORDS, STOPWORDS, fold, stem, tokens, words
 
 from .question import (ASKS_NOW, CALENDAR, DAYS_AGO, GENERIC_ASKING, LOOKS_AHEAD, MONTH_NAMES, WEEKDAY, WEEKDAY_NAMES, Constraint,
-                       Context, Query, days, detached, failed, focus_terms, grounded, parse, said_instead, sides,
-                       sides_held, years)
+                       Context, Query, calendar_date, days, detached, failed, focus_terms, grounded, parse,
+                       said_instead, sides, sides_held, years)
 from .types import Passage
 
 # Words so common in questions about any news story that they carry no evidence.
@@ -209,6 +208,9 @@ quashed overturn overturned; support supported backed favour favor; warn warned 
 disease condition; ship vessel; choose chose chosen pick picked appoint appointed select selected hire hired;
 officer detective inspector; burglar burglars thief thieves robber robbers; team delegation squad;
 sell sold sale sales; winner champion; propose proposed proposal offer offered suggest suggested"""
+# the past forms of irregular verbs, with their base ("left": "leave"): each group's second and
+# third words ("hold held upheld uphold" lists present forms after them)
+IRREGULAR_PAST = {form: group.split()[0] for group in IRREGULAR_VERBS.split(";") for form in group.split()[1:3]}
 for _group in ("die died dies dead death deaths kill killed fatal fatalities lives", "hurt injured injuries injury "
                "wounded", "replace replaced replaces replacing succeed succeeded succeeds",
                *IRREGULAR_VERBS.split(";"), *PARAPHRASES.split(";")):
@@ -879,11 +881,9 @@ def one_event(question: str) -> bool:
 
 
 def _days_apart(a: str | None, b: str | None) -> int | None:
-    """Days between two ISO dates; None when either is missing or not a whole date."""
-    try:
-        return abs((_date.fromisoformat(a[:10]) - _date.fromisoformat(b[:10])).days)
-    except (TypeError, ValueError):
-        return None
+    """Days between two articles' ISO dates; None when either is missing or not a whole date."""
+    first, second = calendar_date(a), calendar_date(b)
+    return None if first is None or second is None else abs((first - second).days)
 
 
 def pick_many(units: list[Unit], n: int, max_chars: int, *, people: bool = False,

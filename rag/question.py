@@ -286,7 +286,7 @@ LOOKS_AHEAD = re.compile(r"\b(?:will|would|could|might|shall|[Ee]xpects?|[Ee]xpe
                          r"supposed to|projected|scheduled|to be heard|to be held|may)\b")
 
 
-def _calendar_date(date: str | None) -> datetime.date | None:
+def calendar_date(date: str | None) -> datetime.date | None:
     """An article's ISO date ("2024-09-21") as a date; None when it is missing or not whole."""
     try:
         return datetime.date(int(date[:4]), int(date[5:7]), int(date[8:10]))
@@ -300,7 +300,7 @@ def weekday_date(sentence: str, date: str | None, article: str = "") -> tuple[st
     sentence looks ahead), written as the article writes its dates. None when the sentence
     names a calendar day, no weekday, or the article has no date."""
     m = WEEKDAY.search(sentence)
-    dated = _calendar_date(date)
+    dated = calendar_date(date)
     ago = DAYS_AGO.search(sentence)
     if not (m or ago) or days(sentence) or dated is None:
         return None
@@ -621,9 +621,9 @@ def holds(c: Constraint, ctx: Context) -> bool:
         said = days(ctx.sentence)
         if said:
             return c.value in said
-        dated = _calendar_date(ctx.date)
+        dated = calendar_date(ctx.date)
         if dated is not None:
-            asked = _calendar_date(f"{dated.year}-{c.value[0]:02d}-{c.value[1]:02d}")
+            asked = calendar_date(f"{dated.year}-{c.value[0]:02d}-{c.value[1]:02d}")
             return asked is not None and 0 <= (dated - asked).days <= 2
         return c.value in days(ctx.passage)
     if c.kind == "ordinal" and not ctx.on_topic and c.value in ordinals(ctx.sentence):

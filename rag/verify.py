@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from index.chunking import ABBREVIATION, sentences
 from index.text import QUESTION_WORDS, STOPWORDS, fold, stem, tokens, words
 
-from .evidence import INJECTION, IRREGULAR_VERBS, _NUMBER
+from .evidence import INJECTION, IRREGULAR_PAST, _NUMBER
 from .markers import MARKER as _ANY_MARK
 from .question import LOOKS_AHEAD, MONTH_NAMES, years
 from .roles import conflict
@@ -29,9 +29,6 @@ _REFUSAL = re.compile(r"NOT_FOUND|\b(do(es)? not|don't|doesn't) (say|mention|pro
                       r"\bno (information|mention)\b|\bnot (mentioned|specified|provided|stated)\b", re.I)
 ONE_SENTENCE_SHARE = 0.75   # of a sentence's words found in its source, the share one source sentence must hold
 QUESTION_STEMS = frozenset(stem(w) for w in QUESTION_WORDS)
-# the past forms of irregular verbs, with their base ("left": "leave"), from evidence's table
-# (its second and third words: "hold held upheld uphold" lists present forms after them)
-_IRREGULAR_PAST = {form: group.split()[0] for group in IRREGULAR_VERBS.split(";") for form in group.split()[1:3]}
 _NUMWORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
              "eight": "8", "nine": "9", "ten": "10", "thousand": "1000", "hundred": "100"}
 
@@ -158,7 +155,7 @@ def supports(source: str, sentence: str, question: str, common: frozenset = froz
     return True, "supported"
 
 
-_PAST = re.compile(r"\b(\w+ed|" + "|".join(w for w in _IRREGULAR_PAST) + r")\b", re.I)
+_PAST = re.compile(r"\b(\w+ed|" + "|".join(w for w in IRREGULAR_PAST) + r")\b", re.I)
 
 
 def _done_not_expected(source: str, sentence: str) -> str | None:
@@ -170,7 +167,7 @@ def _done_not_expected(source: str, sentence: str) -> str | None:
                 for w in words(source[m.end():m.end() + 30])[:2] if w not in STOPWORDS}
     for m in _PAST.finditer(sentence):
         said = m.group(1).lower()
-        base = _IRREGULAR_PAST.get(said) or said
+        base = IRREGULAR_PAST.get(said) or said
         if stem(base) in expected or stem(said) in expected:
             return f"it tells as done ({m.group(1)!r}) what the cited source only looks ahead to"
     return None
