@@ -108,9 +108,11 @@ def answer_type(question: str) -> str | None:
     if re.search(r"\bhow old\b|\bwhat age\b|\bage of\b", q):
         return "age"
     if re.search(r"\bhow much\b.*\b(cost|costs|pay|paid|spend|spent|price|worth|budget|money|revenue|profit|"
-                 r"prize|fine|fined|earn|earned|raise|raised)\b|"
-                 r"\b(cost|price|budget)\b.*\bhow much\b", q):
-        return "money"
+                 r"prize|fine|fined|earn|earned|raise|raised|fare|fares|fee|fees|ticket|tickets|charge|charged)\b|"
+                 r"\b(cost|price|budget)\b.*\bhow much\b|"
+                 r"\bwhat (?:does|did|do|will|would)\b(?!.*\b(?:say|said)\b).*\bcost\b|"
+                 r"\bwhat (?:is|was|are|were|will be) the (?:\w+ )?(?:cost|price|fare|fee)s?\b", q):
+        return "money"      # "how much is the fare?", "what did the stadium cost?", "what was the ticket price?"
     if not re.search(r"\bwho\b", q) and _ASKS_PAY.search(q):
         return "money"      # "what is the governor paid?", "her salary", "what transfer fee ..."
     if re.search(r"\bwhat (percentage|share|proportion|portion|per ?cent)\b|\bhow many (per ?cent|percent)", q):

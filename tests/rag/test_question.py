@@ -191,6 +191,18 @@ def test_what_someone_said_is_a_kind_of_answer():
     assert has_type('"Heat illness does not always give a warning.', "quote")
 
 
+def test_a_price_asked_for_in_other_words_is_a_sum_of_money():
+    from rag.evidence import answer_type
+
+    assert answer_type("How much is the fare on the new line?") == "money"
+    assert answer_type("How much were tickets for the final?") == "money"
+    assert answer_type("What did the new stadium cost?") == "money"
+    assert answer_type("What was the ticket price?") == answer_type("What is the cost of the repairs?") == "money"
+    # what a report said about a cost is what it said, and "how much" of a thing is not a price
+    assert answer_type("What did the report say about the cost?") != "money"
+    assert answer_type("How much rain fell?") == "number"
+
+
 def test_a_year_or_a_date_asked_for_is_a_year_or_a_day_stated():
     from rag.evidence import answer_type, has_type
 
