@@ -174,6 +174,14 @@ def test_focus_leaves_out_the_shared_topic_and_the_way_of_asking():
     assert focus_terms(q, topic={"shield", "final"}) == {"refere"} or "refer" in "".join(focus_terms(q, {"shield", "final"}))
 
 
+def test_the_way_a_follow_up_points_back_is_not_what_it_asks_about():
+    # "the previous one" is the last strike, told as "the last tram strike"; "what did he mean"
+    # asks what the quotation just shown meant: neither word need be in the answer
+    assert focus_terms(parse("How long did the previous strike last?"), topic=set()) == {"strike", "last"}
+    assert focus_terms(parse("How many families did he mean?"), topic=set()) == {"famili"}
+    assert "final" in focus_terms(parse("What was the final cost of the bridge?"), topic=set())
+
+
 def test_what_someone_said_is_a_kind_of_answer():
     from rag.evidence import answer_type, has_type
 
