@@ -209,7 +209,10 @@ purchased takeover; scrap scraps scrapped lift lifted abolish abolished; reject 
 quashed overturn overturned; support supported backed favour favor; warn warned warning cautioned; illness
 disease condition; ship vessel; choose chose chosen pick picked appoint appointed select selected hire hired;
 officer detective inspector; burglar burglars thief thieves robber robbers; team delegation squad;
-sell sold sale sales; winner champion; propose proposed proposal offer offered suggest suggested"""
+sell sold sale sales; winner champion; propose proposed proposal offer offered suggest suggested;
+reveal revealed disclose disclosed confirm confirmed; chair chaired chairs preside presided lead leading;
+pay paid fund funded funding finance financed; return returned home; happy pleased satisfied glad delighted;
+effective effectiveness efficacy"""
 # the past forms of irregular verbs, with their base ("left": "leave"): each group's second and
 # third words ("hold held upheld uphold" lists present forms after them)
 IRREGULAR_PAST = {form: group.split()[0] for group in IRREGULAR_VERBS.split(";") for form in group.split()[1:3]}

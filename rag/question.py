@@ -823,7 +823,7 @@ began end ended decide decided ever different question following later earlier b
 main role part thing things way ways much many compare compared comparison change changed difference
 actually really exactly still just back besides apart else originally anything something everything want wanted
 latest recent currently nowadays presently eventually ultimately
-previous previously meanwhile mean meant
+previous previously meanwhile mean meant during through throughout supposed
 """.split())
 
 

@@ -464,6 +464,12 @@ def test_the_words_news_puts_for_one_another_are_one_word_to_the_focus_rule():
     assert _mentions({stem("crowd")}, stem("attended")) and _mentions({stem("compere")}, stem("hosted"))
     assert _mentions({stem("offered")}, stem("proposal"))
     assert not _mentions({stem("crowd")}, stem("hosted"))
+    # "got home" / "returned", "chaired the jury" / "leading the jury", "who paid for" / "funded by",
+    # "was he happy" / "satisfied", "did she reveal" / "confirmed", "how effective" / "efficacy"
+    assert _mentions({stem("returned")}, stem("home")) and _mentions({stem("leading")}, stem("chaired"))
+    assert _mentions({stem("funded")}, stem("paid")) and _mentions({stem("satisfied")}, stem("happy"))
+    assert _mentions({stem("confirmed")}, stem("reveal")) and _mentions({stem("efficacy")}, stem("effective"))
+    assert not _mentions({stem("returned")}, stem("paid"))
 
 
 def test_what_someone_said_is_refused_when_only_another_speaker_mentions_them(one_story):

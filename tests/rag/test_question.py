@@ -180,6 +180,9 @@ def test_the_way_a_follow_up_points_back_is_not_what_it_asks_about():
     assert focus_terms(parse("How long did the previous strike last?"), topic=set()) == {"strike", "last"}
     assert focus_terms(parse("How many families did he mean?"), topic=set()) == {"famili"}
     assert "final" in focus_terms(parse("What was the final cost of the bridge?"), topic=set())
+    # nor are the words that place or frame what is asked: "during the storm", "supposed to end"
+    assert focus_terms(parse("How high did the river rise during the storm?"), topic={"river", "storm"}) == {"high", "rise"}
+    assert focus_terms(parse("When is the strike supposed to end?"), topic={"strike"}) == set()
 
 
 def test_what_someone_said_is_a_kind_of_answer():
