@@ -212,7 +212,7 @@ officer detective inspector; burglar burglars thief thieves robber robbers; team
 sell sold sale sales; winner champion; propose proposed proposal offer offered suggest suggested;
 reveal revealed disclose disclosed confirm confirmed; chair chaired chairs preside presided lead leading;
 pay paid fund funded funding finance financed; return returned home; happy pleased satisfied glad delighted;
-effective effectiveness efficacy"""
+effective effectiveness efficacy; house houses home homes"""
 # the past forms of irregular verbs, with their base ("left": "leave"): each group's second and
 # third words ("hold held upheld uphold" lists present forms after them)
 IRREGULAR_PAST = {form: group.split()[0] for group in IRREGULAR_VERBS.split(";") for form in group.split()[1:3]}
@@ -222,6 +222,8 @@ for _group in ("die died dies dead death deaths kill killed fatal fatalities liv
     _stems = frozenset(stem(w) for w in _group.split())
     for _w in _stems:
         SAME_SENSE[_w] = SAME_SENSE.get(_w, frozenset()) | (_stems - {_w})
+COUNTED_UNITS = 3         # "how many X": one of the best few sentences stating a count names X
+_UNNAMED_COUNTS = frozenset(stem(w) for w in "people persons".split())
 CONTRA_UNITS = 3          # the units that may correct a premise: the best few
 CONTRA_COVERAGE = 0.4     # ... that hold this share of the question's key terms (about its subject)
 # the words that ask for a sum, a share, an age or a duration: a sentence stating one answers them
@@ -499,6 +501,13 @@ def _mentions(unit_terms: set[str], term: str) -> bool:
         bool(SAME_SENSE.get(term, frozenset()) & unit_terms)
 
 
+def _names(unit_terms: set[str], term: str) -> bool:
+    """The unit names the thing `term` stands for: the word, one that begins with the other
+    ("aftershocks" / "aftershock"; not "afternoon"), or one news uses in its place."""
+    return any(t.startswith(term) or term.startswith(t) for t in unit_terms if len(t) >= 4) or \
+        term in unit_terms or bool(SAME_SENSE.get(term, frozenset()) & unit_terms)
+
+
 _HOW_MANY = re.compile(r"\bhow many\s+((?:[\w'-]+\s+){0,2}?[\w'-]+?)(?=\s+(?:were|was|are|is|did|do|does|have|has|had|will|"
                        r"would|could|can|of|in|on|at|to|for|from|by|\w+ed)\b|[?,.]|$)", re.I)
 
@@ -508,6 +517,18 @@ def _counted(question: str) -> set[str]:
     trains were cancelled?"."""
     m = _HOW_MANY.search(question)
     return {stem(w) for w in words(m.group(1)) if w not in STOPWORDS} if m else set()
+
+
+def _counted_head(question: str) -> tuple[str, str] | None:
+    """The word naming what a "how many" question counts, as asked and stemmed ("trains" in "How
+    many passenger trains were cancelled?"); None for people, times, years and the like, which a
+    sentence may count without naming them ("seven were killed")."""
+    m = _HOW_MANY.search(question)
+    asked = [w for w in words(m.group(1)) if w not in STOPWORDS] if m else []
+    if not asked:
+        return None
+    head = stem(asked[-1])
+    return None if head in GENERIC_ASKING or head in _UNNAMED_COUNTS else (asked[-1], head)
 
 
 def _counts(text: str, counted: set[str]) -> bool:
@@ -800,6 +821,11 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         if (kind in REQUIRED_TYPES or kind == "name" and q.shape == "fact" and not asks_speaker) and not stated:
             return out(True, f"asks for {ASKED_FOR[kind]}; no passage found states one",
                        answering[0] if answering else None)
+        # "how many aftershocks followed?": a figure in a sentence that never names what is
+        # counted ("a magnitude 6.1 earthquake ... killing seven people") counts something else
+        head = _counted_head(q.text) if kind == "count" else None
+        if head and stated and not any(_names(set(tokens(u.text)), head[1]) for u in stated[:COUNTED_UNITS]):
+            return out(True, f"asks how many {head[0]}; no passage found counts them", stated[0])
         # (the score of a question of several parts is diluted by the parts a sentence does not answer)
         if answering and answering[0].score < MIN_ANSWER_SCORE and len(parts) == 1:
             return out(True, f"the best passage matches weakly (score {answering[0].score:.2f})", answering[0])

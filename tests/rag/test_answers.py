@@ -448,6 +448,20 @@ def test_who_is_refused_when_no_sentence_names_anyone_but_those_asked_about(one_
     assert a.refused and "a name" in a.reason, (a.text, a.reason)
 
 
+def test_how_many_is_refused_when_no_sentence_names_what_is_counted(one_story):
+    """"How many aftershocks followed?" over a story whose only figures count the dead and the
+    hurt: refused, saying what was counted; "how many people were hurt?" over it is answered."""
+    engine = one_story("date 2019-06-03 Earthquake strikes Varn Valley\n\n"
+                       "A magnitude 6.1 earthquake struck the Varn Valley on Sunday afternoon, killing seven "
+                       "people and injuring 112, officials said on Monday.\n\n"
+                       "Rescue teams searched collapsed houses in three villages through the night.\n")
+    a = engine.ask("How many aftershocks followed the Varn Valley earthquake?")
+    assert a.refused and a.reason == "asks how many aftershocks; no passage found counts them", (a.text, a.reason)
+    assert a.closest is not None and "magnitude 6.1" in a.closest.text
+    a = engine.ask("How many people were injured in the Varn Valley earthquake?")
+    assert not a.refused and "112" in a.text, (a.text, a.reason)
+
+
 def test_a_question_worded_with_a_common_paraphrase_of_the_story_is_answered(engine):
     """The question's specific word is one ordinary English puts for the story's ("attended" for
     "a crowd of 21,400 watched"): the sentence holds what is asked and is quoted, not refused as
