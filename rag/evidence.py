@@ -770,8 +770,11 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
     # (those holding the question's specific words first: "No one has been killed" before "2,100
     # people were evacuated" for "how many people died?")
     # (then, for "how many", those counting the very thing asked: "412 passengers" before "a 14-year gap")
+    # (then, for "when", those naming the calendar day: "takes over on January 1" before "was
+    # named on Wednesday")
     stated.sort(key=lambda u: (not (focus and any(_mentions(set(tokens(u.text)), t) for t in focus)),
-                               not (counted and _counts(u.text, counted))))
+                               not (counted and _counts(u.text, counted)),
+                               not (kind in ("date", "day") and bool(days(u.text)))))
     if q.shape != "summary":
         # a share, a sum or an age asked for and stated answers words like "share", "cost", "old";
         # the question's other specific words ("the glass lantern") are still looked for

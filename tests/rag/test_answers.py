@@ -462,6 +462,18 @@ def test_how_many_is_refused_when_no_sentence_names_what_is_counted(one_story):
     assert not a.refused and "112" in a.text, (a.text, a.reason)
 
 
+def test_when_is_answered_by_the_sentence_naming_the_calendar_day(one_story):
+    """Asked on what date, of two sentences about it the one naming the day ("on January 1")
+    answers, not the one telling when the news broke ("on Wednesday")."""
+    engine = one_story("date 2023-10-25 Harlan Mining names new chief executive\n\n"
+                       "Harlan Mining named finance chief Dora Vell as its next chief executive on Wednesday, "
+                       "ending a six-month search, the company said.\n\n"
+                       "Vell will take over as chief executive on January 1, 2024, when the current chief "
+                       "executive retires after nine years.\n")
+    a = engine.ask("On what date does Dora Vell take over as Harlan Mining's chief executive?")
+    assert not a.refused and "January 1" in a.text, (a.text, a.reason)
+
+
 def test_a_question_worded_with_a_common_paraphrase_of_the_story_is_answered(engine):
     """The question's specific word is one ordinary English puts for the story's ("attended" for
     "a crowd of 21,400 watched"): the sentence holds what is asked and is quoted, not refused as
