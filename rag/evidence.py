@@ -427,6 +427,7 @@ MEANING_ALONE = 0.62     # a unit this close in meaning answers even without the
 MIN_ANSWER_SCORE = 0.5   # below this the best unit that may answer is too weak to be presented as one (measured on both gold sets)
 ON_TOPIC = 0.5           # a sentence holding this share of the question's terms is about its subject
 TYPED_SHARE = 0.6        # a sentence stating the kind of answer asked for, this close to the best, may answer
+QUOTED_SHARE = 0.45      # ... and, asked what someone said, a sentence of their words this close
 ASKED_FOR = {"number": "a number", "count": "a number", "date": "a date", "year": "a year", "day": "a date",
              "age": "an age", "money": "a sum of money", "percent": "a share", "duration": "how long",
              "weight": "a weight", "length": "a length", "name": "a name"}
@@ -767,6 +768,13 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
     # for, close enough to the best to answer it
     stated = [u for u in answering if u.has_type and u.score >= TYPED_SHARE * answering[0].score] \
         if kind in LEADING_TYPES else []
+    if kind == "quote" and answering and (set(q.names) - set(q.owners)):
+        # "What did Halloway say when he was named?": his own words, told further down, answer
+        # before the sentence that names him ("named Halloway as its next chief executive")
+        who = set(q.names) - set(q.owners)
+        if not any(speakers(u.text) & who for u in stated):
+            stated = [u for u in answering if u.has_type and speakers(u.text) & who and
+                      u.score >= QUOTED_SHARE * answering[0].score][:1] + stated
     # (those holding the question's specific words first: "No one has been killed" before "2,100
     # people were evacuated" for "how many people died?")
     # (then, for "how many", those counting the very thing asked: "412 passengers" before "a 14-year gap")

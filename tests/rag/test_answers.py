@@ -474,6 +474,20 @@ def test_when_is_answered_by_the_sentence_naming_the_calendar_day(one_story):
     assert not a.refused and "January 1" in a.text, (a.text, a.reason)
 
 
+def test_what_someone_said_is_answered_with_their_own_words_told_further_down(one_story):
+    """Asked what someone said when something happened to them, the sentence of their own words
+    answers, not the closer one that only names them ("named Vell as its next chief executive")."""
+    engine = one_story("date 2023-10-25 Harlan names finance chief Vell as CEO and agrees Dunmore sale\n\n"
+                       "Harlan Mining named chief financial officer Dora Vell as its next chief executive on "
+                       "Wednesday and agreed to sell its loss-making Dunmore zinc mine to Ostrey Resources.\n\n"
+                       "Vell, 51, will succeed Rolf Amsel on January 1, 2024. She joined Harlan as finance chief "
+                       "in 2018 after a decade at the mining lender Greywater Capital.\n\n"
+                       "\"I have spent five years telling this company what it cannot afford,\" Vell said. "
+                       "\"Now I get to decide what it can.\"\n")
+    a = engine.ask("What did Dora Vell say when Harlan named her chief executive?")
+    assert not a.refused and "cannot afford" in a.text, (a.text, a.reason)
+
+
 def test_a_question_worded_with_a_common_paraphrase_of_the_story_is_answered(engine):
     """The question's specific word is one ordinary English puts for the story's ("attended" for
     "a crowd of 21,400 watched"): the sentence holds what is asked and is quoted, not refused as
