@@ -83,6 +83,11 @@ _THIS_TIME = re.compile(r"\bthis (?:summer|spring|autumn|fall|winter|season|mont
 _RELATIVE_RE = re.compile(r"\b(" + "|".join(_RELATIVE) + r")\b", re.I)
 # "Corvid 4", "Model 3", "Galaxy S9", "Kestrel-2": a name with a number that picks one of a series
 _NAME_GAP = r"(?:\s+|-)"       # between a numbered name's word and its number
+# a part of a series numbered in words: "stage three", "phase two", "round one" (= stage 3, the third stage)
+_SPELT = {w: n for w, n in SMALL_COUNTS.items() if w not in ("a", "an")}
+_SPELT_PARTS = "stage|phase|round|leg|game|match|part|heat|day|week|act|chapter|episode|level|tier|step|group"
+_SPELT_NAME = re.compile(rf"\b({_SPELT_PARTS}){_NAME_GAP}({'|'.join(_SPELT)})\b(?![\s-]+(?:years?|"
+                         rf"days?|weeks?|months?|hours?|times)\b)", re.I)
 _NUMBERED_NAME = re.compile(rf"\b([A-Z][A-Za-z]{{2,}}){_NAME_GAP}([A-Z]?\d{{1,3}}[a-z]?)\b"
                             r"(?!\s*(?:%|per|million|billion|st|nd|rd|th)\b)")
 _TYPED_NUMBERED_NAME = re.compile(rf"\b([a-z][a-z]{{2,}}){_NAME_GAP}(\d{{1,2}}[a-z]?)\b(?!\s*(?:%|per|million|billion|st|nd|"
@@ -392,6 +397,11 @@ def parse(question: str) -> Query:
             continue
         found.append(Constraint("name", (word, m.group(2).lower()), m.group(), typed=True))
         spans.append(m.span())
+    for m in _SPELT_NAME.finditer(q):
+        if free(m):
+            found.append(Constraint("name", (m.group(1).lower(), str(_SPELT[m.group(2).lower()])), m.group(),
+                                    typed=True))
+            spans.append(m.span())
     for m in _NUM_ORD.finditer(q):
         if free(m):
             found.append(Constraint("ordinal", int(m.group(1)), m.group()))
@@ -741,8 +751,16 @@ def mentions(c: Constraint, text: str, date: str | None = None) -> list[tuple[in
                     for m in _RELATIVE_RE.finditer(text)]
         return out
     if c.kind == "name":
-        pattern = rf"\b{re.escape(c.value[0])}{_NAME_GAP}([a-z]?\d{{1,3}}[a-z]?)\b"
-        return [(m.start(), m.end(), m.group(1).lower()) for m in re.finditer(pattern, text, re.I)]
+        word = re.escape(c.value[0])
+        pattern = rf"\b{word}{_NAME_GAP}([a-z]?\d{{1,3}}[a-z]?)\b"
+        out = [(m.start(), m.end(), m.group(1).lower()) for m in re.finditer(pattern, text, re.I)]
+        if re.fullmatch(_SPELT_PARTS, c.value[0], re.I):
+            # "stage two", "the second stage", "the 2nd stage" name stage 2
+            spelt = rf"\b{word}{_NAME_GAP}({'|'.join(_SPELT)})\b"
+            out += [(m.start(), m.end(), str(_SPELT[m.group(1).lower()])) for m in re.finditer(spelt, text, re.I)]
+            nth = rf"\b(\d{{1,2}}(?:st|nd|rd|th)|{'|'.join(ORDINAL_WORDS[:12])}){_NAME_GAP}{word}\b"
+            out += [(m.start(), m.end(), str(next(iter(ordinals(m.group(1)))))) for m in re.finditer(nth, text, re.I)]
+        return out
     patterns, read = _READERS.get(c.kind, ((), None))
     return [(m.start(), m.end(), v) for p in patterns for m in p.finditer(text) for v in read(m.group())]
 

@@ -174,6 +174,19 @@ def test_focus_leaves_out_the_shared_topic_and_the_way_of_asking():
     assert focus_terms(q, topic={"shield", "final"}) == {"refere"} or "refer" in "".join(focus_terms(q, {"shield", "final"}))
 
 
+def test_a_part_numbered_in_words_is_the_same_part_numbered_in_figures_or_as_an_ordinal():
+    from rag.question import mentions
+
+    (c,) = parse("How many stations will there be on stage three of the line?").constraints
+    assert (c.kind, c.value) == ("name", ("stage", "3"))
+    said = {v for _, _, v in mentions(c, "Stage two opened in May. The third stage and stage 4 will follow.")}
+    assert said == {"2", "3", "4"}
+    # a count of days is not a day of a series
+    assert all(c.kind != "name" for c in parse("What happened in the first game two days later?").constraints)
+    (c,) = parse("Who won game 4?").constraints
+    assert {v for _, _, v in mentions(c, "She lost the fourth game and game five.")} == {"4", "5"}
+
+
 def test_the_way_a_follow_up_points_back_is_not_what_it_asks_about():
     # "the previous one" is the last strike, told as "the last tram strike"; "what did he mean"
     # asks what the quotation just shown meant: neither word need be in the answer
