@@ -222,6 +222,7 @@ for _group in ("die died dies dead death deaths kill killed fatal fatalities liv
     _stems = frozenset(stem(w) for w in _group.split())
     for _w in _stems:
         SAME_SENSE[_w] = SAME_SENSE.get(_w, frozenset()) | (_stems - {_w})
+NAMED_UNITS = 3           # "the name of the X": the best few sentences that speak of an X must name one
 COUNTED_UNITS = 3         # "how many X": one of the best few sentences stating a count names X
 _UNNAMED_COUNTS = frozenset(stem(w) for w in "people persons".split())
 CONTRA_UNITS = 3          # the units that may correct a premise: the best few
@@ -518,6 +519,13 @@ def _counted(question: str) -> set[str]:
     trains were cancelled?"."""
     m = _HOW_MANY.search(question)
     return {stem(w) for w in words(m.group(1)) if w not in STOPWORDS} if m else set()
+
+
+# "what was the name of the woman who died?": what is to be named (its last word is the thing)
+_NAME_OF = re.compile(r"\bname of (?:the|a|an|its|their|his|her) ((?:[\w-]+ ){0,2}?[\w-]+?)"
+                      r"(?= (?:who|that|which|where|whose|for|in|on|at|to|from|of|ever|by|\w+ed|built|made|held|known|"
+                      r"born|stolen|written|sold|bought|given|taken|chosen|found|hit|sent|lost|won|run|set)\b|"
+                      r"\s*[?.]|\s*$)", re.I)
 
 
 def _counted_head(question: str) -> tuple[str, str] | None:
@@ -832,6 +840,19 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         if (kind in REQUIRED_TYPES or kind == "name" and q.shape == "fact" and not asks_speaker) and not stated:
             return out(True, f"asks for {ASKED_FOR[kind]}; no passage found states one",
                        answering[0] if answering else None)
+        # "what was the name of the sawmill destroyed?" over "a sawmill was destroyed": the
+        # articles speak of one without naming it
+        unnamed = _NAME_OF.search(q.text)
+        if unnamed and answering:
+            head = re.escape(unnamed.group(1).split()[-1])
+            told = [u for u in answering[:NAMED_UNITS] if re.search(rf"\b{head}s?\b", u.text, re.I)]
+            # named: "the Brackley sawmill", "the ship Brennan Tide", "a village called Nova Tove",
+            # "the "1000 for 1000" formula", "Aurelia, the biggest ship"
+            named = (rf"(?-i:\b[A-Z][\w'-]+)\s+{head}s?\b|\b{head}s?,?\s+(?:called\s+|named\s+)?(?-i:[A-Z\"\u201c])|"
+                     rf"[\"\u201d]\s+{head}s?\b|(?-i:\b[A-Z][\w'-]+),\s+(?:the|a|an)\s+(?:[\w-]+\s+){{0,3}}{head}s?\b")
+            if told and not any(re.search(named, u.text, re.I) for u in told):
+                return out(True, f"the passages found speak of a {unnamed.group(1).split()[-1]} without naming it",
+                           told[0])
         # "how many aftershocks followed?": a figure in a sentence that never names what is
         # counted ("a magnitude 6.1 earthquake ... killing seven people") counts something else
         head = _counted_head(q.text) if kind == "count" else None

@@ -488,6 +488,21 @@ def test_what_someone_said_is_answered_with_their_own_words_told_further_down(on
     assert not a.refused and "cannot afford" in a.text, (a.text, a.reason)
 
 
+def test_asked_for_the_name_of_something_the_articles_mention_unnamed_is_refused(one_story):
+    """"What was the name of the sawmill destroyed?" over "a sawmill was destroyed": the
+    articles speak of one and never name it; refused with that sentence as the closest. Named
+    ("the Brackley sawmill"), it answers."""
+    story = ("date 2022-08-17 Dunley fire destroys homes\n\n"
+             "The Dunley Ridge fire has burned 8,400 hectares since Sunday, officials said.\n\n"
+             "Fourteen homes and {} were destroyed, chief fire officer Ansel Grieve told reporters.\n")
+    a = one_story(story.format("a sawmill")).ask("What was the name of the sawmill destroyed in the Dunley Ridge fire?")
+    assert a.refused and a.reason == "the passages found speak of a sawmill without naming it", (a.text, a.reason)
+    assert a.closest is not None and "sawmill" in a.closest.text
+    a = one_story(story.format("the Brackley sawmill")).ask(
+        "What was the name of the sawmill destroyed in the Dunley Ridge fire?")
+    assert not a.refused and "Brackley" in a.text, (a.text, a.reason)
+
+
 def test_a_question_worded_with_a_common_paraphrase_of_the_story_is_answered(engine):
     """The question's specific word is one ordinary English puts for the story's ("attended" for
     "a crowd of 21,400 watched"): the sentence holds what is asked and is quoted, not refused as
