@@ -496,29 +496,27 @@ def people(text: str) -> set[str]:
     return out
 
 
-def _mentions(unit_terms: set[str], term: str) -> bool:
+def _mentions(unit_terms: set[str], term: str, *, whole: bool = False) -> bool:
     """The unit holds the term, a word sharing its first five letters ("refereed"/"referee"), or
-    one news uses in its place for the dead and the hurt ("died"/"killed", "hurt"/"injured")."""
-    return term in unit_terms or (len(term) >= 5 and any(t[:5] == term[:5] for t in unit_terms)) or \
-        bool(SAME_SENSE.get(term, frozenset()) & unit_terms)
-
-
-def _names(unit_terms: set[str], term: str) -> bool:
-    """The unit names the thing `term` stands for: the word, one that begins with the other
-    ("aftershocks" / "aftershock"; not "afternoon"), or one news uses in its place."""
-    return any(t.startswith(term) or term.startswith(t) for t in unit_terms if len(t) >= 4) or \
-        term in unit_terms or bool(SAME_SENSE.get(term, frozenset()) & unit_terms)
+    one news uses in its place for the dead and the hurt ("died"/"killed", "hurt"/"injured").
+    `whole`: for the thing a question names, a word that begins with the other instead of five
+    shared letters ("aftershocks"/"aftershock"; not "afternoon")."""
+    if term in unit_terms or SAME_SENSE.get(term, frozenset()) & unit_terms:
+        return True
+    if whole:
+        return any(t.startswith(term) or term.startswith(t) for t in unit_terms if len(t) >= 4)
+    return len(term) >= 5 and any(t[:5] == term[:5] for t in unit_terms)
 
 
 _HOW_MANY = re.compile(r"\bhow many\s+((?:[\w'-]+\s+){0,2}?[\w'-]+?)(?=\s+(?:were|was|are|is|did|do|does|have|has|had|will|"
                        r"would|could|can|of|in|on|at|to|for|from|by|\w+ed)\b|[?,.]|$)", re.I)
 
 
-def _counted(question: str) -> set[str]:
-    """The stems of what a "how many" question counts: "passenger trains" in "How many passenger
-    trains were cancelled?"."""
+def _counted(question: str) -> list[str]:
+    """The words of what a "how many" question counts, as asked: "passenger trains" in "How many
+    passenger trains were cancelled?"."""
     m = _HOW_MANY.search(question)
-    return {stem(w) for w in words(m.group(1)) if w not in STOPWORDS} if m else set()
+    return [w for w in words(m.group(1)) if w not in STOPWORDS] if m else []
 
 
 # "what was the name of the woman who died?": what is to be named (its last word is the thing)
@@ -528,16 +526,25 @@ _NAME_OF = re.compile(r"\bname of (?:the|a|an|its|their|his|her) ((?:[\w-]+ ){0,
                       r"\s*[?.]|\s*$)", re.I)
 
 
-def _counted_head(question: str) -> tuple[str, str] | None:
-    """The word naming what a "how many" question counts, as asked and stemmed ("trains" in "How
-    many passenger trains were cancelled?"); None for people, times, years and the like, which a
-    sentence may count without naming them ("seven were killed")."""
-    m = _HOW_MANY.search(question)
-    asked = [w for w in words(m.group(1)) if w not in STOPWORDS] if m else []
-    if not asked:
-        return None
-    head = stem(asked[-1])
-    return None if head in GENERIC_ASKING or head in _UNNAMED_COUNTS else (asked[-1], head)
+def _counted_head(counted: list[str]) -> str | None:
+    """Of the words of what is counted (`_counted`), the one naming the thing ("trains" in
+    "passenger trains"); None for people, times, years and the like, which a sentence may count
+    without naming them ("seven were killed")."""
+    head = stem(counted[-1]) if counted else None
+    return None if head is None or head in GENERIC_ASKING or head in _UNNAMED_COUNTS else counted[-1]
+
+
+def _unnamed(thing: str, units: list[Unit]) -> Unit | None:
+    """The first of `units` that speaks of `thing` ("sawmill"), when some do and none names it:
+    a capitalised or quoted name beside the word ("the Brackley sawmill", "the ship Brennan
+    Tide", "a village called Nova Tove", "the "1000 for 1000" formula", "Aurelia, the biggest ship")."""
+    word = re.escape(thing)
+    told = [u for u in units if re.search(rf"\b{word}s?\b", u.text, re.I)]
+    named = (rf"(?-i:\b[A-Z][\w'-]+)\s+{word}s?\b|\b{word}s?,?\s+(?:called\s+|named\s+)?(?-i:[A-Z\"\u201c])|"
+             rf"[\"\u201d]\s+{word}s?\b|(?-i:\b[A-Z][\w'-]+),\s+(?:the|a|an)\s+(?:[\w-]+\s+){{0,3}}{word}s?\b")
+    if told and not any(re.search(named, u.text, re.I) for u in told):
+        return told[0]
+    return None
 
 
 def _counts(text: str, counted: set[str]) -> bool:
@@ -771,18 +778,18 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         instead = said_instead(miss, Context(closest.text, where.text, where.title, where.date))
         why = f"no passage is about {miss.describe(where.text)}" + (f"; the closest is about {instead}" if instead else "")
         return out(True, why, closest, near=True)
-    counted = _counted(q.text) if kind == "count" else set()      # what "how many" counts
+    counted_words = _counted(q.text) if kind == "count" else []     # what "how many" counts
+    counted = {stem(w) for w in counted_words}
+    speaker_names = set(q.names) - set(q.owners)    # (an owner named is not who spoke)
     # sentences that state the number, sum, share, age, duration, date, name, place or saying asked
     # for, close enough to the best to answer it
     stated = [u for u in answering if u.has_type and u.score >= TYPED_SHARE * answering[0].score] \
         if kind in LEADING_TYPES else []
-    if kind == "quote" and answering and (set(q.names) - set(q.owners)):
+    if kind == "quote" and speaker_names and not any(speakers(u.text) & speaker_names for u in stated):
         # "What did Halloway say when he was named?": his own words, told further down, answer
         # before the sentence that names him ("named Halloway as its next chief executive")
-        who = set(q.names) - set(q.owners)
-        if not any(speakers(u.text) & who for u in stated):
-            stated = [u for u in answering if u.has_type and speakers(u.text) & who and
-                      u.score >= QUOTED_SHARE * answering[0].score][:1] + stated
+        stated = [u for u in answering if u.has_type and speakers(u.text) & speaker_names and
+                  u.score >= QUOTED_SHARE * answering[0].score][:1] + stated
     # (those holding the question's specific words first: "No one has been killed" before "2,100
     # people were evacuated" for "how many people died?")
     # (then, for "how many", those counting the very thing asked: "412 passengers" before "a 14-year gap")
@@ -827,7 +834,6 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
                 shown = [w for w in q.asked if stem(w) in missing]
                 return out(True, f"the passages found don't mention {' or '.join(shown[:3]) or 'what is asked'}",
                            answering[0] if answering else None)
-        speaker_names = set(q.names) - set(q.owners)    # (an owner named is not who spoke)
         if kind == "quote" and speaker_names and \
                 not any(u.has_type and speaker_names & set(words(fold(f"{passages[u.passage].title} "
                                                                        f"{passages[u.passage].text}")))
@@ -842,22 +848,17 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
                        answering[0] if answering else None)
         # "what was the name of the sawmill destroyed?" over "a sawmill was destroyed": the
         # articles speak of one without naming it
-        unnamed = _NAME_OF.search(q.text)
-        if unnamed and answering:
-            head = re.escape(unnamed.group(1).split()[-1])
-            told = [u for u in answering[:NAMED_UNITS] if re.search(rf"\b{head}s?\b", u.text, re.I)]
-            # named: "the Brackley sawmill", "the ship Brennan Tide", "a village called Nova Tove",
-            # "the "1000 for 1000" formula", "Aurelia, the biggest ship"
-            named = (rf"(?-i:\b[A-Z][\w'-]+)\s+{head}s?\b|\b{head}s?,?\s+(?:called\s+|named\s+)?(?-i:[A-Z\"\u201c])|"
-                     rf"[\"\u201d]\s+{head}s?\b|(?-i:\b[A-Z][\w'-]+),\s+(?:the|a|an)\s+(?:[\w-]+\s+){{0,3}}{head}s?\b")
-            if told and not any(re.search(named, u.text, re.I) for u in told):
-                return out(True, f"the passages found speak of a {unnamed.group(1).split()[-1]} without naming it",
-                           told[0])
+        asked_name = _NAME_OF.search(q.text)
+        thing = asked_name.group(1).split()[-1] if asked_name else None
+        unnamed = _unnamed(thing, answering[:NAMED_UNITS]) if thing else None
+        if unnamed is not None:
+            return out(True, f"the passages found speak of a {thing} without naming it", unnamed)
         # "how many aftershocks followed?": a figure in a sentence that never names what is
         # counted ("a magnitude 6.1 earthquake ... killing seven people") counts something else
-        head = _counted_head(q.text) if kind == "count" else None
-        if head and stated and not any(_names(set(tokens(u.text)), head[1]) for u in stated[:COUNTED_UNITS]):
-            return out(True, f"asks how many {head[0]}; no passage found counts them", stated[0])
+        head = _counted_head(counted_words)
+        if head and stated and not any(_mentions(set(tokens(u.text)), stem(head), whole=True)
+                                       for u in stated[:COUNTED_UNITS]):
+            return out(True, f"asks how many {head}; no passage found counts them", stated[0])
         # (the score of a question of several parts is diluted by the parts a sentence does not answer)
         if answering and answering[0].score < MIN_ANSWER_SCORE and len(parts) == 1:
             return out(True, f"the best passage matches weakly (score {answering[0].score:.2f})", answering[0])

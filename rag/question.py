@@ -86,7 +86,8 @@ _NAME_GAP = r"(?:\s+|-)"       # between a numbered name's word and its number
 # a part of a series numbered in words: "stage three", "phase two", "round one" (= stage 3, the third stage)
 _SPELT = {w: n for w, n in SMALL_COUNTS.items() if w not in ("a", "an")}
 _SPELT_PARTS = "stage|phase|round|leg|game|match|part|heat|day|week|act|chapter|episode|level|tier|step|group"
-_SPELT_NAME = re.compile(rf"\b({_SPELT_PARTS}){_NAME_GAP}({'|'.join(_SPELT)})\b(?![\s-]+(?:years?|"
+_SPELT_WORDS = "|".join(_SPELT)
+_SPELT_NAME = re.compile(rf"\b({_SPELT_PARTS}){_NAME_GAP}({_SPELT_WORDS})\b(?![\s-]+(?:years?|"
                          rf"days?|weeks?|months?|hours?|times)\b)", re.I)
 _NUMBERED_NAME = re.compile(rf"\b([A-Z][A-Za-z]{{2,}}){_NAME_GAP}([A-Z]?\d{{1,3}}[a-z]?)\b"
                             r"(?!\s*(?:%|per|million|billion|st|nd|rd|th)\b)")
@@ -756,7 +757,7 @@ def mentions(c: Constraint, text: str, date: str | None = None) -> list[tuple[in
         out = [(m.start(), m.end(), m.group(1).lower()) for m in re.finditer(pattern, text, re.I)]
         if re.fullmatch(_SPELT_PARTS, c.value[0], re.I):
             # "stage two", "the second stage", "the 2nd stage" name stage 2
-            spelt = rf"\b{word}{_NAME_GAP}({'|'.join(_SPELT)})\b"
+            spelt = rf"\b{word}{_NAME_GAP}({_SPELT_WORDS})\b"
             out += [(m.start(), m.end(), str(_SPELT[m.group(1).lower()])) for m in re.finditer(spelt, text, re.I)]
             nth = rf"\b(\d{{1,2}}(?:st|nd|rd|th)|{'|'.join(ORDINAL_WORDS[:12])}){_NAME_GAP}{word}\b"
             out += [(m.start(), m.end(), str(next(iter(ordinals(m.group(1)))))) for m in re.finditer(nth, text, re.I)]
