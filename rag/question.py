@@ -827,7 +827,7 @@ def said_instead(c: Constraint, ctx: Context) -> str | None:
         named = years(text, ctx.date) if c.kind == "year" else _values(c, text)
         if not named and c.kind == "year" and text is ctx.title and ctx.date:
             named = {int(ctx.date[:4])}
-        if not named and c.kind == "month" and text is ctx.title and ctx.date[5:7].isdigit():
+        if not named and c.kind == "month" and text is ctx.title and ctx.date and ctx.date[5:7].isdigit():
             named = {int(ctx.date[5:7])}
         if named:
             return " and ".join(c.shown(v, text) for v in sorted(named)[:2])

@@ -169,6 +169,12 @@ def test_said_instead_names_what_the_evidence_is_about():
     assert said_instead(c, ctx("Lee hosted.", title="Lee hosts the 45th awards")) == "45th"
 
 
+def test_said_instead_of_a_month_in_an_undated_article_is_none():
+    (c,) = [c for c in parse("What did they agree in June?").constraints if c.kind == "month"]
+    assert said_instead(c, ctx("They agreed a swap.", title="Talks end", date=None)) is None
+    assert said_instead(c, ctx("They agreed a swap.", title="Talks end", date="2025-05-16")) == "May"
+
+
 def test_focus_leaves_out_the_shared_topic_and_the_way_of_asking():
     q = parse("Who refereed the 2018 Shield final?")
     assert focus_terms(q, topic={"shield", "final"}) == {"refere"} or "refer" in "".join(focus_terms(q, {"shield", "final"}))
