@@ -11,11 +11,22 @@ PYTEST_ARGS ?=
 
 install: $(STAMP)
 
+# llama.cpp built for the machine it is built on (-march=native) takes its AMX path on Intel
+# Sapphire Rapids and newer, and that path segfaults at the model's first token
+# (ggml-org/llama.cpp#20824; seen here 2026-12-02 on a machine with amx_int8). It is built
+# portable instead (AVX2, FMA, F16C), from source, once per venv: LLAMA_MARK records it, and a
+# venv built before it gets the portable build on its next `make install`.
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF
+LLAMA_MARK := $(VENV)/.llama-portable
+
 # torch goes first and pinned: left to pick freely, pip would pull a CUDA build of several GB.
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt Makefile
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade "pip>=24"
 	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt torch==2.13.0
+	@test -f $(LLAMA_MARK) || { echo "building llama.cpp (portable, a few minutes)"; \
+		CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install -q --disable-pip-version-check --no-cache-dir \
+		--no-binary llama-cpp-python --force-reinstall --no-deps -c constraints.txt llama-cpp-python && touch $(LLAMA_MARK); }
 	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[test]'
 	@touch $(STAMP)
 
