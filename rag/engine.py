@@ -30,7 +30,7 @@ from .errors import LLMError, NewsragError
 from .llm import ChatBackend, LangChainChat, LLMSpec, Traced, as_backend, build_backend
 from .settings import Settings
 from .types import Answer, Citation, Passage, Retrieved
-from .verify import verify
+from .verify import answer_span, verify
 
 if TYPE_CHECKING:       # langchain loads with the first Engine, not with `import rag.engine`
     from .retrieve import Corpus
@@ -503,6 +503,24 @@ class Engine:
             text = prompts.AS_OF.format(date=date) + text
         return text, cites
 
+    def _answer_in(self, draft: str, asked: str, evidence: Evidence, passages, question: str):
+        """When no sentence of the draft survives, the answer it gives may still be the best
+        evidence's (`verify.answer_span`): (text, citations, the answer) with the answer said
+        first and the quotation after it, within ANSWER_MAX_CHARS; else None."""
+        quoted = _quoted(evidence)
+        if not quoted or evidence.compared:
+            return None
+        span = answer_span(draft, asked, " ".join(u.text for u in quoted), evidence.answer_type, has_type, figures)
+        holder = quoted[0]     # (the best evidence says it; a second sentence quoted beside it may not)
+        if not span or fold(span) not in fold(holder.text):
+            return None
+        items = [(_sentence(span), [holder])] + [(u.text.strip(), [u]) for u in quoted]
+        for n in range(len(items), 1, -1):
+            text, cites = self._compose(items[:n], passages, question)
+            if len(text) <= ANSWER_MAX_CHARS:
+                return text, cites, span
+        return None
+
     def _generate(self, question, standalone, evidence, passages, base, timings, t0):
         s = self.settings
         small = self.backend.small
@@ -592,13 +610,29 @@ class Engine:
                          closest=Citation.of(passages[u.passage], 0, (u.start, u.end)), **base)
             return
         else:
-            text, cites = shorter or self._extractive(evidence, passages, question)
-            notice = prompts.NOTICE_SHORTER if shorter else notice or prompts.NOTICE_UNVERIFIED
-            fallback = True
+            # (a draft that only shortened the best evidence may still have said the answer first)
+            spoken = None if failed else self._answer_in(draft, standalone.question, evidence, passages, question)
+            if spoken is not None:
+                # the draft's sentence failed, its answer did not: said first, then the quotation
+                # (its check stands for the draft's first sentence, the one the answer was cut from)
+                text, cites, span = spoken
+                checks = ({"text": span, "cites": [1], "kept": True, "repaired": True,
+                           "why": "its answer, cut from a sentence that echoes the question, is in the best evidence"},
+                          ) + checks[1:]
+                fallback = False
+            else:
+                text, cites = shorter or self._extractive(evidence, passages, question)
+                notice = prompts.NOTICE_SHORTER if shorter else notice or prompts.NOTICE_UNVERIFIED
+                fallback = True
         timings["total"] = _ms(t0)
         yield Answer(text=text, refused=False, citations=cites, fallback=fallback, notice=notice, draft=draft,
                      reason=notice if fallback else None,
                      checks=checks, timings_ms=timings, **base)
+
+
+def _sentence(span: str) -> str:
+    """A short answer as a sentence of its own: "İbrahim Kalın.", "Pull back its forces ..."."""
+    return (span[:1].upper() + span[1:]).rstrip(".,;:") + "."
 
 
 def _says_less(kept: list[tuple[str, list]], quoted: str) -> bool:

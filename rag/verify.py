@@ -18,7 +18,7 @@ from index.text import QUESTION_WORDS, STOPWORDS, fold, stem, tokens, words
 
 from .evidence import INJECTION, IRREGULAR_PAST, _NUMBER
 from .markers import MARKER as _ANY_MARK
-from .question import LOOKS_AHEAD, MONTH_NAMES, years
+from .question import LOOKS_AHEAD, MONTH_NAMES, days, years
 from .roles import conflict
 _SENT = re.compile(r"(?<=[.!?])(?:\s*\[\d{1,2}\])*\s+(?=[A-Z\"'\u201c])")
 _QUOTED = re.compile(r"[\"\u201c]([^\"\u201d]{8,}?)[\"\u201d]")
@@ -265,3 +265,108 @@ def verify(draft: str, sources: list[str], question: str, common: frozenset = fr
         else:
             out.checks.append(Check(body, cites, False, "no marker and no source supports it"))
     return out
+
+
+# -- the answer inside a draft that echoes the question -------------------------------------------
+# A small model answers "Who sat in on the meeting?" with "İbrahim Kalın sat in on the meeting.":
+# its answer is right, its sentence is the question's words around it, which the source puts
+# otherwise ("was also present"), so the sentence cannot be kept. Its answer can: the words it
+# adds to the question, when the best evidence says them and names no rival of their kind.
+_RUN_GLUE = frozenset("of the a an and for to de van von der al bin".split())
+_PERSON_RUN = re.compile(r"\b[A-Z\u0130][\w'\u2019-]+(?:\s+(?:[A-Z\u0130][\w'\u2019-]+|[A-Z]\.))+")
+# "Was the secretary of state there?" is not answered by a name alone
+_YES_NO = re.compile(r"^\s*(?:and\s+|so\s+|but\s+)?(?:is|was|are|were|did|does|do|has|have|had|can|could|will|would|"
+                     r"should)\b", re.I)
+# an answer of no kind (not a name, figure or date) is a phrase, not a word or two
+SPAN_MIN_WORDS, SPAN_MIN_CONTENT = 3, 2
+
+
+def _new_runs(draft: str, question: str) -> list[str]:
+    """The runs of words `draft` adds to `question` ("İbrahim Kalın", "May 16"): words whose stem
+    the question lacks, with the small words between two such words."""
+    asked = set(tokens(question)) | QUESTION_STEMS
+    body = _ANY_MARK.sub("", draft)
+    toks = list(re.finditer(r"[\w'\u2019.,%$\u20ac\u00a3-]+|[\"\u201c\u201d]", body))
+    runs, cur, glue = [], [], []
+    for m in toks:
+        if cur and m.group().endswith(","):      # a comma ends a run ("May 23, 390 Ukrainians")
+            raw = m.group().strip(".,")
+            if raw and set(tokens(raw)) - asked:
+                cur += glue + [raw]
+            runs.append(" ".join(cur))
+            cur, glue = [], []
+            continue
+        raw = m.group().strip(".,")
+        if raw in ('"', "\u201c", "\u201d") or not raw:
+            continue
+        month = bool(re.fullmatch(MONTH_NAMES, raw))       # "May 16": not the modal "may"
+        stems = set(tokens(raw)) or ({raw.lower()} if raw.isdigit() or month else set())
+        new = bool(stems) and not stems <= asked and (month or raw.lower() not in STOPWORDS)
+        if new:
+            cur += glue + [raw]
+            glue = []
+        elif cur and raw.lower() in STOPWORDS | _RUN_GLUE and len(glue) < 2:
+            glue.append(raw)
+        else:
+            if cur:
+                runs.append(" ".join(cur))
+            cur, glue = [], []
+    if cur:
+        runs.append(" ".join(cur))
+    return runs
+
+
+def _in_source(span: str, source: str) -> str | None:
+    """The source's own writing of `span` (its case, accents and quotation marks), when the source
+    holds the span's words in a row; else None."""
+    want = [fold(w) for w in re.findall(r"\w+", span)]
+    if not want:
+        return None
+    found = list(re.finditer(r"\w+", source))
+    have = [fold(m.group()) for m in found]
+    for i in range(len(have) - len(want) + 1):
+        if have[i:i + len(want)] == want:
+            return source[found[i].start():found[i + len(want) - 1].end()]
+    return None
+
+
+def answer_span(draft: str, question: str, source: str, kind: str | None,
+                has_type, figures_of) -> str | None:
+    """The answer in the first sentence of `draft`, in `source`'s words, when it can be trusted
+    without the sentence around it: one run of words the draft adds to the question, said in
+    `source` (the best evidence) word for word; of the kind asked for (`has_type`); and the only
+    one of its kind there: asked who, no other person the question does not name; asked how
+    many or when, the one figure or day of that kind (`figures_of`); asked for nothing of a
+    kind, a phrase of SPAN_MIN_WORDS words at least. Every other run of new words must be in
+    `source` too. Never for a quotation asked for, or a yes-or-no question. None otherwise."""
+    first = split_sentences(draft)[:1]
+    if not first or _REFUSAL.search(first[0]) or kind == "quote" or kind is None and _YES_NO.match(question):
+        return None
+    runs = _new_runs(first[0], question)
+    if not all(_in_source(r, source) for r in runs):
+        return None     # (it adds something the best evidence does not say: not to be trusted in part)
+    if kind is not None:
+        runs = [r for r in runs if has_type(_in_source(r, source), kind)]
+    if len(runs) != 1:
+        return None
+    span = _in_source(runs[0], source)
+    asked = set(words(question))
+    if kind == "name":
+        mine = set(words(span))
+        # (a run sharing a word with the answer is the answer with its title: "Defense Minister Rustem Umerov")
+        rivals = [m.group() for m in _PERSON_RUN.finditer(source)
+                  if not set(words(m.group())) & mine and not set(words(m.group())) <= asked | STOPWORDS]
+        if rivals or not _CAP.search(span):
+            return None
+    elif kind in ("date", "day", "year"):
+        told, said = (years(source), years(span)) if kind == "year" else (days(source), days(span))
+        if not said or told != said:
+            return None
+    elif kind is not None:
+        told = {re.sub(r"[^\d.]", "", source[a:b]) or source[a:b].lower() for a, b in figures_of(source, kind)}
+        said = {re.sub(r"[^\d.]", "", span[a:b]) or span[a:b].lower() for a, b in figures_of(span, kind)}
+        if len(told) > 1 or (said and said != told):
+            return None
+    elif len(words(span)) < SPAN_MIN_WORDS or len([w for w in words(span) if w not in STOPWORDS]) < SPAN_MIN_CONTENT:
+        return None
+    return span

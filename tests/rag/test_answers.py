@@ -802,3 +802,23 @@ def test_asked_what_something_came_to_in_the_end_the_newest_story_answers(news_e
     for asked in ("What did Berth 9 end up costing?", "How much did Berth 9 end up costing?"):
         a = engine.ask(asked)
         assert a.text.startswith("Berth 9 cost 372 million euros"), (asked, a.text)      # the newest figure leads
+
+
+def test_an_llm_answer_in_the_questions_words_is_said_first_then_quoted(news_engine, Scripted):
+    """The LLM answers with the question's wording ("was in charge of the trophy"), which no
+    source sentence says: the sentence cannot be kept, but its answer, the one name the best
+    evidence gives, can: said first, then the sentence it comes from, both cited; not a fallback."""
+    llm = Scripted("Lena Vos was in charge of the trophy at the 2018 final.")
+    a = news_engine(ARTICLES, llm=llm).ask("Who was in charge of the trophy at the 2018 Merrow Cup final?")
+    assert not a.refused and not a.fallback, (a.text, a.checks)
+    assert a.text.startswith("Lena Vos [1]. ") and "lifted the trophy" in a.text, a.text
+    assert a.citations[0].source == "cup_2018.txt"
+    assert any(c["kept"] and c["text"] == "Lena Vos" for c in a.checks)
+
+
+def test_an_llm_answer_the_best_evidence_does_not_give_is_not_said(news_engine, Scripted):
+    """The same wording with another name (one the folder names elsewhere): not said; the
+    evidence is quoted, as a fallback."""
+    llm = Scripted("Petra Lund was in charge of the trophy at the 2018 final.")
+    a = news_engine(ARTICLES, llm=llm).ask("Who was in charge of the trophy at the 2018 Merrow Cup final?")
+    assert a.fallback and "Petra Lund" not in a.text, (a.text, a.checks)

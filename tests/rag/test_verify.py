@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.verify import facts, split_sentences, supports, verify
+from rag.evidence import figures, has_type
+from rag.verify import answer_span, facts, split_sentences, supports, verify
 
 SOURCES = [
     "Turkish Foreign Minister Hakan Fidan chaired the meeting in Istanbul's Dolmabahçe Palace.",
@@ -157,3 +158,54 @@ def test_what_the_source_only_looks_ahead_to_is_not_told_as_done(draft, kept):
     assert ok is kept, why
     if not kept:
         assert "looks ahead" in why
+
+
+# -- the answer inside a draft that echoes the question ---------------------------------------------
+
+def span(draft, question, source, kind):
+    return answer_span(draft, question, source, kind, has_type, figures)
+
+
+@pytest.mark.parametrize("draft, question, source, kind, expected", [
+    # the question's words around the answer ("sat in on"), which the source puts otherwise
+    ("Ibrahim Kalın sat in on the meeting.", "Which Turkish intelligence chief sat in on the meeting?",
+     "Türkiye's intelligence chief İbrahim Kalın was also present.", "name", "İbrahim Kalın"),
+    # a title beside the name is the same person, not a rival
+    ("The envoy later thanked Rustem Umerov.", "The envoy later thanked which Ukrainian minister?",
+     "Kellogg also thanked Ukraine's Defense Minister Rustem Umerov for his contribution.", "name", "Rustem Umerov"),
+    ("They were pushed back to May 16.", "The talks were pushed back. To which day?",
+     "The talks had been postponed to May 16.", "day", "May 16"),
+    ("390 Ukrainians got home on May 23.", "How many Ukrainians got home on May 23?",
+     "On May 23, 390 Ukrainians returned to Ukraine from Russian captivity.", "count", "390"),
+    ("Russia wanted Ukraine to pull back its forces from territories it holds.",
+     "What did Russia want Ukraine to give up?",
+     "The Russian side demanded that Ukraine pull back its forces from territories it holds.", None,
+     "pull back its forces from territories it holds"),
+])
+def test_the_answer_a_draft_adds_to_the_question_is_taken_in_the_sources_words(draft, question, source, kind, expected):
+    assert span(draft, question, source, kind) == expected
+
+
+@pytest.mark.parametrize("draft, question, source, kind", [
+    # a name the best evidence does not give
+    ("Rustem Umerov chaired the meeting.", "Who chaired the meeting?",
+     "Turkish Foreign Minister Hakan Fidan chaired the meeting in Istanbul.", "name"),
+    # the evidence names two people the question does not: which one did it is not the draft's to say
+    ("Vladimir Putin dismissed the delegation as a prop.", "Who dismissed the delegation as a prop?",
+     "After Vladimir Putin ignored the challenge, Volodymyr Zelensky dismissed the delegation as a prop.", "name"),
+    # a figure the evidence does not give, and one of two it gives
+    ("190 Ukrainians got home on May 23.", "How many Ukrainians got home on May 23?",
+     "On May 23, 390 Ukrainians returned to Ukraine from Russian captivity.", "count"),
+    ("400 prisoners came home.", "How many prisoners came home?",
+     "Of the 1,000 prisoners due to come home, 400 have come home.", "count"),
+    # two answers in one draft; a bare name for a yes-or-no question; a refusal; a quotation asked for
+    ("Castleford and Wexham won.", "Who won?", "Castleford won in 2018 and Wexham won in 2020.", "name"),
+    ("Marco Rubio was involved.", "Was the US secretary of state involved?",
+     "The U.S. side included Secretary of State Marco Rubio.", None),
+    ("The sources do not mention it.", "Who chaired the meeting?", "Hakan Fidan chaired the meeting.", "name"),
+    ("She said it was patient.", "What did Petra Lund say?", 'Petra Lund said: "We were patient."', "quote"),
+    # a phrase of no kind must be more than a word or two
+    ("It represented Ukraine.", "What did the second one do?", "Andriy Yermak represented Ukraine.", None),
+])
+def test_an_answer_the_evidence_does_not_single_out_is_not_taken(draft, question, source, kind):
+    assert span(draft, question, source, kind) is None
