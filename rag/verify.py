@@ -273,10 +273,14 @@ def verify(draft: str, sources: list[str], question: str, common: frozenset = fr
 # otherwise ("was also present"), so the sentence cannot be kept. Its answer can: the words it
 # adds to the question, when the best evidence says them and names no rival of their kind.
 _RUN_GLUE = frozenset("of the a an and for to de van von der al bin".split())
-_PERSON_RUN = re.compile(r"\b[A-Z\u0130][\w'\u2019-]+(?:\s+(?:[A-Z\u0130][\w'\u2019-]+|[A-Z]\.))+")
-# "Was the secretary of state there?" is not answered by a name alone
+# a capitalised name inside a sentence (not its first word, not a place after "in", "at", "from")
+_NAME_RUN = re.compile(r"(?<![.!?]\s)(?<!^)(?<!\bin\s)(?<!\bat\s)(?<!\bfrom\s)(?<!\bto\s)\b[A-Z\u0130][\w'\u2019-]+"
+                       r"(?:\s+(?:[A-Z\u0130][\w'\u2019-]+|[A-Z]\.|&))*")
+_TOLD_OF = re.compile(r"(?:^|[.!?]\s+)[\"\u201c]?(?:He|She|They|His|Her|Their)\b")
+# "Was the secretary of state there?" is not answered by a name alone, nor "why ...?" and "how did
+# ...?" by a phrase cut from a sentence (a reason or a way is the sentence's to give)
 _YES_NO = re.compile(r"^\s*(?:and\s+|so\s+|but\s+)?(?:is|was|are|were|did|does|do|has|have|had|can|could|will|would|"
-                     r"should)\b", re.I)
+                     r"should|why|how)\b", re.I)
 # an answer of no kind (not a name, figure or date) is a phrase, not a word or two
 SPAN_MIN_WORDS, SPAN_MIN_CONTENT = 3, 2
 
@@ -326,7 +330,9 @@ def _in_source(span: str, source: str) -> str | None:
     have = [fold(m.group()) for m in found]
     for i in range(len(have) - len(want) + 1):
         if have[i:i + len(want)] == want:
-            return source[found[i].start():found[i + len(want) - 1].end()]
+            end = found[i + len(want) - 1].end()
+            end += source[end:end + 1] == "%"       # "2.9%", not "2.9"
+            return source[found[i].start():end]
     return None
 
 
@@ -353,10 +359,12 @@ def answer_span(draft: str, question: str, source: str, kind: str | None,
     asked = set(words(question))
     if kind == "name":
         mine = set(words(span))
-        # (a run sharing a word with the answer is the answer with its title: "Defense Minister Rustem Umerov")
-        rivals = [m.group() for m in _PERSON_RUN.finditer(source)
+        # (a run sharing a word with the answer is the answer with its title: "Defense Minister Rustem
+        # Umerov"; a name after "in", "at", "from" is where, not who; a sentence about "she" tells
+        # of someone named before it, who may be the one asked about)
+        rivals = [m.group() for m in _NAME_RUN.finditer(source)
                   if not set(words(m.group())) & mine and not set(words(m.group())) <= asked | STOPWORDS]
-        if rivals or not _CAP.search(span):
+        if rivals or not _CAP.search(span) or _TOLD_OF.search(source):
             return None
     elif kind in ("date", "day", "year"):
         told, said = (years(source), years(span)) if kind == "year" else (days(source), days(span))

@@ -181,6 +181,8 @@ def span(draft, question, source, kind):
      "What did Russia want Ukraine to give up?",
      "The Russian side demanded that Ukraine pull back its forces from territories it holds.", None,
      "pull back its forces from territories it holds"),
+    ("The council decided on tax an increase of 2.9%.", "What did the council decide about tax?",
+     "Councillors approved an increase of 2.9% in council tax.", None, "increase of 2.9%"),
 ])
 def test_the_answer_a_draft_adds_to_the_question_is_taken_in_the_sources_words(draft, question, source, kind, expected):
     assert span(draft, question, source, kind) == expected
@@ -193,6 +195,11 @@ def test_the_answer_a_draft_adds_to_the_question_is_taken_in_the_sources_words(d
     # the evidence names two people the question does not: which one did it is not the draft's to say
     ("Vladimir Putin dismissed the delegation as a prop.", "Who dismissed the delegation as a prop?",
      "After Vladimir Putin ignored the challenge, Volodymyr Zelensky dismissed the delegation as a prop.", "name"),
+    # a firm named beside the architect; a sentence about "she", named before it
+    ("Edwin Marlowe built the Corn Exchange.", "Who built the Corn Exchange?",
+     "The Corn Exchange was designed by Edwin Marlowe and built by the firm Ashby & Sons in 1862.", "name"),
+    ('Joss Ambery directed "The Salt Orchard".', 'Who directed "The Salt Orchard"?',
+     'She will direct "The Salt Orchard" herself, with Joss Ambery in a new role.', "name"),
     # a figure the evidence does not give, and one of two it gives
     ("190 Ukrainians got home on May 23.", "How many Ukrainians got home on May 23?",
      "On May 23, 390 Ukrainians returned to Ukraine from Russian captivity.", "count"),
@@ -204,6 +211,9 @@ def test_the_answer_a_draft_adds_to_the_question_is_taken_in_the_sources_words(d
      "The U.S. side included Secretary of State Marco Rubio.", None),
     ("The sources do not mention it.", "Who chaired the meeting?", "Hakan Fidan chaired the meeting.", "name"),
     ("She said it was patient.", "What did Petra Lund say?", 'Petra Lund said: "We were patient."', "quote"),
+    # a reason or a way is the sentence's to give, not a phrase cut from it
+    ("It was played behind closed doors because Rory Pendle won the title.",
+     "Why was the final played behind closed doors?", "Rory Pendle won the title in an empty hall.", None),
     # a phrase of no kind must be more than a word or two
     ("It represented Ukraine.", "What did the second one do?", "Andriy Yermak represented Ukraine.", None),
 ])
