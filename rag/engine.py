@@ -21,7 +21,7 @@ from index.text import fold, tokens, words
 from . import prompts
 from .condense import Standalone, accept_rewrite, by_rules, normalize_history
 from .evidence import (DATE_TYPES, FIGURE_TYPES, REQUIRED_TYPES, TYPED_SHARE, Evidence, Unit, answer_type,
-                       continue_list, continue_quote, figures, gather, has_type, is_instruction, one_event, pick,
+                       continue_list, continue_quote, figures_said, gather, has_type, is_instruction, one_event, pick,
                        pick_many)
 from .markers import MARKER, marker_numbers, strip_markers
 from .question import (BRIEFLY, FOLLOWING, Context, Query, answer_format, days, failed, parse, said_instead, sides,
@@ -510,7 +510,7 @@ class Engine:
         quoted = _quoted(evidence)
         if not quoted or evidence.compared:
             return None
-        span = answer_span(draft, asked, " ".join(u.text for u in quoted), evidence.answer_type, has_type, figures)
+        span = answer_span(draft, asked, " ".join(u.text for u in quoted), evidence.answer_type)
         holder = quoted[0]     # (the best evidence says it; a second sentence quoted beside it may not)
         if not span or fold(span) not in fold(holder.text):
             return None
@@ -563,9 +563,9 @@ class Engine:
         if kept and evidence.answer_type not in (None, "quote") and \
                 not any(has_type(text, evidence.answer_type) for text, _ in kept):
             kept, why = [], "no kept sentence holds the kind of answer asked for"
-        best_figures = set(_figures_said(units[0].text, evidence.answer_type)) \
+        best_figures = set(figures_said(units[0].text, evidence.answer_type)) \
             if evidence.answer_type in FIGURE_TYPES and has_type(units[0].text, evidence.answer_type) else set()
-        if kept and best_figures and not any(best_figures & set(_figures_said(text, evidence.answer_type))
+        if kept and best_figures and not any(best_figures & set(figures_said(text, evidence.answer_type))
                                              for text, _ in kept):
             # "how many ...?" answered with a figure the best evidence does not give, when it gives
             # one of the kind: the small model picked another sentence's figure; the best is quoted
@@ -631,7 +631,7 @@ class Engine:
 
 
 def _sentence(span: str) -> str:
-    """A short answer as a sentence of its own: "İbrahim Kalın.", "Pull back its forces ..."."""
+    """A short answer as a sentence of its own: "Edwin Marlowe.", "Cut the fares by half."."""
     return (span[:1].upper() + span[1:]).rstrip(".,;:") + "."
 
 
@@ -640,11 +640,6 @@ def _says_less(kept: list[tuple[str, list]], quoted: str) -> bool:
     said = set(tokens(fold(" ".join(text for text, _ in kept))))
     full = set(tokens(fold(strip_markers(quoted))))
     return said <= full and len(full - said) >= SAYS_MORE
-
-
-def _figures_said(text: str, kind: str) -> list[str]:
-    """The figures of a kind `text` states, as digits ("1,400" and "1400" alike)."""
-    return [re.sub(r"[^\d.]", "", text[a:b]) or text[a:b].lower() for a, b in figures(text, kind)]
 
 
 def _weekday_note(answer: str, sentence: str, passage: Passage) -> str:

@@ -304,6 +304,11 @@ def figures(text: str, kind: str) -> list[tuple[int, int]]:
     return [m.span() for m in _NUMBER.finditer(masked) if _CARDINAL.search(m.group())]
 
 
+def figures_said(text: str, kind: str) -> list[str]:
+    """The figures of a kind `text` states, as digits ("1,400" and "1400" alike)."""
+    return [re.sub(r"[^\d.]", "", text[a:b]) or text[a:b].lower() for a, b in figures(text, kind)]
+
+
 def has_type(text: str, kind: str | None) -> bool:
     if kind in STRICT_TYPES:
         return bool(STRICT_TYPES[kind].search(_masked(text, kind)))

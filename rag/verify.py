@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from index.chunking import ABBREVIATION, sentences
 from index.text import QUESTION_WORDS, STOPWORDS, fold, stem, tokens, words
 
-from .evidence import INJECTION, IRREGULAR_PAST, _NUMBER
+from .evidence import INJECTION, IRREGULAR_PAST, _NUMBER, figures_said, has_type
 from .markers import MARKER as _ANY_MARK
 from .question import LOOKS_AHEAD, MONTH_NAMES, days, years
 from .roles import conflict
@@ -268,16 +268,17 @@ def verify(draft: str, sources: list[str], question: str, common: frozenset = fr
 
 
 # -- the answer inside a draft that echoes the question -------------------------------------------
-# A small model answers "Who sat in on the meeting?" with "İbrahim Kalın sat in on the meeting.":
-# its answer is right, its sentence is the question's words around it, which the source puts
-# otherwise ("was also present"), so the sentence cannot be kept. Its answer can: the words it
-# adds to the question, when the best evidence says them and names no rival of their kind.
+# A small model answers "Who designed the hall?" with "Edwin Marlowe designed the hall.": its
+# answer is right, its sentence is the question's words around it, which the source puts
+# otherwise ("was the work of the architect Edwin Marlowe"), so the sentence cannot be kept. Its
+# answer can: the words it adds to the question, when the best evidence says them and names no
+# rival of their kind.
 _RUN_GLUE = frozenset("of the a an and for to de van von der al bin".split())
 # a capitalised name inside a sentence (not its first word, not a place after "in", "at", "from")
 _NAME_RUN = re.compile(r"(?<![.!?]\s)(?<!^)(?<!\bin\s)(?<!\bat\s)(?<!\bfrom\s)(?<!\bto\s)\b[A-Z\u0130][\w'\u2019-]+"
                        r"(?:\s+(?:[A-Z\u0130][\w'\u2019-]+|[A-Z]\.|&))*")
 _TOLD_OF = re.compile(r"(?:^|[.!?]\s+)[\"\u201c]?(?:He|She|They|His|Her|Their)\b")
-# "Was the secretary of state there?" is not answered by a name alone, nor "why ...?" and "how did
+# "Was the mayor there?" is not answered by a name alone, nor "why ...?" and "how did
 # ...?" by a phrase cut from a sentence (a reason or a way is the sentence's to give)
 _YES_NO = re.compile(r"^\s*(?:and\s+|so\s+|but\s+)?(?:is|was|are|were|did|does|do|has|have|had|can|could|will|would|"
                      r"should|why|how)\b", re.I)
@@ -286,14 +287,14 @@ SPAN_MIN_WORDS, SPAN_MIN_CONTENT = 3, 2
 
 
 def _new_runs(draft: str, question: str) -> list[str]:
-    """The runs of words `draft` adds to `question` ("İbrahim Kalın", "May 16"): words whose stem
+    """The runs of words `draft` adds to `question` ("Edwin Marlowe", "May 16"): words whose stem
     the question lacks, with the small words between two such words."""
     asked = set(tokens(question)) | QUESTION_STEMS
     body = _ANY_MARK.sub("", draft)
     toks = list(re.finditer(r"[\w'\u2019.,%$\u20ac\u00a3-]+|[\"\u201c\u201d]", body))
     runs, cur, glue = [], [], []
     for m in toks:
-        if cur and m.group().endswith(","):      # a comma ends a run ("May 23, 390 Ukrainians")
+        if cur and m.group().endswith(","):      # a comma ends a run ("June 4, 310 runners")
             raw = m.group().strip(".,")
             if raw and set(tokens(raw)) - asked:
                 cur += glue + [raw]
@@ -336,44 +337,42 @@ def _in_source(span: str, source: str) -> str | None:
     return None
 
 
-def answer_span(draft: str, question: str, source: str, kind: str | None,
-                has_type, figures_of) -> str | None:
+def answer_span(draft: str, question: str, source: str, kind: str | None) -> str | None:
     """The answer in the first sentence of `draft`, in `source`'s words, when it can be trusted
     without the sentence around it: one run of words the draft adds to the question, said in
     `source` (the best evidence) word for word; of the kind asked for (`has_type`); and the only
     one of its kind there: asked who, no other person the question does not name; asked how
-    many or when, the one figure or day of that kind (`figures_of`); asked for nothing of a
+    many or when, the one figure or day of that kind; asked for nothing of a
     kind, a phrase of SPAN_MIN_WORDS words at least. Every other run of new words must be in
     `source` too. Never for a quotation asked for, or a yes-or-no question. None otherwise."""
     first = split_sentences(draft)[:1]
     if not first or _REFUSAL.search(first[0]) or kind == "quote" or kind is None and _YES_NO.match(question):
         return None
-    runs = _new_runs(first[0], question)
-    if not all(_in_source(r, source) for r in runs):
+    said = [_in_source(r, source) for r in _new_runs(first[0], question)]    # each as the source writes it
+    if None in said:
         return None     # (it adds something the best evidence does not say: not to be trusted in part)
     if kind is not None:
-        runs = [r for r in runs if has_type(_in_source(r, source), kind)]
-    if len(runs) != 1:
+        said = [r for r in said if has_type(r, kind)]
+    if len(said) != 1:
         return None
-    span = _in_source(runs[0], source)
+    span = said[0]
     asked = set(words(question))
     if kind == "name":
         mine = set(words(span))
-        # (a run sharing a word with the answer is the answer with its title: "Defense Minister Rustem
-        # Umerov"; a name after "in", "at", "from" is where, not who; a sentence about "she" tells
+        # (a run sharing a word with the answer is the answer with its title: "Finance Minister Ada
+        # Brenner"; a name after "in", "at", "from" is where, not who; a sentence about "she" tells
         # of someone named before it, who may be the one asked about)
         rivals = [m.group() for m in _NAME_RUN.finditer(source)
                   if not set(words(m.group())) & mine and not set(words(m.group())) <= asked | STOPWORDS]
         if rivals or not _CAP.search(span) or _TOLD_OF.search(source):
             return None
     elif kind in ("date", "day", "year"):
-        told, said = (years(source), years(span)) if kind == "year" else (days(source), days(span))
-        if not said or told != said:
+        told, given = (years(source), years(span)) if kind == "year" else (days(source), days(span))
+        if not given or told != given:
             return None
     elif kind is not None:
-        told = {re.sub(r"[^\d.]", "", source[a:b]) or source[a:b].lower() for a, b in figures_of(source, kind)}
-        said = {re.sub(r"[^\d.]", "", span[a:b]) or span[a:b].lower() for a, b in figures_of(span, kind)}
-        if len(told) > 1 or (said and said != told):
+        told, given = set(figures_said(source, kind)), set(figures_said(span, kind))
+        if len(told) > 1 or (given and given != told):
             return None
     elif len(words(span)) < SPAN_MIN_WORDS or len([w for w in words(span) if w not in STOPWORDS]) < SPAN_MIN_CONTENT:
         return None

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from rag.evidence import figures, has_type
 from rag.verify import answer_span, facts, split_sentences, supports, verify
 
 SOURCES = [
@@ -163,7 +162,7 @@ def test_what_the_source_only_looks_ahead_to_is_not_told_as_done(draft, kept):
 # -- the answer inside a draft that echoes the question ---------------------------------------------
 
 def span(draft, question, source, kind):
-    return answer_span(draft, question, source, kind, has_type, figures)
+    return answer_span(draft, question, source, kind)
 
 
 @pytest.mark.parametrize("draft, question, source, kind, expected", [
