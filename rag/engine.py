@@ -744,6 +744,7 @@ def _quoted(evidence: Evidence) -> list[Unit]:
 # where a sentence may be cut short: before a clause set off by a comma, a semicolon or a dash
 _CLAUSE_END = re.compile(r",\s+(?=[a-z])|;\s+|\s+[-\u2013\u2014]\s+")
 _FIGURE = re.compile(r"\d")
+_FIGURE_RUN = re.compile(r"\d[\d,.]*(?:\s(?:million|billion)\b)?")
 
 
 def _clause_cut(text: str, after: int, limit: int) -> int | None:
@@ -761,14 +762,15 @@ def _clipped(u: Unit, limit: int) -> Unit:
     return u if cut is None else replace(u, text=u.text[:cut] + "\u2026", end=u.start + cut)
 
 
-_CITED = re.compile(r"(?<=\])\.?\s+")      # where a quoted sentence with its citation ends
+_CITED = re.compile(r"(?:(?<=\]\.)|(?<=\]))\s+")      # where a quoted sentence with its citation ends
 _MARKED = re.compile(r"^(.*?)\s*((?:\[\d+\])+)\.?$", re.S)
 
 
 def _shortened(text: str, limit: int) -> str:
     """A joined answer too long for `limit`: each quoted sentence longer than its share cut at
     its last clause break within the share (marked "…", its citation kept), where there is one
-    past its first 40 characters."""
+    past its first 40 characters and its first figure ("... a new plant at Skarvik, which will
+    cost 210 million…", not "... a new plant at Skarvik…")."""
     pieces = [x for x in _CITED.split(text) if x]
     share = limit // len(pieces) - 2
     out = []
@@ -776,7 +778,8 @@ def _shortened(text: str, limit: int) -> str:
         m = _MARKED.match(piece)
         if m and len(piece) > share:
             body, marks = m.group(1), m.group(2)
-            cut = _clause_cut(body, 40, share - len(marks) - 3)
+            figure = _FIGURE_RUN.search(body)
+            cut = _clause_cut(body, max(40, figure.end() if figure else 0), share - len(marks) - 3)
             if cut is not None:
                 piece = f"{body[:cut]}\u2026 {marks}."
         out.append(piece)

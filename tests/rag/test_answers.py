@@ -822,3 +822,21 @@ def test_an_llm_answer_the_best_evidence_does_not_give_is_not_said(news_engine, 
     llm = Scripted("Petra Lund was in charge of the trophy at the 2018 final.")
     a = news_engine(ARTICLES, llm=llm).ask("Who was in charge of the trophy at the 2018 Merrow Cup final?")
     assert a.fallback and "Petra Lund" not in a.text, (a.text, a.checks)
+
+
+
+def test_two_answers_cut_to_fit_keep_the_figures_they_give():
+    """Two answers joined and too long for the answer: each quoted sentence is cut at a clause
+    break after the figure it gives (not "... a new cheese plant at Skarvik, on the west
+    coast…"), and every quoted sentence, cut or not, ends with its citation and a full stop."""
+    from rag.engine import ANSWER_MAX_CHARS, _shortened
+
+    joined = ("Valdmoor confirmed plans for a new cheese plant at Skarvik, on the west coast, which will cost "
+              "210 million gellers and open in early 2023, creating about 300 jobs [1]. The Skarvik cheese plant "
+              "opened on June 14 at a final cost of 236 million gellers [2]. The plant will now open in June "
+              "2023, three months later than planned, because of delays to steel deliveries, the company said "
+              "on Tuesday in a statement to the stock exchange in Halden [3].")
+    text = _shortened(joined, ANSWER_MAX_CHARS)
+    assert len(text) <= ANSWER_MAX_CHARS, len(text)
+    assert "210 million gellers" in text and "236 million gellers" in text, text
+    assert text.count("[1]. ") == 1 and text.count("[2]. ") == 1 and text.endswith("[3]."), text
