@@ -14,7 +14,7 @@ SEEDS = ROOT / "seeds"
 CONFUSABLE_GOLD = ROOT / "evals" / "gold-confusable.jsonl"
 CONFUSABLE = ROOT / "evals" / "corpora" / "confusable"
 # the held-out sets: each written blind by someone who never ran the engine, on a folder of its own
-HELDOUT_SETS = ("heldout", *(f"heldout{n}" for n in range(2, 14)))
+HELDOUT_SETS = ("heldout", *(f"heldout{n}" for n in range(2, 15)))
 SETS = {"seeds": (GOLD, SEEDS), "confusable": (CONFUSABLE_GOLD, CONFUSABLE),
         **{name: (ROOT / "evals" / f"gold-{name}.jsonl", ROOT / "evals" / "corpora" / name) for name in HELDOUT_SETS}}
 
