@@ -427,6 +427,7 @@ _SPEAKER = re.compile(rf"({_NAME_RUN})\s+(?:{_SAYS})\b|\bsaid\s+({_NAME_RUN})|"
                       rf"({_NAME_RUN}),\s+(?:who|whose|which|the|a|an|now|then|herself|himself)\b[^,;\"\u201c]{{0,90}},\s+"
                       rf"(?:{_SAYS})\b")
 
+W_TYPED = 0.2            # bonus for holding the kind of thing asked for (a figure, a date, a name)
 W_FOCUS = 0.25           # bonus for holding one of the question's specific words
 NOW_SHARE = 0.7          # asked how things stand now: a sentence this close to the best, from a newer story, leads
 MEANING_ALONE = 0.62     # a unit this close in meaning answers even without the question's specific words
@@ -693,7 +694,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             and (kind not in ("name", "place") or _names_another(span, asked_words, kind)) \
             and (kind not in DATE_TYPES or asks_saying or has_type(_SAID_ON.sub(" ", span), kind))
         focused = bool(focus) and any(_mentions(span_terms, t) for t in focus)
-        score = (0.5 * sim + 0.5 * cov + (0.15 if typed else 0.0) + (W_FOCUS if focused else 0.0)
+        score = (0.5 * sim + 0.5 * cov + (W_TYPED if typed else 0.0) + (W_FOCUS if focused else 0.0)
                  + 0.05 / (1 + pi) - 0.0004 * max(0, len(span) - 250))
         named = set(words(fold(span))) & known_people      # the people it names
         if kind == "name" and not asks_speaker and named - asked_words:
