@@ -744,7 +744,6 @@ def _quoted(evidence: Evidence) -> list[Unit]:
 # where a sentence may be cut short: before a clause set off by a comma, a semicolon or a dash
 _CLAUSE_END = re.compile(r",\s+(?=[a-z])|;\s+|\s+[-\u2013\u2014]\s+")
 _FIGURE = re.compile(r"\d")
-_FIGURE_RUN = re.compile(r"\d[\d,.]*(?:\s(?:million|billion)\b)?")
 
 
 def _clause_cut(text: str, after: int, limit: int) -> int | None:
@@ -778,7 +777,7 @@ def _shortened(text: str, limit: int) -> str:
         m = _MARKED.match(piece)
         if m and len(piece) > share:
             body, marks = m.group(1), m.group(2)
-            figure = _FIGURE_RUN.search(body)
+            figure = _FIGURE.search(body)       # (as `_clipped` cuts: after the first figure)
             cut = _clause_cut(body, max(40, figure.end() if figure else 0), share - len(marks) - 3)
             if cut is not None:
                 piece = f"{body[:cut]}\u2026 {marks}."

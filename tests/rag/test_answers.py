@@ -824,7 +824,6 @@ def test_an_llm_answer_the_best_evidence_does_not_give_is_not_said(news_engine, 
     assert a.fallback and "Petra Lund" not in a.text, (a.text, a.checks)
 
 
-
 def test_two_answers_cut_to_fit_keep_the_figures_they_give():
     """Two answers joined and too long for the answer: each quoted sentence is cut at a clause
     break after the figure it gives (not "... a new cheese plant at Skarvik, on the west
