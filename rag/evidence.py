@@ -739,6 +739,8 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         told = {u.source for u in units if not u.failed}
         units = [replace(u, failed=()) if u.failed and u.source in told and
                  all(c.kind in _TOLD_BY_STORY for c in u.failed) else u for u in units]
+    if q.shape == "summary":
+        units = _of_years_asked(q, units, passages)
     answering = [u for u in units if not u.failed]
     if ASKS_NOW.search(q.text) and answering:
         # "what is she doing now?", "and in the latest census?": of the sentences that answer
@@ -919,6 +921,26 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         if correction is not None:
             return correction
     return out(False, f"meaning {best_sim:.2f}, terms {best_cov:.2f}")
+
+
+def _of_years_asked(q: Query, units: list[Unit], passages: list[Passage]) -> list[Unit]:
+    """A summary of "the 2022 season" is told by the stories of 2022: dated that year or naming
+    it in their title. When some story that may answer is one, the sentences of stories of other
+    years that name the year only in passing ("a quarter of last year's record") fail the year.
+    (Not a list: "each quarter of 2023" is reported into the next year.)"""
+    asked = [c for c in q.constraints if c.kind == "year" and not c.season]
+    if not asked:
+        return units
+
+    def of_year(u: Unit) -> bool:
+        p = passages[u.passage]
+        dated = int(p.date[:4]) if p.date and p.date[:4].isdigit() else None
+        return all(c.value == dated or c.value in years(p.title or "") for c in asked)
+
+    told = {u.source for u in units if not u.failed and of_year(u)}
+    if not told:
+        return units
+    return [replace(u, failed=tuple(asked)) if not u.failed and u.source not in told else u for u in units]
 
 
 _TOLD_BY_STORY = ("ordinal",)   # constraints a summary or a list reads of the story, not of each sentence

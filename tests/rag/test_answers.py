@@ -839,3 +839,23 @@ def test_two_answers_cut_to_fit_keep_the_figures_they_give():
     assert len(text) <= ANSWER_MAX_CHARS, len(text)
     assert "210 million gellers" in text and "236 million gellers" in text, text
     assert text.count("[1]. ") == 1 and text.count("[2]. ") == 1 and text.endswith("[3]."), text
+
+
+def test_a_summary_of_a_year_keeps_to_the_stories_of_that_year(news_engine):
+    """Asked to summarise the 2022 season, the 2023 story whose lead names "last year's record" in
+    passing (and matches the question's words best) is not summarised in its place."""
+    e = news_engine({
+        "fire_2022.txt": ("date 2022-10-19 Record losses in Brennmark, review finds\n\n"
+                          "Wildfires destroyed 28,000 hectares of forest across Brennmark this year, almost three "
+                          "times the 10,000 hectares lost in 2021, the fire service said on Wednesday in its "
+                          "end-of-season review.\n\nA total of 190 fires were recorded between May and the end of "
+                          "September. Nineteen homes were destroyed.\n"),
+        "fire_2023.txt": ("date 2023-09-05 Quieter wildfire season in Brennmark as first water bombers arrive late\n\n"
+                          "Wildfires have burned 5,100 hectares in Brennmark so far this season, less than a quarter "
+                          "of last year's record, the provincial fire service said on Tuesday, warning that the "
+                          "wildfire season was not yet over.\n\nThe province's first water bombers arrived in July.\n"),
+    })
+    a = e.ask("Give me a summary of Brennmark's 2022 wildfire season.")
+    assert not a.refused, a.reason
+    assert {c.source for c in a.citations} == {"fire_2022.txt"}, a.text
+    assert "28,000" in a.text
