@@ -903,6 +903,14 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         firsts = [next((u for u in answering if i in u.sides and telling(u, True)),
                        next((u for u in answering if i in u.sides and telling(u, False)),
                             next((u for u in answering if i in u.sides), None))) for i in range(len(compared))]
+        told = [u for u in firsts if u is not None and telling(u, True)]
+        if kind in FIGURE_TYPES and len(told) < len(firsts):
+            # "how many in 2016, and how many in 2022?": a thing compared with no sentence giving
+            # a figure of the kind asked beside the question's words is not answered by one
+            # without ("... ended after a weekend of extreme heat"), nor the comparison by the rest
+            i = next(i for i, u in enumerate(firsts) if u not in told)
+            missing = ", ".join(c.describe() for c in compared[i])
+            return out(True, f"no passage gives the figure asked for {missing}", firsts[i] or (told or answering)[0])
         firsts = list(dict.fromkeys(u for u in firsts if u is not None))
         if len(firsts) > 1:
             answering[:] = firsts + [u for u in answering if u not in firsts]

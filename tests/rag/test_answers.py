@@ -859,3 +859,20 @@ def test_a_summary_of_a_year_keeps_to_the_stories_of_that_year(news_engine):
     assert not a.refused, a.reason
     assert {c.source for c in a.citations} == {"fire_2022.txt"}, a.text
     assert "28,000" in a.text
+
+
+def test_a_comparison_with_no_figure_for_one_side_is_refused(news_engine):
+    """"How many ... in 2019 compared with 2021?" where the 2021 story gives no count: refused,
+    saying for which, rather than quoting the 2021 story's ticket price beside the 2019 count."""
+    e = news_engine({
+        "fair_2019.txt": ("date 2019-08-12 Record crowd at Dunlin Fair\n\nThe 2019 Dunlin Fair closed on Sunday "
+                          "after 31,500 people attended over three days, a record, the organisers said.\n"),
+        "fair_2021.txt": ("date 2021-08-16 Rain-soaked Dunlin Fair ends\n\nThe 2021 Dunlin Fair closed on Sunday "
+                          "after three days of heavy rain, the organisers said.\n\nTickets cost 12 euros, the same "
+                          "as in 2019.\n"),
+    })
+    a = e.ask("How many people attended the 2019 Dunlin Fair compared with the 2021 Dunlin Fair?")
+    assert a.refused, a.text
+    assert "2021" in a.reason and a.closest is not None
+    told = e.ask("How many people attended the 2019 Dunlin Fair?")
+    assert not told.refused and "31,500" in told.text
