@@ -102,6 +102,16 @@ _ASKS_WHO = re.compile(r"^(?!\s*(?:and\s+|so\s+|but\s+)?(?:what|which|how|when|w
                        r"(?:^|[,;]\s*|\b(?:and|or)\s+)(?:who|whom|whose)\b|\b(?:by|to|with|for|from) whom\b")
 
 
+# "what started the fire?", "what caused the delay?", "what was the cause of the crash?"
+_ASKS_CAUSE = re.compile(r"\bwhat (?:\w+ )?(?:started|caused|causes|sparked|triggered|set off)\b|"
+                         r"\b(?:what|which) (?:was|is|were|are) (?:the )?(?:main |likely |probable )?causes? of\b", re.I)
+# a sentence that says what caused something
+# ("the cause" alone is not one: "we will not speculate on the cause")
+_CAUSE = re.compile(r"\b(?:caused|causing|causes? (?:of|was|is|were)|because|due to|blam(?:e|es|ed|ing)|"
+                    r"(?:started|sparked|triggered|set off) by|result(?:ed)? (?:of|from)|traced to|linked to|"
+                    r"stemm(?:ed|ing) from|owing to|faulty|fault)\b", re.I)
+
+
 def answer_type(question: str) -> str | None:
     """The kind of thing the question asks for, from its wording."""
     q = question.lower()
@@ -135,6 +145,8 @@ def answer_type(question: str) -> str | None:
         return "date"
     if _ASKS_WHO.search(q) or _ASKS_SPEAKER.search(q):
         return "name"       # (and "which analyst said ...?": the one who said it)
+    if _ASKS_CAUSE.search(q):
+        return "cause"      # "what started the fire?": a sentence saying what caused it
     if re.search(r"^\s*(and\s+)?where\b|\bwhere (in|at|did|was|were|is|are|will)\b|\bwhich (city|country|place|venue)\b", q):
         return "place"
     if _SAYING.search(q):
@@ -328,6 +340,8 @@ def has_type(text: str, kind: str | None) -> bool:
         return bool(_NAME.search(text))
     if kind == "place":
         return bool(_PLACE.search(text))
+    if kind == "cause":
+        return bool(_CAUSE.search(text))
     if kind == "quote":
         # a speech verb, or words in quotation marks that are a saying, not a title ("A House
         # Without Clocks"): five words or more
@@ -437,9 +451,10 @@ TYPED_SHARE = 0.6        # a sentence stating the kind of answer asked for, this
 QUOTED_SHARE = 0.45      # ... and, asked what someone said, a sentence of their words this close
 ASKED_FOR = {"number": "a number", "count": "a number", "date": "a date", "year": "a year", "day": "a date",
              "age": "an age", "money": "a sum of money", "percent": "a share", "duration": "how long",
-             "weight": "a weight", "length": "a length", "name": "a name"}
+             "weight": "a weight", "length": "a length", "name": "a name", "cause": "a cause"}
 # asked for and in no unit that may answer: refuse
-REQUIRED_TYPES = ("number", "count", "date", "year", "day", "age", "money", "percent", "duration", "weight", "length")
+REQUIRED_TYPES = ("number", "count", "date", "year", "day", "age", "money", "percent", "duration", "weight", "length",
+                  "cause")
 LEADING_TYPES = REQUIRED_TYPES + ("name", "place", "quote")   # a fact's sentence stating one leads before a closer one that does not
 DATE_TYPES = ("date", "year", "day")     # when, in what year, on what date
 

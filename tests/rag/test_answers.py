@@ -876,3 +876,22 @@ def test_a_comparison_with_no_figure_for_one_side_is_refused(news_engine):
     assert "2021" in a.reason and a.closest is not None
     told = e.ask("How many people attended the 2019 Dunlin Fair?")
     assert not told.refused and "31,500" in told.text
+
+
+def test_what_started_it_is_answered_by_a_sentence_giving_a_cause(news_engine):
+    """"What started the fire?" is not answered by the story's lead about the fire: by the
+    sentence saying what caused it, and refused where no sentence does."""
+    e = news_engine({
+        "mill_fire.txt": ("date 2021-03-09 Fire destroys Tarnby mill\n\nA fire destroyed the roof of Tarnby's "
+                          "old corn mill overnight, leaving the listed building an empty shell, fire officials "
+                          "said on Monday.\n\nAbout 40 firefighters fought the blaze. Investigators said the fire "
+                          "was most likely caused by an overloaded extension cable in the mill shop.\n"),
+        "barn_fire.txt": ("date 2022-07-14 Barn fire at Osk farm\n\nA fire destroyed a barn and 300 bales of hay "
+                          "at a farm near Osk on Wednesday night, fire officials said.\n\nNo animals were hurt. "
+                          "Crews stayed at the farm until the morning.\n"),
+    })
+    a = e.ask("What started the fire at the Tarnby mill?")
+    assert not a.refused, a.reason
+    assert "extension cable" in a.text
+    b = e.ask("What started the barn fire near Osk?")
+    assert b.refused, b.text
