@@ -813,13 +813,15 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         # before the sentence that names him ("named Halloway as its next chief executive")
         stated = [u for u in answering if u.has_type and speakers(u.text) & speaker_names and
                   u.score >= QUOTED_SHARE * answering[0].score][:1] + stated
-    # (those holding the question's specific words first: "No one has been killed" before "2,100
+    # (for "how many", those counting the very thing asked first, or saying there was none: "412
+    # passengers" before "a 14-year gap", "38,000 people were evacuated" before "a storm surge of
+    # 3 metres" that names the storm asked about)
+    # (then those holding the question's specific words: "No one has been killed" before "2,100
     # people were evacuated" for "how many people died?")
-    # (then, for "how many", those counting the very thing asked: "412 passengers" before "a 14-year gap")
     # (then, for "when", those naming the calendar day: "takes over on January 1" before "was
     # named on Wednesday")
-    stated.sort(key=lambda u: (not (focus and any(_mentions(set(tokens(u.text)), t) for t in focus)),
-                               not (counted and _counts(u.text, counted)),
+    stated.sort(key=lambda u: (not (counted and (_counts(u.text, counted) or _NONE.search(u.text))),
+                               not (focus and any(_mentions(set(tokens(u.text)), t) for t in focus)),
                                not (kind in ("date", "day") and bool(days(u.text)))))
     if q.shape != "summary":
         # a share, a sum or an age asked for and stated answers words like "share", "cost", "old";

@@ -895,3 +895,15 @@ def test_what_started_it_is_answered_by_a_sentence_giving_a_cause(news_engine):
     assert "extension cable" in a.text
     b = e.ask("What started the barn fire near Osk?")
     assert b.refused, b.text
+
+
+def test_how_many_is_answered_by_the_sentence_counting_what_is_asked(one_story):
+    """Of the sentences stating a count, the one putting it before what is counted answers "how
+    many people were evacuated?", before the lead that says "evacuations" but counts homes."""
+    e = one_story("date 2023-10-02 Storm Ilse floods Varde\n\nStorm Ilse came ashore near Varde on Monday with "
+                  "winds of 160 km/h, forcing evacuations along the coast and flooding 300 homes, officials said."
+                  "\n\nAbout 12,000 people had left the coast by Sunday night as Storm Ilse approached. Schools "
+                  "will stay closed until Wednesday.\n")
+    a = e.ask("How many people were evacuated ahead of Storm Ilse?")
+    assert not a.refused, a.reason
+    assert a.text.startswith("About 12,000 people"), a.text
