@@ -106,6 +106,9 @@ _ASKS_WHO = re.compile(r"^(?!\s*(?:and\s+|so\s+|but\s+)?(?:what|which|how|when|w
 _ASKS_CAUSE = re.compile(r"\bwhat (?:\w+ )?(?:started|caused|causes|sparked|triggered|set off)\b|"
                          r"\b(?:what|which) (?:was|is|were|are) (?:the )?(?:main |likely |probable )?causes? of\b", re.I)
 # a sentence that says what caused something
+# a time of day ("at 7:40 p.m.", "9 a.m.", "noon") or a time taken ("2 hours 8 minutes", "5:58.2")
+_CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?[ap]\.?m\b|\b(?:noon|midday|midnight)\b|"
+                    r"\b\d+\s?(?:hours?|hrs?|minutes?|mins?|seconds?|secs?)\b", re.I)
 # ("the cause" alone is not one: "we will not speculate on the cause")
 _CAUSE = re.compile(r"\b(?:caused|causing|causes? (?:of|was|is|were)|because|due to|blam(?:e|es|ed|ing)|"
                     r"(?:started|sparked|triggered|set off) by|result(?:ed)? (?:of|from)|traced to|linked to|"
@@ -137,6 +140,8 @@ def answer_type(question: str) -> str | None:
         return "count"
     if re.search(r"\bhow much\b|\bwhat number\b|\bhow large\b", q):
         return "number"
+    if re.search(r"\bwhat time\b(?! of (?:the )?(?:year|day|season|month))", q):
+        return "clock"      # "What time did the race start?": a time of day (or a race's time), not a day
     if re.search(r"\b(what|which) year\b", q):
         return "year"       # "In what year was the prize set up?": a year, not a weekday
     if re.search(r"\b(what|which) (date|day)\b", q):
@@ -342,6 +347,8 @@ def has_type(text: str, kind: str | None) -> bool:
         return bool(_PLACE.search(text))
     if kind == "cause":
         return bool(_CAUSE.search(text))
+    if kind == "clock":
+        return bool(_CLOCK.search(text))
     if kind == "quote":
         # a speech verb, or words in quotation marks that are a saying, not a title ("A House
         # Without Clocks"): five words or more
@@ -451,10 +458,11 @@ TYPED_SHARE = 0.6        # a sentence stating the kind of answer asked for, this
 QUOTED_SHARE = 0.45      # ... and, asked what someone said, a sentence of their words this close
 ASKED_FOR = {"number": "a number", "count": "a number", "date": "a date", "year": "a year", "day": "a date",
              "age": "an age", "money": "a sum of money", "percent": "a share", "duration": "how long",
-             "weight": "a weight", "length": "a length", "name": "a name", "cause": "a cause"}
+             "weight": "a weight", "length": "a length", "name": "a name", "cause": "a cause",
+             "clock": "a time"}
 # asked for and in no unit that may answer: refuse
 REQUIRED_TYPES = ("number", "count", "date", "year", "day", "age", "money", "percent", "duration", "weight", "length",
-                  "cause")
+                  "cause", "clock")
 LEADING_TYPES = REQUIRED_TYPES + ("name", "place", "quote")   # a fact's sentence stating one leads before a closer one that does not
 DATE_TYPES = ("date", "year", "day")     # when, in what year, on what date
 

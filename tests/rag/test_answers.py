@@ -907,3 +907,14 @@ def test_how_many_is_answered_by_the_sentence_counting_what_is_asked(one_story):
     a = e.ask("How many people were evacuated ahead of Storm Ilse?")
     assert not a.refused, a.reason
     assert a.text.startswith("About 12,000 people"), a.text
+
+
+@pytest.mark.parametrize("stated, answered", [("Oda made landfall at about 7:40 p.m., an hour later than forecast.", True),
+                                              ("The eye crossed the coast an hour later than forecast.", False)])
+def test_what_time_asks_for_a_time_of_day_not_a_day(one_story, stated, answered):
+    e = one_story("date 2023-03-11 Cyclone Oda hits Varde\n\nCyclone Oda made landfall near Varde on Friday evening "
+                  f"with winds of 180 km/h, the weather service said.\n\n{stated} Power was cut to 20,000 homes.\n")
+    a = e.ask("What time did Cyclone Oda make landfall?")
+    assert a.refused is not answered, a.text
+    if answered:
+        assert a.text.startswith("Oda made landfall at about 7:40 p.m."), a.text
