@@ -130,6 +130,9 @@ def answer_type(question: str) -> str | None:
         return "money"      # "what is the governor paid?", "her salary", "what transfer fee ..."
     if re.search(r"\bwhat (percentage|share|proportion|portion|per ?cent)\b|\bhow many (per ?cent|percent)", q):
         return "percent"
+    if re.search(r"\bhow (?:hot|cold|warm)\b|\bwhat (?:was|is|were) (?:the )?(?:\w+ )?temperatures?\b|"
+                 r"\bhow high did (?:the )?(?:\w+ )?temperatures?\b", q):
+        return "temperature"
     if re.search(r"\bhow heavy\b|\bhow much (?:does|did|do|will)\b.{0,40}\bweigh\b|\bwhat (?:is|was) the weight\b", q):
         return "weight"
     if re.search(r"\bhow (?:deep|wide|tall|far)\b|\bwhat (?:is|was|are|were) the (?:depth|width|height|length|distance)\b", q):
@@ -248,7 +251,7 @@ CONTRA_COVERAGE = 0.4     # ... that hold this share of the question's key terms
 _TYPE_WORDS = frozenset(stem(w) for w in """cost costs costing price priced pay paid spend spent worth budget salary
 salaries wage wages fee fees earn earned money share percentage proportion portion percent per cent old age aged
 long last lasted take took duration heavy weigh weighs weighed weight deep depth wide width tall height far
-distance length""".split())
+distance length temperature temperatures hot hottest cold coldest warm high highest""".split())
 # what someone is paid or a thing costs, asked without "how much"
 _EARNINGS = r"\b(salary|salaries|wages?|paid|earns?|earned|fees?|prize money)\b"
 _ASKS_PAY = re.compile(_EARNINGS + r"|\bwhat (?:is|was|were|are|will be) the (?:\w+ )?(?:price|cost)s? of\b", re.I)
@@ -291,8 +294,9 @@ _LENGTH = re.compile(r"\b\d[\d,.]*[\s-]?(?:metres?|meters?|m|kilometres?|kilomet
 _POINTS = re.compile(r"(?:\b\d[\d.,]*|\bhalf an?|\ba quarter of an?|\b(?:one|two|three|four|five))\s+"
                      r"(?:percentage\s+)?points?\b", re.I)
 # asked for and nowhere in the passages: refuse
+_TEMPERATURE = re.compile(r"\b\d[\d.,]*\s?(?:\u00b0\s?[CF]?|degrees?\b|[CF]\b)")
 STRICT_TYPES = {"age": _AGE, "money": _MONEY, "percent": _PERCENT, "duration": _DURATION, "weight": _WEIGHT,
-                "length": _LENGTH}
+                "length": _LENGTH, "temperature": _TEMPERATURE}
 # what looks like a figure of a kind and is not: for "how many", sums, shares, years, dates,
 # times of day, ranks, ages ("six years old"), spans of time ("two hours", asked for as a
 # duration) and results ("6-4"); for a share, a change in percentage points
@@ -309,7 +313,7 @@ def _masked(text: str, kind: str | None) -> str:
 _CARDINAL = re.compile(r"\d|^(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|"
                        r"thousand|dozen)s?$", re.I)
 _NONE = re.compile(r"\b(?:no one|nobody|none)\b|\bno (?:\w+ )?(?:deaths|injuries|casualties|fatalities)\b", re.I)
-FIGURE_TYPES = {"count", "number", "money", "percent", "age", "duration", "weight", "length"}
+FIGURE_TYPES = {"count", "number", "money", "percent", "age", "duration", "weight", "length", "temperature"}
 
 
 def figures(text: str, kind: str) -> list[tuple[int, int]]:
@@ -459,10 +463,10 @@ QUOTED_SHARE = 0.45      # ... and, asked what someone said, a sentence of their
 ASKED_FOR = {"number": "a number", "count": "a number", "date": "a date", "year": "a year", "day": "a date",
              "age": "an age", "money": "a sum of money", "percent": "a share", "duration": "how long",
              "weight": "a weight", "length": "a length", "name": "a name", "cause": "a cause",
-             "clock": "a time"}
+             "clock": "a time", "temperature": "a temperature"}
 # asked for and in no unit that may answer: refuse
 REQUIRED_TYPES = ("number", "count", "date", "year", "day", "age", "money", "percent", "duration", "weight", "length",
-                  "cause", "clock")
+                  "cause", "clock", "temperature")
 LEADING_TYPES = REQUIRED_TYPES + ("name", "place", "quote")   # a fact's sentence stating one leads before a closer one that does not
 DATE_TYPES = ("date", "year", "day")     # when, in what year, on what date
 

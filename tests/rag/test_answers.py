@@ -918,3 +918,12 @@ def test_what_time_asks_for_a_time_of_day_not_a_day(one_story, stated, answered)
     assert a.refused is not answered, a.text
     if answered:
         assert a.text.startswith("Oda made landfall at about 7:40 p.m."), a.text
+
+
+def test_how_hot_is_answered_by_a_temperature(one_story):
+    e = one_story("date 2023-07-19 Heatwave grips Varde\n\nThe heatwave in Varde went on for a fifth day on Tuesday, "
+                  "and the city opened 40 cooling centres for older residents, officials said.\n\nThe thermometer at "
+                  "Varde airport reached 38.2C in the afternoon. Trains ran at reduced speed.\n")
+    a = e.ask("How hot did it get in the Varde heatwave?")
+    assert not a.refused, a.reason
+    assert a.text.startswith("The thermometer at Varde airport reached 38.2C"), a.text
