@@ -135,8 +135,11 @@ def answer_type(question: str) -> str | None:
         return "temperature"
     if re.search(r"\bhow heavy\b|\bhow much (?:does|did|do|will)\b.{0,40}\bweigh\b|\bwhat (?:is|was) the weight\b", q):
         return "weight"
-    if re.search(r"\bhow (?:deep|wide|tall|far)\b|\bwhat (?:is|was|are|were) the (?:depth|width|height|length|distance)\b", q):
+    if re.search(r"\bhow (?:deep|wide|tall|far)\b|\bwhat (?:is|was|are|were) the (?:depth|width|height|length|distance)\b|"
+                 r"\bhow long\b.*\bin (?:kilo)?met(?:re|er)s\b|\bhow long\b.*\bin (?:miles|feet)\b", q):
         return "length"
+    if re.search(r"\bhow long (?:is|was|are|were) (?:the|its|their|a|an)\b", q):
+        return "extent"     # "how long is the runway?" or "how long is the lease?": a length or a duration
     if re.search(r"\bhow long\b(?! ago)|\bhow many (seconds|minutes|hours|days|weeks|months|years|decades)\b", q):
         return "duration"
     if re.search(r"\bhow many\b", q):
@@ -296,7 +299,8 @@ _POINTS = re.compile(r"(?:\b\d[\d.,]*|\bhalf an?|\ba quarter of an?|\b(?:one|two
 # asked for and nowhere in the passages: refuse
 _TEMPERATURE = re.compile(r"\b\d[\d.,]*\s?(?:\u00b0\s?[CF]?|degrees?\b|[CF]\b)")
 STRICT_TYPES = {"age": _AGE, "money": _MONEY, "percent": _PERCENT, "duration": _DURATION, "weight": _WEIGHT,
-                "length": _LENGTH, "temperature": _TEMPERATURE}
+                "length": _LENGTH, "temperature": _TEMPERATURE,
+                "extent": re.compile(f"{_DURATION.pattern}|{_LENGTH.pattern}", re.I)}
 # what looks like a figure of a kind and is not: for "how many", sums, shares, years, dates,
 # times of day, ranks, ages ("six years old"), spans of time ("two hours", asked for as a
 # duration) and results ("6-4"); for a share, a change in percentage points
@@ -313,7 +317,7 @@ def _masked(text: str, kind: str | None) -> str:
 _CARDINAL = re.compile(r"\d|^(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|"
                        r"thousand|dozen)s?$", re.I)
 _NONE = re.compile(r"\b(?:no one|nobody|none)\b|\bno (?:\w+ )?(?:deaths|injuries|casualties|fatalities)\b", re.I)
-FIGURE_TYPES = {"count", "number", "money", "percent", "age", "duration", "weight", "length", "temperature"}
+FIGURE_TYPES = {"count", "number", "money", "percent", "age", "duration", "weight", "length", "temperature", "extent"}
 
 
 def figures(text: str, kind: str) -> list[tuple[int, int]]:
@@ -463,10 +467,10 @@ QUOTED_SHARE = 0.45      # ... and, asked what someone said, a sentence of their
 ASKED_FOR = {"number": "a number", "count": "a number", "date": "a date", "year": "a year", "day": "a date",
              "age": "an age", "money": "a sum of money", "percent": "a share", "duration": "how long",
              "weight": "a weight", "length": "a length", "name": "a name", "cause": "a cause",
-             "clock": "a time", "temperature": "a temperature"}
+             "clock": "a time", "temperature": "a temperature", "extent": "how long"}
 # asked for and in no unit that may answer: refuse
 REQUIRED_TYPES = ("number", "count", "date", "year", "day", "age", "money", "percent", "duration", "weight", "length",
-                  "cause", "clock", "temperature")
+                  "cause", "clock", "temperature", "extent")
 LEADING_TYPES = REQUIRED_TYPES + ("name", "place", "quote")   # a fact's sentence stating one leads before a closer one that does not
 DATE_TYPES = ("date", "year", "day")     # when, in what year, on what date
 

@@ -927,3 +927,14 @@ def test_how_hot_is_answered_by_a_temperature(one_story):
     a = e.ask("How hot did it get in the Varde heatwave?")
     assert not a.refused, a.reason
     assert a.text.startswith("The thermometer at Varde airport reached 38.2C"), a.text
+
+
+@pytest.mark.parametrize("question, expected", [("How long is the Skeld tunnel?", "3.2 kilometres"),
+                                                ("How long is the toll contract?", "25 years")])
+def test_how_long_is_a_thing_may_be_a_length_or_a_time(one_story, question, expected):
+    e = one_story("date 2023-05-02 Skeld tunnel opens\n\nThe Skeld tunnel opened to traffic on Monday, linking Osk "
+                  "and Varde under the Skeld ridge.\n\nAt 3.2 kilometres, the Skeld tunnel is the longest road "
+                  "tunnel in the region. The toll contract runs for 25 years.\n")
+    a = e.ask(question)
+    assert not a.refused, a.reason
+    assert expected in a.text
