@@ -105,14 +105,14 @@ _ASKS_WHO = re.compile(r"^(?!\s*(?:and\s+|so\s+|but\s+)?(?:what|which|how|when|w
 # "what started the fire?", "what caused the delay?", "what was the cause of the crash?"
 _ASKS_CAUSE = re.compile(r"\bwhat (?:\w+ )?(?:started|caused|causes|sparked|triggered|set off)\b|"
                          r"\b(?:what|which) (?:was|is|were|are) (?:the )?(?:main |likely |probable )?causes? of\b", re.I)
-# a sentence that says what caused something
-# a time of day ("at 7:40 p.m.", "9 a.m.", "noon") or a time taken ("2 hours 8 minutes", "5:58.2")
-_CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?[ap]\.?m\b|\b(?:noon|midday|midnight)\b|"
-                    r"\b\d+\s?(?:hours?|hrs?|minutes?|mins?|seconds?|secs?)\b", re.I)
-# ("the cause" alone is not one: "we will not speculate on the cause")
+# a sentence that says what caused something ("the cause" alone is not one: "we will not
+# speculate on the cause")
 _CAUSE = re.compile(r"\b(?:caused|causing|causes? (?:of|was|is|were)|because|due to|blam(?:e|es|ed|ing)|"
                     r"(?:started|sparked|triggered|set off) by|result(?:ed)? (?:of|from)|traced to|linked to|"
                     r"stemm(?:ed|ing) from|owing to|faulty|fault)\b", re.I)
+# a time of day ("at 7:40 p.m.", "9 a.m.", "noon") or a time taken ("2 hours 8 minutes", "5:58.2")
+_CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?[ap]\.?m\b|\b(?:noon|midday|midnight)\b|"
+                    r"\b\d+\s?(?:hours?|hrs?|minutes?|mins?|seconds?|secs?)\b", re.I)
 
 
 def answer_type(question: str) -> str | None:
@@ -296,11 +296,11 @@ _LENGTH = re.compile(r"\b\d[\d,.]*[\s-]?(?:metres?|meters?|m|kilometres?|kilomet
                      r"inch|centimetres?|centimeters?|cm|millimetres?|millimeters?|mm)\b", re.I)
 _POINTS = re.compile(r"(?:\b\d[\d.,]*|\bhalf an?|\ba quarter of an?|\b(?:one|two|three|four|five))\s+"
                      r"(?:percentage\s+)?points?\b", re.I)
+_TEMPERATURE = re.compile(r"\b\d[\d.,]*\s?(?:\u00b0\s?[CF]?|degrees?\b|[CF]\b)")     # 38.2C, 31 degrees
+_EXTENT = re.compile(f"{_DURATION.pattern}|{_LENGTH.pattern}", re.I)     # "how long is the X?": either
 # asked for and nowhere in the passages: refuse
-_TEMPERATURE = re.compile(r"\b\d[\d.,]*\s?(?:\u00b0\s?[CF]?|degrees?\b|[CF]\b)")
 STRICT_TYPES = {"age": _AGE, "money": _MONEY, "percent": _PERCENT, "duration": _DURATION, "weight": _WEIGHT,
-                "length": _LENGTH, "temperature": _TEMPERATURE,
-                "extent": re.compile(f"{_DURATION.pattern}|{_LENGTH.pattern}", re.I)}
+                "length": _LENGTH, "temperature": _TEMPERATURE, "extent": _EXTENT}
 # what looks like a figure of a kind and is not: for "how many", sums, shares, years, dates,
 # times of day, ranks, ages ("six years old"), spans of time ("two hours", asked for as a
 # duration) and results ("6-4"); for a share, a change in percentage points
