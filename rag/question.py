@@ -458,7 +458,7 @@ _ANSWER_FORMAT = re.compile(
     rf"(?:{BRIEFLY}|quickly|short answer|(?:just|only) the {_ONE_THING})"
     r")\s*[,:;.\u2013\u2014-]+\s*", re.I)
 _TRAILING_FORMAT = re.compile(rf"[\s,;:(\u2013\u2014-]+(?:please\s+)?(?:(?:answer\s+)?in\s+{_COUNT_WORDS}\s+{_FORM_WORDS}|"
-                              rf"(?:just|only)\s+the\s+{_ONE_THING}|briefly|"
+                              rf"(?:just|only)\s+the\s+{_ONE_THING}|briefly|(?:keep|make) it (?:brief|short)(?:,? please)?|be brief|"
                               rf"{_COUNT_WORDS}\s+{_FORM_WORDS}(?:\s+please)?)[\s)?.!]*$", re.I)
 
 

@@ -64,7 +64,9 @@ def test_the_year_or_quarter_asked_picks_the_story(engine, question, expected):
 @pytest.mark.parametrize("question, expected", [
     ("In one sentence, who won the 2018 Merrow Cup final?", "Castleford"),
     ("Answer with just the number: how big was the crowd at the 2017 Merrow Cup final?", "21,400"),
-    ("Who won the Merrow Cup in 2020? One word please", "Wexham")])
+    ("Who won the Merrow Cup in 2020? One word please", "Wexham"),
+    # (not a name "Keep" the articles never mention)
+    ("How big was the crowd at the 2017 Merrow Cup final? Keep it brief.", "21,400")])
 def test_how_the_answer_should_be_put_is_not_searched_for(engine, question, expected):
     a = engine.ask(question)
     assert not a.refused, a.reason
