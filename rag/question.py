@@ -52,6 +52,9 @@ _ANAPHORIC = frozenset({"a year earlier", "previous year", "the year before", "a
 # (within its clause: up to a comma, a full stop or a quotation, save those inside a figure, "84,300")
 _IN_CLAUSE = r"(?:[^,.;:\"\u201c\u201d]|(?<=\d)[,.](?=\d))"
 _SINCE_YEAR = re.compile(r"\bsince\b" + _IN_CLAUSE + r"{0,60}?\b(1[89]\d{2}|20\d{2})\b")
+# a year named as a deadline or a plan: "would close the brewery by the end of 2024", "until 2030"
+_AHEAD_YEAR = re.compile(r"\b(?:by|until|till|before)\s+(?:the\s+(?:end|start|middle|beginning|spring|summer|"
+                         r"autumn|winter)\s+of\s+)?(?:\w+\s+)?(1[89]\d{2}|20\d{2})\b", re.I)
 # the year a figure is compared with: "down from 180 million last year", "up from 61% in 2019",
 # "compared with 62 in 2022", "higher than in 2021"
 # a small count in figures or words ("three years later", "eight days ago", "a month before")
@@ -140,14 +143,17 @@ _ASKED_MONTH = re.compile(rf"(?:\b(?:in|on|of|during)\s+(?:(?:early|late|mid)[- 
                           rf"(?<=\d\s)({MONTH_NAMES})\b", re.I)
 
 # asks for the story in short: "summarise ...", "can you sum up ...", "tl;dr of ...", "a quick summary of
-# ...", "Briefly, what was ...", "... in a nutshell", "short overview please"
+# ...", "Briefly, what was ...", "... in a nutshell", "short overview please", and "what did the
+# company announce?" (what was made known: the story of the announcement)
 _SHORT = r"(?:(?:short|quick|brief|rough)\s+)?"
 SUMMARY = re.compile(r"^\s*(please\s+)?(briefly|(a |an )?" + _SHORT + r"(summary|overview|recap|rundown) of|"
                      r"sum (it |this |that )?up)\b|\byou sum (it |this |that )?up\b|"
                      r"\b(summari[sz]e|tl;? ?dr|in a nutshell|in summary|in brief|"
                      r"(give|want|need)( me| us)? (a|an|the) " + _SHORT + r"(summary|overview|rundown|recap)|"
                      r"(short|quick|brief) (summary|overview|recap|rundown)|what happened (at|in|during|with|to)|"
-                     r"what (were|are) the (main|key) (points|outcomes|results))\b", re.I)
+                     r"what (were|are) the (main|key) (points|outcomes|results)|"
+                     r"what (?:did|has|have|had|does|do|will) (?:[\w'\u2019.-]+\s+){1,6}?(?:announce|unveil)(?!\s+(?:as|was|were)\b))\b",
+                     re.I)
 LIST = re.compile(r"^\s*(and\s+)?(who (were|are|have been|else|(was|is) (in|on|part of|among) (the|their|his|her|its)\b)|(which|what) \w+s (were|are|did|do|have|had|won|"
                   r"took|attended|signed|played)\b|list|name (the|all|every)|what (were|are) the (\w+ )?"
                   r"(demands|terms|conditions|names|members|parties|countries|points|issues|steps|measures|"
@@ -674,8 +680,11 @@ def _compared_only(c: Constraint, sentence: str) -> bool:
 
 
 def _in_passing(sentence: str, dated: int | None) -> set[int]:
-    """The years a sentence names only as history or as what a figure is compared with."""
+    """The years a sentence names only as history, as what a figure is compared with, or as a
+    deadline ahead of its story's date."""
     found = {int(y) for y in _SINCE_YEAR.findall(sentence)}
+    # (and a year ahead of the story's, named as a deadline: the sentence says what was decided then)
+    found |= {int(y) for y in _AHEAD_YEAR.findall(sentence) if dated is not None and int(y) > dated}
     for m in _COMPARED_YEAR.finditer(sentence):
         said = m.group(1)
         if said.isdigit():

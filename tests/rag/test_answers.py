@@ -940,3 +940,16 @@ def test_how_long_is_a_thing_may_be_a_length_or_a_time(one_story, question, expe
     a = e.ask(question)
     assert not a.refused, a.reason
     assert expected in a.text
+
+
+def test_what_a_company_announced_in_a_month_is_the_story_of_that_month(one_story):
+    # the announcement's own sentences name other years: a deadline ahead ("by the end of 2024")
+    # and last year's figure; both are the November 2023 story, not news of 2024 or 2022
+    e = one_story("date 2023-11-08 Brannick to close Osk brewery\n\nOSK, November 8 (Wire) - Brannick Brewing "
+                  "said on Wednesday that it would close its Osk brewery by the end of 2024, cutting 140 jobs.\n\n"
+                  "The brewery made 2.9 million hectolitres of beer last year, down from 3.4 million in 2021. "
+                  "The union said it would fight the closure.\n")
+    a = e.ask("What did Brannick announce in November 2023?")
+    assert not a.refused, a.reason
+    assert "140 jobs" in a.text and "2.9 million" in a.text, a.text
+    assert a.text.count("[") >= 2, a.text
