@@ -52,6 +52,10 @@ _ANAPHORIC = frozenset({"a year earlier", "previous year", "the year before", "a
 # (within its clause: up to a comma, a full stop or a quotation, save those inside a figure, "84,300")
 _IN_CLAUSE = r"(?:[^,.;:\"\u201c\u201d]|(?<=\d)[,.](?=\d))"
 _SINCE_YEAR = re.compile(r"\bsince\b" + _IN_CLAUSE + r"{0,60}?\b(1[89]\d{2}|20\d{2})\b")
+# a year that is part of someone's title: "beating the 2019 champion Dean Mulcaster" (in a story of 2022)
+_TITLE_YEAR = re.compile(r"\b(?:the|a|former|defending)\s+(1[89]\d{2}|20\d{2})\s+(?:champions?|winners?|"
+                         r"runners?-up|title-holders?|(?:gold |silver |bronze )?medallists?|finalists?|laureates?)\b",
+                         re.I)
 # a year named as a deadline or a plan: "would close the brewery by the end of 2024", "until 2030"
 _AHEAD_YEAR = re.compile(r"\b(?:by|until|till|before)\s+(?:the\s+(?:end|start|middle|beginning|spring|summer|"
                          r"autumn|winter)\s+of\s+)?(?:\w+\s+)?(1[89]\d{2}|20\d{2})\b", re.I)
@@ -680,9 +684,9 @@ def _compared_only(c: Constraint, sentence: str) -> bool:
 
 
 def _in_passing(sentence: str, dated: int | None) -> set[int]:
-    """The years a sentence names only as history, as what a figure is compared with, or as a
-    deadline ahead of its story's date."""
-    found = {int(y) for y in _SINCE_YEAR.findall(sentence)}
+    """The years a sentence names only as history, as part of someone's title ("the 2019
+    champion"), as what a figure is compared with, or as a deadline ahead of its story's date."""
+    found = {int(y) for y in _SINCE_YEAR.findall(sentence)} | {int(y) for y in _TITLE_YEAR.findall(sentence)}
     # (and a year ahead of the story's, named as a deadline: the sentence says what was decided then)
     found |= {int(y) for y in _AHEAD_YEAR.findall(sentence) if dated is not None and int(y) > dated}
     for m in _COMPARED_YEAR.finditer(sentence):

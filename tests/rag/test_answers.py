@@ -953,3 +953,14 @@ def test_what_a_company_announced_in_a_month_is_the_story_of_that_month(one_stor
     assert not a.refused, a.reason
     assert "140 jobs" in a.text and "2.9 million" in a.text, a.text
     assert a.text.count("[") >= 2, a.text
+
+
+def test_a_year_in_someones_title_is_not_the_year_a_sentence_tells_of(one_story):
+    # "the 2019 champion" is who was beaten in 2022, not news of 2019
+    e = one_story("date 2022-03-14 Quint wins Brackwater Masters\n\nBRACKWATER, March 14 (Wire) - Ezra Quint won "
+                  "the Brackwater Darts Masters on Sunday, beating the 2019 champion Dean Mulcaster 11-9 in front of "
+                  "4,800 fans.\n\nQuint, 26, finished the match with a 121 checkout.\n")
+    a = e.ask("Who won the 2022 Brackwater Darts Masters?")
+    assert not a.refused, a.reason
+    assert a.text.startswith("Ezra Quint won"), a.text
+    assert e.ask("Who won the 2019 Brackwater Darts Masters?").refused
