@@ -124,8 +124,12 @@ def answer_type(question: str) -> str | None:
                  r"prize|fine|fined|earn|earned|raise|raised|fare|fares|fee|fees|ticket|tickets|charge|charged)\b|"
                  r"\b(cost|price|budget)\b.*\bhow much\b|"
                  r"\bwhat (?:does|did|do|will|would)\b(?!.*\b(?:say|said)\b).*\bcost\b|"
-                 r"\bwhat (?:is|was|are|were|will be) the (?:\w+ )?(?:cost|price|fare|fee)s?\b", q):
-        return "money"      # "how much is the fare?", "what did the stadium cost?", "what was the ticket price?"
+                 r"\bwhat (?:is|was|are|were|will be) the (?:\w+ )?(?:cost|price|fare|fee)s?\b|"
+                 r"\bhow much (?:did|does|do|will|would|has|have|had) (?:[\w'\u2019-]+\s+){1,5}?(?:win|won|receive|received|"
+                 r"take home|taken home|get|got|collect|collected|pocket|pocketed|make|made)\b(?! by\b)", q):
+        # "how much is the fare?", "what did the stadium cost?", "what was the ticket price?", and
+        # what someone got: "how much did the champion win / take home / get for the title?"
+        return "money"
     if not re.search(r"\bwho\b", q) and _ASKS_PAY.search(q):
         return "money"      # "what is the governor paid?", "her salary", "what transfer fee ..."
     if re.search(r"\bwhat (percentage|share|proportion|portion|per ?cent)\b|\bhow many (per ?cent|percent)", q):

@@ -964,3 +964,13 @@ def test_a_year_in_someones_title_is_not_the_year_a_sentence_tells_of(one_story)
     assert not a.refused, a.reason
     assert a.text.startswith("Ezra Quint won"), a.text
     assert e.ask("Who won the 2019 Brackwater Darts Masters?").refused
+
+
+def test_how_much_someone_won_asks_for_a_sum_of_money(one_story):
+    e = one_story("date 2022-03-14 Quint wins Brackwater Masters\n\nBRACKWATER, March 14 (Wire) - Ezra Quint won "
+                  "the Brackwater Darts Masters on Sunday, beating Dean Mulcaster 11-9 in front of 4,800 fans.\n\n"
+                  "The final lasted almost two hours. Quint took home 100,000 euros, the biggest prize in the "
+                  "tournament's history.\n")
+    a = e.ask("How much did Quint win at the Brackwater Darts Masters?")
+    assert not a.refused, a.reason
+    assert a.text.startswith("Quint took home 100,000 euros"), a.text
