@@ -394,7 +394,7 @@ def _common(rest, det, turn, said_in, ctx, owner="") -> Entity | None:
 def _fits(kind: str, wanted: str) -> bool:
     return {"person": kind in (PERSON,), "person?": kind == NAME, "group": kind == GROUP,
             "plural": kind in (EVENT, THING), "people": False, "thing": kind in (EVENT, THING), "event": kind == EVENT,
-            "place": kind == PLACE, "place?": kind == EVENT, "time": kind == TIME}[wanted]
+            "place": kind == PLACE, "place?": kind == EVENT, "time": kind == TIME, "prize": kind == NAME}[wanted]
 
 
 # what only an organisation has: "how many members does it have?", "who is its chief executive?"
@@ -402,6 +402,14 @@ _ORG_ROLES = (r"(?:members|membership|staff|employees|workforce|chief executive|
               r"president|shareholders|headquarters|owner)")
 _ORG_ATTRIBUTES = re.compile(rf"\bits\s+(?:\w+\s+)?{_ORG_ROLES}\b|\b{_ORG_ROLES}\s+(?:does|did|do|has|had)\s+it\s+"
                              r"(?:have|employ|count)\b|\b(?:does|did|do)\s+it\s+(?:employ|have\s+as)\b", re.I)
+
+
+# what is won or held ("who won it?", "has she ever retained it?"): a named prize or title, then the event
+_WON_IT = re.compile(r"\b(?:won|win|wins|winning|awarded|took|take|takes|claimed|claim|lifted|lift|retained|retain|"
+                     r"defended|defend|held|hold|holds)\s+it\b", re.I)
+
+
+_YEAR_IN = re.compile(r"\b(?:1[89]|20)\d{2}\b")
 
 
 def _wanted(pronoun: str, question: str) -> list[str]:
@@ -414,6 +422,8 @@ def _wanted(pronoun: str, question: str) -> list[str]:
         return ["group", "people", "plural"]
     if p == "there":
         return ["place", "place?"]
+    if p == "it" and _WON_IT.search(question):
+        return ["prize", "event", "thing"]      # "who won it in 2019?": the cup or prize asked about before
     if re.search(r"\b(take place|took place|last|lasted|happen|happened|held|start|started|begin|began|end|ended|"
                  r"open|opened|over)\b", question, re.I):
         return ["event", "thing"]
@@ -778,6 +788,10 @@ class Conversation:
                 bare_plural = e.kind != PERSON and e.text[:1].islower() and _plural(e.text.split()[-1])
                 if bare_plural and "'" not in e.text and e.text.split()[0] not in ("the", "a", "an"):
                     rep = "the " + rep                  # "how many of them" -> "how many of the prisoners"
+            own = set(_YEAR_IN.findall(text))
+            if own and set(_YEAR_IN.findall(rep)) - own:
+                # "and who won it in 2019?" after "the 2021 Quenby Regatta": the year asked now holds
+                rep = " ".join(_YEAR_IN.sub(" ", rep).split())
             out.append(text[pos:m.start()] + rep)
             pos = m.end()
             put.append(e.text)

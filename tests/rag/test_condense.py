@@ -182,7 +182,11 @@ def one_turn(history, question, expected, id):      # a history of one exchange:
     one_turn(("What was Varnia's population in the 2011 census?", "8,412,300 [1]."), "and in the latest census?",
       "What was Varnia's population in the census: in the latest census?",
       id="the latest one is not the year asked before"),
-    one_turn(("Who ran the club in 2019?", "Ann Lee [1]."), "and now?", "Who ran the club: now?", id="... nor is now")])
+    one_turn(("Who ran the club in 2019?", "Ann Lee [1]."), "and now?", "Who ran the club: now?", id="... nor is now"),
+    one_turn(("Who won the Linnet Plate at the 2021 Quenby Regatta?", "Tassby Rowing Club [1]."),
+      "and who won it in 2019?", "and who won Linnet Plate in 2019?", id="what is won is the prize named"),
+    one_turn(("Who won the 2021 Quenby Regatta?", "Fenlow University [1]."), "and who won it in 2019?",
+      "and who won the Quenby Regatta in 2019?", id="the year a follow-up names replaces the one it refers to")])
 def test_a_follow_up_is_rebuilt_from_what_the_conversation_named(history, question, expected):
     assert by_rules(question, history).question == expected
 
