@@ -126,6 +126,13 @@ def _dummy_it(text: str, m: re.Match | None = None) -> bool:
     return m is not None and bool(_WEATHER_IT.search(text[:m.end()]) or _WEATHER_IT_AFTER.match(text[m.end():]))
 
 
+# a follow-up asking only for the newest value of what was asked: "What's the latest figure?",
+# "and what is the current estimate?"
+_LATEST = re.compile(r"^\s*(?:and\s+|so\s+|but\s+)?(?:what(?:'s|\u2019s|\s+is|\s+was|\s+are)|how\s+(?:much|many|big|high)"
+                     r"\s+is)\s+(?:the\s+)?(latest|newest|current|most recent|updated|revised)\s+(figure|estimate|number|"
+                     r"total|count|tally|forecast|toll|cost|price|value|one)s?\s*[?.!]*\s*$", re.I)
+
+
 def _carried(question: str) -> str:
     """A previous question's words that ride along in the search of a follow-up that has too
     little of its own: its content words, stopwords and question words left out."""
@@ -572,7 +579,10 @@ class Conversation:
         text, more = self._definite(text)
         put += more
         shifted = set(_YEAR.findall(" ".join(put))) if relative else set()
-        text, more, ambiguous = self._pronouns(text, there=not relative)
+        if ellipsis is not None and _LATEST.match(q):
+            more, ambiguous = [], []     # (the last question, already resolved, with "the latest figure")
+        else:
+            text, more, ambiguous = self._pronouns(text, there=not relative)
         for i, e in enumerate(more if shifted else ()):
             # "who did she beat to win it the year before?": "it" is the 2022 Open, asked of 2021
             stale = set(_YEAR.findall(e)) - shifted
@@ -677,7 +687,11 @@ class Conversation:
         m = _LEAD.match(q)
         frag = q[m.end():] if m else q
         frag_words = [w for w in words(frag) if w not in STOPWORDS]
-        if not m or _WH.search(frag) or len(frag_words) > 5:
+        latest = _LATEST.match(q)
+        if latest:
+            # "What's the latest figure?": the figure the last question asked for, now
+            frag = f"the {latest.group(1)} {latest.group(2)}"
+        elif not m or _WH.search(frag) or len(frag_words) > 5:
             if not (len(words(q)) <= 4 and not _WH.search(q) and not _PRONOUN.search(q) and frag_words):
                 return None
         frag = frag.strip(" ?.!")
@@ -689,6 +703,8 @@ class Conversation:
             # "and in the latest census?" after "... in the 2011 census?": not 2011 any more
             prev = re.sub(r"\s+", " ", _YEAR.sub("", re.sub(rf"\b(?:in|during|for|of)\s+{_YEAR.pattern}", "", prev)))
             prev = prev.replace(" ?", "?")
+        if latest:
+            return f"{prev.rstrip(' ?.!')}: {frag}?", [frag]
         new = entities(frag, len(self.turns), "question")
         for e in new:
             same = [o for o in last.asked if o.kind == e.kind and o.key != e.key and fold(o.text) in fold(prev)]

@@ -186,7 +186,12 @@ def one_turn(history, question, expected, id):      # a history of one exchange:
     one_turn(("Who won the Linnet Plate at the 2021 Quenby Regatta?", "Tassby Rowing Club [1]."),
       "and who won it in 2019?", "and who won Linnet Plate in 2019?", id="what is won is the prize named"),
     one_turn(("Who won the 2021 Quenby Regatta?", "Fenlow University [1]."), "and who won it in 2019?",
-      "and who won the Quenby Regatta in 2019?", id="the year a follow-up names replaces the one it refers to")])
+      "and who won the Quenby Regatta in 2019?", id="the year a follow-up names replaces the one it refers to"),
+    one_turn(("How many jobs did Corvane say it would cut when it agreed the deal?", "About 1,400 [1]."),
+      "What's the latest figure?", "How many jobs did Corvane say it would cut when it agreed the deal: the latest figure?",
+      id="the latest figure is of what was asked, its pronouns left as they were"),
+    one_turn(("What was Varnia's population in the 2011 census?", "8,412,300 [1]."), "and what is the current estimate?",
+      "What was Varnia's population in the census: the current estimate?", id="... and not of the year asked")])
 def test_a_follow_up_is_rebuilt_from_what_the_conversation_named(history, question, expected):
     assert by_rules(question, history).question == expected
 
