@@ -416,9 +416,6 @@ _WON_IT = re.compile(r"\b(?:won|win|wins|winning|awarded|took|take|takes|claimed
                      r"defended|defend|held|hold|holds)\s+it\b", re.I)
 
 
-_YEAR_IN = re.compile(r"\b(?:1[89]|20)\d{2}\b")
-
-
 def _wanted(pronoun: str, question: str) -> list[str]:
     p = pronoun.lower()
     if p in _PERSON_PRONOUNS:
@@ -578,13 +575,15 @@ class Conversation:
         put += more
         text, more = self._definite(text)
         put += more
-        shifted = set(_YEAR.findall(" ".join(put))) if relative else set()
+        # the year asked now: the one a relative phrase moved to, else the one the follow-up names
+        shifted = set(_YEAR.findall(" ".join(put) if relative else q))
         if ellipsis is not None and _LATEST.match(q):
             more, ambiguous = [], []     # (the last question, already resolved, with "the latest figure")
         else:
             text, more, ambiguous = self._pronouns(text, there=not relative)
         for i, e in enumerate(more if shifted else ()):
-            # "who did she beat to win it the year before?": "it" is the 2022 Open, asked of 2021
+            # "who did she beat to win it the year before?": "it" is the 2022 Open, asked of 2021;
+            # "and who won it in 2019?" after "the 2021 Quenby Regatta": the regatta, of 2019
             stale = set(_YEAR.findall(e)) - shifted
             if stale:
                 more[i] = " ".join(re.sub(rf"\b(?:{'|'.join(stale)})\b", " ", e).split())
@@ -804,10 +803,6 @@ class Conversation:
                 bare_plural = e.kind != PERSON and e.text[:1].islower() and _plural(e.text.split()[-1])
                 if bare_plural and "'" not in e.text and e.text.split()[0] not in ("the", "a", "an"):
                     rep = "the " + rep                  # "how many of them" -> "how many of the prisoners"
-            own = set(_YEAR_IN.findall(text))
-            if own and set(_YEAR_IN.findall(rep)) - own:
-                # "and who won it in 2019?" after "the 2021 Quenby Regatta": the year asked now holds
-                rep = " ".join(_YEAR_IN.sub(" ", rep).split())
             out.append(text[pos:m.start()] + rep)
             pos = m.end()
             put.append(e.text)
