@@ -772,8 +772,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         # are part of it. (Years are not: a story names other years' figures as news of its own,
         # and taking those sentences cost summaries more points than it found.)
         told = {u.source for u in units if not u.failed}
-        units = [replace(u, failed=()) if u.failed and u.source in told and
-                 all(c.kind in _TOLD_BY_STORY for c in u.failed) else u for u in units]
+        units = _excused(units, _TOLD_BY_STORY, lambda u: u.source in told)
     if q.shape == "summary":
         units = _of_years_asked(q, _of_month_asked(q, units, passages), passages)
     answering = [u for u in units if not u.failed]
@@ -977,11 +976,17 @@ def _of_month_asked(q: Query, units: list[Unit], passages: list[Passage]) -> lis
     if month is None or len(asked) != 1:
         return units
 
-    def dated_then(p: Passage) -> bool:
-        d = p.date or ""
-        return d[:4].isdigit() and d[5:7].isdigit() and int(d[:4]) in asked and int(d[5:7]) == month
-    return [replace(u, failed=()) if u.failed and all(c.kind == "year" for c in u.failed)
-            and dated_then(passages[u.passage]) else u for u in units]
+    def dated_then(u: Unit) -> bool:
+        day = calendar_date(passages[u.passage].date)
+        return day is not None and day.year in asked and day.month == month
+    return _excused(units, ("year",), dated_then)
+
+
+def _excused(units: list[Unit], kinds, where) -> list[Unit]:
+    """`units` with their failures forgiven where `where(unit)` holds and every constraint the
+    unit fails is of `kinds`."""
+    return [replace(u, failed=()) if u.failed and where(u) and all(c.kind in kinds for c in u.failed) else u
+            for u in units]
 
 
 def _of_years_asked(q: Query, units: list[Unit], passages: list[Passage]) -> list[Unit]:
