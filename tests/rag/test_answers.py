@@ -955,11 +955,15 @@ def test_what_a_company_announced_in_a_month_is_the_story_of_that_month(one_stor
     assert a.text.count("[") >= 2, a.text
 
 
+DARTS_FINAL = ("date 2022-03-14 Quint wins Brackwater Masters\n\nBRACKWATER, March 14 (Wire) - Ezra Quint won the "
+               "Brackwater Darts Masters on Sunday, beating the 2019 champion Dean Mulcaster 11-9 in front of 4,800 "
+               "fans.\n\nThe final lasted almost two hours. Quint took home 100,000 euros, the biggest prize in the "
+               "tournament's history.\n")
+
+
 def test_a_year_in_someones_title_is_not_the_year_a_sentence_tells_of(one_story):
     # "the 2019 champion" is who was beaten in 2022, not news of 2019
-    e = one_story("date 2022-03-14 Quint wins Brackwater Masters\n\nBRACKWATER, March 14 (Wire) - Ezra Quint won "
-                  "the Brackwater Darts Masters on Sunday, beating the 2019 champion Dean Mulcaster 11-9 in front of "
-                  "4,800 fans.\n\nQuint, 26, finished the match with a 121 checkout.\n")
+    e = one_story(DARTS_FINAL)
     a = e.ask("Who won the 2022 Brackwater Darts Masters?")
     assert not a.refused, a.reason
     assert a.text.startswith("Ezra Quint won"), a.text
@@ -967,10 +971,7 @@ def test_a_year_in_someones_title_is_not_the_year_a_sentence_tells_of(one_story)
 
 
 def test_how_much_someone_won_asks_for_a_sum_of_money(one_story):
-    e = one_story("date 2022-03-14 Quint wins Brackwater Masters\n\nBRACKWATER, March 14 (Wire) - Ezra Quint won "
-                  "the Brackwater Darts Masters on Sunday, beating Dean Mulcaster 11-9 in front of 4,800 fans.\n\n"
-                  "The final lasted almost two hours. Quint took home 100,000 euros, the biggest prize in the "
-                  "tournament's history.\n")
+    e = one_story(DARTS_FINAL)
     a = e.ask("How much did Quint win at the Brackwater Darts Masters?")
     assert not a.refused, a.reason
     assert a.text.startswith("Quint took home 100,000 euros"), a.text
