@@ -713,14 +713,17 @@ def _in_passing(sentence: str, dated: int | None) -> set[int]:
 
 def _frame_year(ctx: Context) -> int | None:
     """The last year named explicitly before the sentence in its paragraph (history told in
-    passing, "since 1998", left out); None when the sentence is not found or none is named."""
+    passing, "since 1998", "up from 15.1 percent in 2001", left out: `_in_passing`); None when
+    the sentence is not found or none is named."""
     sentence = ctx.sentence.strip()
     at = ctx.passage.find(sentence[:60]) if sentence else -1
     if at < 0:
         return None
     paragraph = ctx.passage[:at].rsplit("\n\n", 1)[-1]
-    named = _YEAR.findall(_SINCE_YEAR.sub("since", paragraph))
-    return int(named[-1]) if named else None
+    year, _ = _date_parts(ctx)
+    named = [int(y) for y in _YEAR.findall(_SINCE_YEAR.sub("since", paragraph))]
+    named = [y for y in named if y not in _in_passing(paragraph, year)]
+    return named[-1] if named else None
 
 
 def _reported_year(ctx: Context) -> int | None:

@@ -430,6 +430,18 @@ def test_a_sentence_without_a_year_speaks_of_its_paragraphs_year_or_its_storys()
     assert holds(c, ctx("The crowd was 33,900.", "The crowd was 33,900.", date="2018-05-27"))
 
 
+def test_a_year_a_figure_is_compared_with_does_not_frame_the_sentences_after_it():
+    """"rose to 17.8 percent from 15.1 percent in 2001" in a story of the 2011 census names 2001
+    as what a figure is compared with: the next sentence, naming no year, is still the story's."""
+    census = ("The share of people aged 65 and over rose to 17.8 percent from 15.1 percent in 2001. "
+              "The median age was 41.3 years.")
+    s = "The median age was 41.3 years."
+    (c,) = parse("What was the median age in Orlandia at the 2001 census?").constraints
+    assert not holds(c, ctx(s, census, date="2012-07-19"))
+    (c,) = parse("What was the median age in Orlandia at the 2012 census?").constraints
+    assert holds(c, ctx(s, census, date="2012-07-19"))
+
+
 def test_a_numbered_name_typed_in_lower_case_is_shown_as_the_articles_spell_it():
     (c,) = parse("how long does the battery on the vexa 5 last").constraints
     assert c.describe("The Vexa 6 battery lasts 30 hours.") == "Vexa 5"
