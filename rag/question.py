@@ -661,10 +661,35 @@ def holds(c: Constraint, ctx: Context) -> bool:
     in_title = _values(c, ctx.title)
     if in_title and c.number not in in_title and len(_values(c, ctx.passage)) > 1:
         return False
+    if c.kind in ("quarter", "half"):
+        # a paragraph that names its quarter before the sentence speaks of that quarter ("Revenue
+        # in the three months to June rose ... Net profit rose to 402 million"), as of its year
+        framed = _frame_period(c, ctx)
+        if framed is not None:
+            return c.number == framed
     # (a period it tells of before one it only looks ahead to: a story of second-quarter results
     # that "will publish results for the July-September quarter" is not of the third)
     told = _told(ctx.passage) if c.kind in ("quarter", "half") else ctx.passage
     return bool(_decide(c, (told, ctx.passage, ctx.title)))
+
+
+def _frame_period(c: Constraint, ctx: Context):
+    """The last quarter (or half) named before the sentence in its paragraph, outside what a
+    figure is compared with ("up from 61 in the first quarter") and what is only looked ahead
+    to; None when the sentence is not found or none is named."""
+    sentence = ctx.sentence.strip()
+    at = ctx.passage.find(sentence[:60]) if sentence else -1
+    if at < 0:
+        return None
+    paragraph = ctx.passage[:at].rsplit("\n\n", 1)[-1]
+    named = []
+    for x in sentences(paragraph):
+        text = paragraph[x.start:x.end]
+        if LOOKS_AHEAD.search(text):
+            continue
+        compared = [m.span() for m in _COMPARISON.finditer(text)]
+        named += [v for at, _, v in sorted(mentions(c, text)) if not any(a <= at < b for a, b in compared)]
+    return named[-1] if named else None
 
 
 def _told(text: str) -> str:
@@ -672,7 +697,7 @@ def _told(text: str) -> str:
     return " ".join(text[x.start:x.end] for x in sentences(text) if not LOOKS_AHEAD.search(text[x.start:x.end]))
 
 
-_COMPARISON = re.compile(_COMPARED + r"[^,.;:\"\u201c\u201d]{0,50}", re.I)
+_COMPARISON = re.compile(_COMPARED + r"(?:[^,.;:\"\u201c\u201d]|(?<=\d)[,.](?=\d)){0,50}", re.I)   # ("61,300")
 
 
 def _compared_only(c: Constraint, sentence: str) -> bool:

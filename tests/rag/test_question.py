@@ -442,6 +442,25 @@ def test_a_year_a_figure_is_compared_with_does_not_frame_the_sentences_after_it(
     assert holds(c, ctx(s, census, date="2012-07-19"))
 
 
+def test_a_sentence_without_a_quarter_speaks_of_the_quarter_its_paragraph_named_before_it():
+    """A second-quarter story that ends its paragraph with the first quarter's revenue is not
+    about the first quarter in the sentences before: "Net profit rose" is the second's."""
+    story = ("Revenue in the three months to June rose to 3.12 billion merks from 2.21 billion a year "
+             "earlier. Net profit rose to 402 million merks. Revenue in the first quarter of 2024 was "
+             "2.96 billion merks.")
+    s = "Net profit rose to 402 million merks."
+    q = parse("What net profit did Corvane report for the first quarter of 2024?")
+    assert [c.kind for c in failed(q, ctx(s, story, date="2024-08-06"))] == ["quarter"]
+    q = parse("What net profit did Corvane report for the second quarter of 2024?")
+    assert failed(q, ctx(s, story, date="2024-08-06")) == ()
+    # what a figure is compared with does not frame it: "up from 61,300 in the fourth quarter"
+    story = "Deliveries rose to 66,800 in the first quarter, up from 61,300 in the fourth quarter. Net profit fell 11%."
+    q = parse("What was the net profit in the fourth quarter?")
+    assert [c.kind for c in failed(q, ctx("Net profit fell 11%.", story))] == ["quarter"]
+    q = parse("What was the net profit in the first quarter?")
+    assert failed(q, ctx("Net profit fell 11%.", story)) == ()
+
+
 def test_a_numbered_name_typed_in_lower_case_is_shown_as_the_articles_spell_it():
     (c,) = parse("how long does the battery on the vexa 5 last").constraints
     assert c.describe("The Vexa 6 battery lasts 30 hours.") == "Vexa 5"
