@@ -653,6 +653,11 @@ def holds(c: Constraint, ctx: Context) -> bool:
     said = _decide(c, (ctx.sentence,))
     if said is False and _compared_only(c, ctx.sentence):
         said = None     # "net profit was $83 million, double the $38 million of the first quarter"
+    elif said and _outside_comparison(c, ctx.sentence) - {c.number} and \
+            c.number not in _outside_comparison(c, ctx.sentence):
+        # "The Arc 5 has a 4,500 mAh battery, up from 4,100 mAh on the Arc 4": what it tells
+        # is of the Arc 5; the Arc 4 is only what it is compared with
+        said = False
     if said is not None:
         return said
     # a sentence that names none of the series: its story's. A story headlined about another
@@ -698,6 +703,13 @@ def _told(text: str) -> str:
 
 
 _COMPARISON = re.compile(_COMPARED + r"(?:[^,.;:\"\u201c\u201d]|(?<=\d)[,.](?=\d)){0,50}", re.I)   # ("61,300")
+
+
+def _outside_comparison(c: Constraint, sentence: str) -> set:
+    """The values of the constraint's kind the sentence names other than as what a figure is
+    compared with."""
+    spans = [m.span() for m in _COMPARISON.finditer(sentence)]
+    return {v for s, _, v in mentions(c, sentence) if not any(a <= s < b for a, b in spans)}
 
 
 def _compared_only(c: Constraint, sentence: str) -> bool:

@@ -461,6 +461,18 @@ def test_a_sentence_without_a_quarter_speaks_of_the_quarter_its_paragraph_named_
     assert failed(q, ctx("Net profit fell 11%.", story)) == ()
 
 
+def test_a_numbered_name_named_only_as_what_a_figure_is_compared_with_is_not_what_the_sentence_tells_of():
+    s = ("The Arc 5 has a 6.3-inch screen and a 4,500 mAh battery, up from 4,100 mAh on the Arc 4. "
+         "It weighs 182 grams.")
+    (c,) = parse("how much does the arc 4 weigh").constraints
+    assert not holds(c, ctx(s))
+    (c,) = parse("how much does the arc 5 weigh").constraints
+    assert holds(c, ctx(s))
+    # named outside the comparison as well, it is told of
+    (c,) = parse("how big is the battery of the arc 4").constraints
+    assert holds(c, ctx("The Arc 4 had a 4,100 mAh battery, against 4,500 mAh on the Arc 5."))
+
+
 def test_a_numbered_name_typed_in_lower_case_is_shown_as_the_articles_spell_it():
     (c,) = parse("how long does the battery on the vexa 5 last").constraints
     assert c.describe("The Vexa 6 battery lasts 30 hours.") == "Vexa 5"
