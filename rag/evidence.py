@@ -324,6 +324,19 @@ _NONE = re.compile(r"\b(?:no one|nobody|none)\b|\bno (?:\w+ )?(?:deaths|injuries
 FIGURE_TYPES = {"count", "number", "money", "percent", "age", "duration", "weight", "length", "temperature", "extent"}
 
 
+# a calendar date that carries its year: "2 March 2025", "March 2, 2025", "in March 2025"
+_DATED = re.compile(r"\b(?:\d{1,2}\s+(?:" + MONTH_NAMES + r")|(?:" + MONTH_NAMES + r")(?:\s+\d{1,2},?)?)\s+((?:19|20)\d{2})\b")
+
+
+def _dated_elsewhen(q: Query, span: str) -> bool:
+    """Asked when something happened in a year, the sentence gives its dates with their years,
+    and none is the year asked ("born on 2 March 2025" for "when were the cubs born in 2024?",
+    whatever else of 2024 the sentence tells); a date it gives without a year may be the one."""
+    asked = {c.value for c in q.constraints if c.kind == "year"}
+    dated = {int(m.group(1)) for m in _DATED.finditer(span)}
+    return bool(asked and dated) and not asked & dated and not days(_DATED.sub(" ", span))
+
+
 def figures(text: str, kind: str) -> list[tuple[int, int]]:
     """Where `text` states a figure of the kind asked for (start, end)."""
     masked = _masked(text, kind)
@@ -750,6 +763,8 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             # the figure asked for is the one said of the year or edition asked, not of another
             # the sentence names beside it
             missed = detached(q, span, figures(span, kind), p.date)
+        if q.constraints and not missed and kind == "date" and _dated_elsewhen(q, span):
+            missed = tuple(c for c in q.constraints if c.kind == "year")
         if passage_cov[pi] < OFF_SUBJECT * subject_cov[pi]:
             missed = missed + (OFF_SUBJECT_MARK,)    # from an article about something else
         if kind == "quote" and q.names:

@@ -975,3 +975,15 @@ def test_how_much_someone_won_asks_for_a_sum_of_money(one_story):
     a = e.ask("How much did Quint win at the Brackwater Darts Masters?")
     assert not a.refused, a.reason
     assert a.text.startswith("Quint took home 100,000 euros"), a.text
+
+
+def test_a_date_given_with_another_year_does_not_answer_when_something_happened_in_the_year_asked(one_story):
+    # the sentence's "last year" is 2024, but the birth it dates is of 2025
+    e = one_story("date 2025-04-17 Snow leopard cubs born at Castrel Park\n\nCASTREL, April 17 (Wire) - Two snow "
+                  "leopard cubs have been born at Castrel Park Zoo, the zoo said on Thursday.\n\nThe cubs were born "
+                  "on 2 March 2025 in the breeding centre. Their father arrived from a zoo in Terrasol last year.\n")
+    a = e.ask("When were snow leopard cubs born at Castrel Park in 2024?")
+    assert a.refused and a.closest is not None, a.text
+    a = e.ask("When were snow leopard cubs born at Castrel Park in 2025?")
+    assert not a.refused, a.reason
+    assert "2 March 2025" in a.text
