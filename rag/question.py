@@ -243,10 +243,23 @@ def _word_ordinal(m: re.Match) -> int:
 
 
 def ordinals(text: str) -> set[int]:
-    """Every ordinal the text names, as numbers ("43rd", "forty-third" -> 43)."""
+    """Every ordinal the text names, as numbers ("43rd", "forty-third" -> 43); "first",
+    "second" and "third" as words only of a series (`_of_series`): "finished first" is a placing."""
     found = {int(m.group(1)) for m in _NUM_ORD.finditer(text)}
-    found |= {_word_ordinal(m) for m in _WORD_ORD.finditer(text)}
+    found |= {_word_ordinal(m) for m in _WORD_ORD.finditer(text) if _of_series(m, text)}
     return found
+
+
+def _of_series(m: re.Match, text: str) -> bool:
+    """The word ordinal `m` may number one of a series: not "first", "second" or "third" said as
+    a placing, followed by a preposition or a stop ("finishing first in the opening round",
+    "came second, 4 points behind")."""
+    if _word_ordinal(m) > 3:
+        return True
+    return not _PLACING.match(text, m.end())
+
+
+_PLACING = re.compile(r"\s*[,.;:)]|\s+(?:in|on|at|with|behind|ahead|overall|place|and|after|for)\b", re.I)
 
 
 def quarters(text: str) -> set[int]:
@@ -816,7 +829,8 @@ def mentions(c: Constraint, text: str, date: str | None = None) -> list[tuple[in
             out += [(m.start(), m.end(), str(next(iter(ordinals(m.group(1)))))) for m in re.finditer(nth, text, re.I)]
         return out
     patterns, read = _READERS.get(c.kind, ((), None))
-    return [(m.start(), m.end(), v) for p in patterns for m in p.finditer(text) for v in read(m.group())]
+    return [(m.start(), m.end(), v) for p in patterns for m in p.finditer(text)
+            if not (p is _WORD_ORD and not _of_series(m, text)) for v in read(m.group())]
 
 
 def detached(q: Query, text: str, answers: list[tuple[int, int]], date: str | None = None) -> tuple[Constraint, ...]:

@@ -473,6 +473,16 @@ def test_a_numbered_name_named_only_as_what_a_figure_is_compared_with_is_not_wha
     assert holds(c, ctx("The Arc 4 had a 4,100 mAh battery, against 4,500 mAh on the Arc 5."))
 
 
+def test_first_or_second_said_as_a_placing_is_not_an_edition_or_round():
+    s = ("Rookwood won 51.9% of the vote in the second round to Arden's 48.1%, after finishing first "
+         "in the opening round two weeks earlier.")
+    q = parse("What share of the vote did Rookwood get in the first round of the election?")
+    assert [c.kind for c in failed(q, ctx(s))] == ["ordinal"]
+    q = parse("What share of the vote did Rookwood get in the second round of the election?")
+    assert failed(q, ctx(s)) == ()
+    assert ordinals("She came second, four points behind, and was third on the first day.") == {1}
+
+
 def test_a_numbered_name_typed_in_lower_case_is_shown_as_the_articles_spell_it():
     (c,) = parse("how long does the battery on the vexa 5 last").constraints
     assert c.describe("The Vexa 6 battery lasts 30 hours.") == "Vexa 5"
