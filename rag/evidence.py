@@ -601,11 +601,14 @@ def _unnamed(thing: str, units: list[Unit]) -> Unit | None:
     return None
 
 
+COUNT_REACH = 3     # words (stopwords aside) after a figure that may name what it counts
+
+
 def _counts(text: str, counted: set[str]) -> bool:
     """`text` puts a figure right before what is counted ("2,400 of the 3,100 passenger trains",
-    "412 passengers")."""
+    "412 passengers"; not "41 injured when a Corvane Air passenger jet")."""
     for start, end in figures(text, "count"):
-        after = tokens(text[end:end + 40])[:4]
+        after = tokens(text[end:end + 40])[:COUNT_REACH]
         if any(_mentions(set(after), t) for t in counted):
             return True
     return False
@@ -912,11 +915,12 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         unnamed = _unnamed(thing, answering[:NAMED_UNITS]) if thing else None
         if unnamed is not None:
             return out(True, f"the passages found speak of a {thing} without naming it", unnamed)
-        # "how many aftershocks followed?": a figure in a sentence that never names what is
-        # counted ("a magnitude 6.1 earthquake ... killing seven people") counts something else
+        # "how many aftershocks followed?": a figure in a sentence that does not count what is
+        # asked ("a magnitude 6.1 earthquake ... killing seven people"; "Seven people were killed
+        # when a Corvane Air passenger jet ..." for "how many passengers did it carry?") counts
+        # something else
         head = _counted_head(counted_words)
-        if head and stated and not any(_mentions(set(tokens(u.text)), stem(head), whole=True)
-                                       for u in stated[:COUNTED_UNITS]):
+        if head and stated and not any(_counts(u.text, {stem(head)}) for u in stated[:COUNTED_UNITS]):
             return out(True, f"asks how many {head}; no passage found counts them", stated[0])
         # (the score of a question of several parts is diluted by the parts a sentence does not answer)
         if answering and answering[0].score < MIN_ANSWER_SCORE and len(parts) == 1:

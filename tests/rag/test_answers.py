@@ -987,3 +987,15 @@ def test_a_date_given_with_another_year_does_not_answer_when_something_happened_
     a = e.ask("When were snow leopard cubs born at Castrel Park in 2025?")
     assert not a.refused, a.reason
     assert "2 March 2025" in a.text
+
+
+def test_how_many_asks_for_a_figure_counting_what_is_asked_not_one_beside_its_word(one_story):
+    # "41 injured when a Corvane Air passenger jet ..." counts the injured, not passengers carried
+    e = one_story("date 2021-11-08 Seven killed as Corvane jet overruns runway\n\nTESSINO, Nov 8 (Wire) - Seven "
+                  "people were killed and 41 injured when a Corvane Air passenger jet skidded off the end of a wet "
+                  "runway at Tessino airport on Saturday evening, officials said.\n\nThe airline operates a fleet "
+                  "of 24 aircraft.\n")
+    a = e.ask("How many passengers did Corvane Air carry in 2021?")
+    assert a.refused and "passengers" in a.reason, (a.text, a.reason)
+    a = e.ask("How many people were injured when the Corvane Air jet skidded off the runway?")
+    assert not a.refused and "41 injured" in a.text, a.reason
