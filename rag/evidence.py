@@ -630,6 +630,31 @@ def _names_another(text: str, asked_words: set[str], kind: str = "name") -> bool
     return any(set(words(fold(m.group(m.lastindex or 0)))) - asked_words - CALENDAR for m in found)
 
 
+def _found_of_articles(passages: list[Passage]) -> dict[str, str]:
+    """What was found of each article, in reading order: overlapping passages joined where they
+    overlap, those one character apart by a space, and the others as separate paragraphs (what
+    lies between them was not found, and a paragraph's year must not frame the next one's)."""
+    by_source: dict[str, list[Passage]] = {}
+    for p in passages:
+        by_source.setdefault(p.source, []).append(p)
+    out = {}
+    for source, found in by_source.items():
+        text, end = "", None
+        for p in sorted(found, key=lambda p: (p.start, p.end)):
+            if end is not None and p.end <= end:
+                continue                        # (already read: the same passage, or inside one)
+            if end is None:
+                text = p.text
+            elif p.start < end:
+                text += p.text[end - p.start:]
+            else:
+                text += " " if p.start - end == 1 else "\n\n"
+                text += p.text
+            end = p.end
+        out[source] = text
+    return out
+
+
 def gather(question: str | Query, passages: list[Passage], idf, question_vector=None, sentence_vectors=None, *,
            refuse_below: float = 0.65, embed_query=None) -> Evidence:
     """Score the sentences of `passages` against `question` and decide whether to refuse.
@@ -658,11 +683,8 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
     candidates: list[tuple[int, int, int, str]] = []   # passage, start, end (passage offsets), text
     best_cov = 0.0
     seen_in: dict[str, int] = {}
-    article: dict[str, str] = {}       # what was found of each article: constraints are read in all of it
+    article = _found_of_articles(passages)     # what was found of each article: constraints are read in all of it
     quoted_from: dict[tuple[int, int, int], int] = {}   # a candidate inside a quotation -> where the quotation opens
-    for p in passages:
-        if p.text not in article.get(p.source, ""):
-            article[p.source] = article.get(p.source, "") + "\n" + p.text
     passage_cov: list[float] = []
     asks_speaker = kind == "name" and bool(_ASKS_SPEAKER.search(q.text))     # "who said ...?"
     asks_saying = bool(_ASKS_ABOUT_SAYING.search(q.text))       # "when did they announce ...?"

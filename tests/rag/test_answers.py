@@ -999,3 +999,33 @@ def test_how_many_asks_for_a_figure_counting_what_is_asked_not_one_beside_its_wo
     assert a.refused and "passengers" in a.reason, (a.text, a.reason)
     a = e.ask("How many people were injured when the Corvane Air jet skidded off the runway?")
     assert not a.refused and "41 injured" in a.text, a.reason
+
+
+def test_passages_of_a_story_are_read_in_its_order_with_its_paragraphs():
+    """Constraints are read in all that was found of a story: in reading order, overlapping
+    passages joined, and a passage found far from another starting a paragraph of its own.
+    "her win in 2020", found second and paragraphs before, does not make this year's prize fund
+    2020's (joined after it in the order found, it did)."""
+    from rag.evidence import _found_of_articles
+    from rag.question import Context, failed, parse
+    from rag.types import Passage
+    story = ("Dalgaard wins back the title.\n\nIt is Dalgaard's second title after her win in 2020.\n\n"
+             "Falkenrath said the result surprised her.\n\n"
+             "The tournament attracted 88 players. The prize fund rose to 55,000 euros.")
+
+    def passage(text, id):
+        at = story.index(text)
+        return Passage(source="a.txt", title="Dalgaard wins back Korvasse title", date="2022-09-18", outlet=None,
+                       text=text, start=at, end=at + len(text), score=1.0, id=id)
+    late = passage(story.split("\n\n")[-1], "late")
+    early = passage(story.split("\n\n")[1], "early")
+    found = _found_of_articles([late, early])["a.txt"]
+    assert found == story.split("\n\n")[1] + "\n\n" + story.split("\n\n")[-1]
+    prize = "The prize fund rose to 55,000 euros."
+    assert failed(parse("How much prize money did the 2020 winner receive?"),
+                  Context(prize, found, late.title, late.date, True))
+    assert not failed(parse("How much prize money did the 2022 winner receive?"),
+                      Context(prize, found, late.title, late.date, True))
+    # overlapping passages are joined where they overlap, the same passage read once
+    both = passage(story[story.index("Falkenrath"):story.index(" The prize")], "mid")
+    assert _found_of_articles([late, both, late])["a.txt"] == story[story.index("Falkenrath"):]
