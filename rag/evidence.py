@@ -639,17 +639,12 @@ def _found_of_articles(passages: list[Passage]) -> dict[str, str]:
         by_source.setdefault(p.source, []).append(p)
     out = {}
     for source, found in by_source.items():
-        text, end = "", None
-        for p in sorted(found, key=lambda p: (p.start, p.end)):
-            if end is not None and p.end <= end:
+        first, *rest = sorted(found, key=lambda p: (p.start, p.end))
+        text, end = first.text, first.end
+        for p in rest:
+            if p.end <= end:
                 continue                        # (already read: the same passage, or inside one)
-            if end is None:
-                text = p.text
-            elif p.start < end:
-                text += p.text[end - p.start:]
-            else:
-                text += " " if p.start - end == 1 else "\n\n"
-                text += p.text
+            text += p.text[end - p.start:] if p.start < end else (" " if p.start - end == 1 else "\n\n") + p.text
             end = p.end
         out[source] = text
     return out
@@ -788,7 +783,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             # the figure asked for is the one said of the year or edition asked, not of another
             # the sentence names beside it
             missed = detached(q, span, figures(span, kind), p.date)
-        if q.constraints and not missed and kind == "date" and _dated_elsewhen(q, span):
+        if not missed and kind == "date" and _dated_elsewhen(q, span):
             missed = tuple(c for c in q.constraints if c.kind == "year")
         if passage_cov[pi] < OFF_SUBJECT * subject_cov[pi]:
             missed = missed + (OFF_SUBJECT_MARK,)    # from an article about something else

@@ -664,10 +664,10 @@ def holds(c: Constraint, ctx: Context) -> bool:
         # "She was Best New Artist at the 42nd" in a story of another edition is not about the 42nd
         return _decide(c, (ctx.title, ctx.passage)) in (True, None)
     said = _decide(c, (ctx.sentence,))
-    if said is False and _compared_only(c, ctx.sentence):
+    uncompared = {v for _, _, v in _uncompared(c, ctx.sentence)}
+    if said is False and not uncompared:
         said = None     # "net profit was $83 million, double the $38 million of the first quarter"
-    elif said and _outside_comparison(c, ctx.sentence) - {c.number} and \
-            c.number not in _outside_comparison(c, ctx.sentence):
+    elif said and uncompared and c.number not in uncompared:
         # "The Arc 5 has a 4,500 mAh battery, up from 4,100 mAh on the Arc 4": what it tells
         # is of the Arc 5; the Arc 4 is only what it is compared with
         said = False
@@ -695,19 +695,16 @@ def _frame_period(c: Constraint, ctx: Context):
     """The last quarter (or half) named before the sentence in its paragraph, outside what a
     figure is compared with ("up from 61 in the first quarter") and what is only looked ahead
     to; None when the sentence is not found or none is named."""
+    paragraph = _paragraph_before(ctx)
+    named = _uncompared(c, _told(paragraph)) if paragraph else []
+    return named[-1][2] if named else None
+
+
+def _paragraph_before(ctx: Context) -> str | None:
+    """What its paragraph says before the sentence; None when the sentence is not in the passage."""
     sentence = ctx.sentence.strip()
     at = ctx.passage.find(sentence[:60]) if sentence else -1
-    if at < 0:
-        return None
-    paragraph = ctx.passage[:at].rsplit("\n\n", 1)[-1]
-    named = []
-    for x in sentences(paragraph):
-        text = paragraph[x.start:x.end]
-        if LOOKS_AHEAD.search(text):
-            continue
-        compared = [m.span() for m in _COMPARISON.finditer(text)]
-        named += [v for at, _, v in sorted(mentions(c, text)) if not any(a <= at < b for a, b in compared)]
-    return named[-1] if named else None
+    return ctx.passage[:at].rsplit("\n\n", 1)[-1] if at >= 0 else None
 
 
 def _told(text: str) -> str:
@@ -718,19 +715,12 @@ def _told(text: str) -> str:
 _COMPARISON = re.compile(_COMPARED + r"(?:[^,.;:\"\u201c\u201d]|(?<=\d)[,.](?=\d)){0,50}", re.I)   # ("61,300")
 
 
-def _outside_comparison(c: Constraint, sentence: str) -> set:
-    """The values of the constraint's kind the sentence names other than as what a figure is
-    compared with."""
-    spans = [m.span() for m in _COMPARISON.finditer(sentence)]
-    return {v for s, _, v in mentions(c, sentence) if not any(a <= s < b for a, b in spans)}
-
-
-def _compared_only(c: Constraint, sentence: str) -> bool:
-    """Every value of the constraint's kind the sentence names is what a figure is compared
-    with ("up from 61 in the first quarter", "double the $38 million of Q1"): told in passing."""
-    found = mentions(c, sentence)
-    spans = [m.span() for m in _COMPARISON.finditer(sentence)]
-    return bool(found) and all(any(a <= s < b for a, b in spans) for s, _, _ in found)
+def _uncompared(c: Constraint, text: str) -> list[tuple[int, int, object]]:
+    """The mentions of the constraint's kind in `text`, in reading order, but those naming what
+    a figure is compared with ("up from 61 in the first quarter", "double the $38 million of Q1",
+    "4,100 mAh on the Arc 4"): told in passing."""
+    spans = [m.span() for m in _COMPARISON.finditer(text)]
+    return sorted(m for m in mentions(c, text) if not any(a <= m[0] < b for a, b in spans))
 
 
 def _in_passing(sentence: str, dated: int | None) -> set[int]:
@@ -765,11 +755,9 @@ def _frame_year(ctx: Context) -> int | None:
     """The last year named explicitly before the sentence in its paragraph (history told in
     passing, "since 1998", "up from 15.1 percent in 2001", left out: `_in_passing`); None when
     the sentence is not found or none is named."""
-    sentence = ctx.sentence.strip()
-    at = ctx.passage.find(sentence[:60]) if sentence else -1
-    if at < 0:
+    paragraph = _paragraph_before(ctx)
+    if paragraph is None:
         return None
-    paragraph = ctx.passage[:at].rsplit("\n\n", 1)[-1]
     year, _ = _date_parts(ctx)
     named = [int(y) for y in _YEAR.findall(_SINCE_YEAR.sub("since", paragraph))]
     named = [y for y in named if y not in _in_passing(paragraph, year)]
