@@ -287,8 +287,18 @@ class Engine:
         # evidence reads the passages found, then the rest of the best one's story where it holds
         # the words of the question they lack; the answer shows the passages found
         passages = found + _read_on(found, index, query)
-        evidence = gather(query, list(passages), index.idf, corpus.embed_query(fold(standalone.question)),
-                          corpus.sentence_vectors, embed_query=corpus.embed_query)
+        asked = corpus.embed_query(fold(standalone.question))
+
+        def read(passages):
+            return gather(query, list(passages), index.idf, asked, corpus.sentence_vectors,
+                          embed_query=corpus.embed_query)
+        evidence = read(passages)
+        if query.shape == "summary" and one_event(standalone.question) and evidence.units and not evidence.refuse:
+            # a summary of one event is told by its whole story: the rest of the best one's, read too
+            more = _whole_story(evidence.units[0].source, passages, index)
+            if more:
+                passages = passages + more
+                evidence = read(passages)
         if history and _MORE.search(question):
             evidence = _beyond(evidence, history)
         timings["retrieve"] = _ms(t1)
@@ -671,6 +681,16 @@ def _read_on(passages: tuple[Passage, ...], index, query: Query) -> tuple[Passag
             if c.id not in have and len(lacking & set(index.terms(c.text))) >= enough]
     rest.sort(key=lambda c: abs(int(c.meta.get("start", 0)) - top.start))
     return tuple(_passage_of(c.meta, c.text, c.id) for c in rest[:STORY_CHUNKS])
+
+
+def _whole_story(source: str, passages: tuple[Passage, ...], index) -> tuple[Passage, ...]:
+    """The chunks of `source`'s story not among `passages`, in reading order: a summary of one
+    event is told by its whole story (the women's race after the men's, who was hurt), which
+    retrieval by the question's words finds only in part (its headline and lede)."""
+    have = {p.id for p in passages}
+    rest = [c for c in index.of_source(source) if c.id not in have]
+    rest.sort(key=lambda c: int(c.meta.get("start", 0)))
+    return tuple(_passage_of(c.meta, c.text, c.id) for c in rest)
 
 
 def _passage_of(meta: dict, text: str, id: str, score: float = 0.0) -> Passage:

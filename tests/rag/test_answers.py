@@ -247,6 +247,38 @@ def test_a_summary_of_one_event_keeps_to_the_reports_of_that_event():
         assert not one_event(spans), spans
 
 
+RACE = {
+    "race_2021.txt": ("date 2021-05-09 Okafor wins the 2021 Vessar Road Race in the rain\n\n"
+                      "Tomas Okafor won the 2021 Vessar Road Race on Sunday, outsprinting Ivo Brandt on the "
+                      "climb to Castle Hill after 182 kilometres of rain.\n\n"
+                      "Okafor, 27, had finished fourth in each of the last two editions. Brandt said his legs "
+                      "went on the last bend.\n\n"
+                      "Rain closed the coast road for an hour before the start, and organisers cut the route "
+                      "by 12 kilometres.\n\n"
+                      "Lotte Marchal won the women's race alone, two minutes clear of the rest.\n\n"
+                      "Only 61 of the 140 starters finished, the fewest since the race began.\n\n"
+                      "The team of the Harlan brothers lost two riders to crashes on the descent from Mount "
+                      "Orrel, and both were taken to hospital in Vessar with broken collarbones.\n\n"
+                      "Spectators lined the final three kilometres despite the weather, police said, and the "
+                      "town's mayor handed the winner the trophy on a stage in the harbour.\n"),
+    "race_2022.txt": ("date 2022-05-08 Brandt wins the 2022 Vessar Road Race\n\n"
+                      "Ivo Brandt won the 2022 Vessar Road Race on Sunday, a year after losing the sprint to "
+                      "Tomas Okafor.\n\nThe women's race went to Hanne Riis.\n"),
+}
+
+
+def test_a_summary_of_one_event_reads_the_whole_story_of_it(news_engine):
+    """Retrieval finds the parts of a story that share the question's words (its headline and
+    lede); a summary of the event is told by all of it, so it may quote what they left out."""
+    engine = news_engine(RACE, k=1)
+    a = engine.ask("Summarise the 2021 Vessar Road Race.")
+    assert not a.refused, a.reason
+    found = " ".join(p.text for p in a.passages)
+    quoted = [c.text[c.quote_start - c.start:c.quote_end - c.start] for c in a.citations]
+    assert "Okafor" in a.text and all(c.source == "race_2021.txt" for c in a.citations)
+    assert any(q not in found for q in quoted), (a.text, found)
+
+
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("news3")
