@@ -925,6 +925,11 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         if (kind in REQUIRED_TYPES or kind == "name" and q.shape == "fact" and not asks_speaker) and not stated:
             return out(True, f"asks for {ASKED_FOR[kind]}; no passage found states one",
                        answering[0] if answering else None)
+        # "how much does a season ticket cost?" over "the stadium is expected to cost 165
+        # million": a sum in a sentence that does not name the thing priced is another's price
+        priced = _priced(q.text) if kind == "money" else None
+        if priced and stated and not any(_mentions(set(tokens(u.text)), stem(priced)) for u in stated):
+            return out(True, f"no passage found gives the price of the {priced} asked about", stated[0])
         # "what was the name of the sawmill destroyed?" over "a sawmill was destroyed": the
         # articles speak of one without naming it
         asked_name = _NAME_OF.search(q.text)
@@ -1001,6 +1006,22 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         if correction is not None:
             return correction
     return out(False, f"meaning {best_sim:.2f}, terms {best_cov:.2f}")
+
+
+# "how much does a season ticket cost?", "how much is a ticket to climb the tower?": the thing priced
+_PRICED = re.compile(r"\bhow much (?:(?:does|did|do|will|would) (?:a|an|the) ([\w' -]+?) (?:cost|costs)\b|"
+                     r"(?:is|was|are|were) (?:a|an) ([\w' -]+?)(?: to | at | in | on | for | from |\?|$))", re.I)
+
+
+def _priced(question: str) -> str | None:
+    """The head word of what "how much does X cost?" or "how much is a X?" asks the price of
+    ("ticket" of "a ticket to climb the tower"), or None."""
+    m = _PRICED.search(question)
+    if not m:
+        return None
+    thing = re.split(r" (?:to|at|in|on|for|from|of) ", m.group(1) or m.group(2))[0]
+    head = [w for w in words(fold(thing)) if not w.isdigit()]
+    return head[-1] if head and len(head) <= 5 and head[-1] not in STOPWORDS else None
 
 
 def _of_month_asked(q: Query, units: list[Unit], passages: list[Passage]) -> list[Unit]:

@@ -247,6 +247,34 @@ def test_a_summary_of_one_event_keeps_to_the_reports_of_that_event():
         assert not one_event(spans), spans
 
 
+STADIUM = ("date 2023-03-02 Harrowgate approves new 28,000-seat stadium\n\n"
+           "Harrowgate council voted 31-19 on Wednesday to build a 28,000-seat stadium for Harrowgate Rovers on "
+           "the old goods yard.\n\nThe stadium is expected to cost 165 million euros and to open in August "
+           "2025. Club chairman Ned Vail said the club would pay 40 million euros of it.\n\nSeason tickets for the "
+           "first season will go on sale in the spring, the club said.\n")
+
+
+@pytest.mark.parametrize("question", ["How much is a season ticket at the new Harrowgate stadium?",
+                                      "How much does a ticket for a Rovers match at the new stadium cost?"])
+def test_a_price_is_not_answered_with_the_price_of_something_else(one_story, question):
+    """Asked what a ticket costs, the stadium's cost is another thing's price (the story speaks of
+    tickets, and gives no price for them): refused, showing it."""
+    engine = one_story(STADIUM)
+    a = engine.ask(question)
+    assert a.refused and "ticket" in a.reason, (a.text, a.reason)
+    assert a.closest is not None and "165 million" in a.closest.text
+    assert "165 million" in engine.ask("How much will the new Harrowgate stadium cost?").text
+
+
+def test_the_thing_priced_is_the_head_of_what_is_asked():
+    from rag.evidence import _priced
+    assert _priced("How much is a season ticket at the new stadium?") == "ticket"
+    assert _priced("How much does a ticket to climb the lighthouse cost?") == "ticket"
+    assert _priced("How much did the Corvid 4 cost at launch?") == "corvid"
+    assert _priced("How much did she say the strikes had cost the trust?") is None   # no thing priced
+    assert _priced("How much was the line budgeted at?") is None
+
+
 RACE = {
     "race_2021.txt": ("date 2021-05-09 Okafor wins the 2021 Vessar Road Race in the rain\n\n"
                       "Tomas Okafor won the 2021 Vessar Road Race on Sunday, outsprinting Ivo Brandt on the "
