@@ -926,10 +926,11 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             return out(True, f"asks for {ASKED_FOR[kind]}; no passage found states one",
                        answering[0] if answering else None)
         # "how much does a season ticket cost?" over "the stadium is expected to cost 165
-        # million": a sum in a sentence that does not name the thing priced is another's price
-        priced = _priced(q.text) if kind == "money" else None
-        if priced and stated and not any(_mentions(set(tokens(u.text)), stem(priced)) for u in stated):
-            return out(True, f"no passage found gives the price of the {priced} asked about", stated[0])
+        # million", "how wide is the crater?" over "a lava flow 2 kilometres wide": a figure in a
+        # sentence that does not name the thing priced or measured is another thing's
+        measured = thing_asked(q.text, kind)
+        if measured and stated and not any(_mentions(set(tokens(u.text)), stem(measured[1])) for u in stated):
+            return out(True, f"no passage found gives the {measured[0]} of the {measured[1]} asked about", stated[0])
         # "what was the name of the sawmill destroyed?" over "a sawmill was destroyed": the
         # articles speak of one without naming it
         asked_name = _NAME_OF.search(q.text)
@@ -1013,15 +1014,32 @@ _PRICED = re.compile(r"\bhow much (?:(?:does|did|do|will|would) (?:a|an|the) ([\
                      r"(?:is|was|are|were) (?:a|an) ([\w' -]+?)(?: to | at | in | on | for | from |\?|$))", re.I)
 
 
-def _priced(question: str) -> str | None:
-    """The head word of what "how much does X cost?" or "how much is a X?" asks the price of
-    ("ticket" of "a ticket to climb the tower"), or None."""
-    m = _PRICED.search(question)
+# "how much does a season ticket cost?", "how much is a ticket to climb the tower?", "how wide is
+# the summit crater?": the thing priced or measured
+_PRICED = re.compile(r"\bhow much (?:(?:does|did|do|will|would) (?:a|an|the) ([\w' -]+?) (?:cost|costs)\b|"
+                     r"(?:is|was|are|were) (?:a|an) ([\w' -]+?)(?: to | at | in | on | for | from |\?|$))", re.I)
+_MEASURED = re.compile(r"\bhow (long|tall|high|wide|deep|heavy|big|far|large|fast) (?:is|was|are|were|will be) "
+                       r"(?:the|a|an) ([\w' -]+?)(?: to | at | in | on | for | from |\?|$)", re.I)
+
+
+_MEASURE = {"long": "length", "tall": "height", "high": "height", "wide": "width", "deep": "depth", "heavy": "weight",
+            "big": "size", "large": "size", "far": "distance", "fast": "speed"}
+
+
+def thing_asked(question: str, kind: str | None) -> tuple[str, str] | None:
+    """What of which thing a question asks the price or measure of, as (measure, head word):
+    ("price", "ticket") of "how much is a ticket to climb the tower?", ("width", "crater") of
+    "how wide is the summit crater?"; None when the thing is not a common noun (a named thing,
+    "the Tour of the Verrin Hills", is told of as "the race") or none is asked."""
+    m = _PRICED.search(question) if kind == "money" else _MEASURED.search(question) if kind in FIGURE_TYPES else None
     if not m:
         return None
-    thing = re.split(r" (?:to|at|in|on|for|from|of) ", m.group(1) or m.group(2))[0]
-    head = [w for w in words(fold(thing)) if not w.isdigit()]
-    return head[-1] if head and len(head) <= 5 and head[-1] not in STOPWORDS else None
+    measure, *things = ("price", *m.groups()) if kind == "money" else (_MEASURE[m.group(1).lower()], m.group(2))
+    thing = re.split(r" (?:to|at|in|on|for|from|of) ", next(t for t in things if t))[0].split()
+    head = [w for w in thing if not w[:1].isdigit()]
+    if not head or len(head) > 5 or not head[-1].islower() or head[-1] in STOPWORDS:
+        return None
+    return measure, head[-1]
 
 
 def _of_month_asked(q: Query, units: list[Unit], passages: list[Passage]) -> list[Unit]:

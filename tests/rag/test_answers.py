@@ -266,13 +266,24 @@ def test_a_price_is_not_answered_with_the_price_of_something_else(one_story, que
     assert "165 million" in engine.ask("How much will the new Harrowgate stadium cost?").text
 
 
-def test_the_thing_priced_is_the_head_of_what_is_asked():
-    from rag.evidence import _priced
-    assert _priced("How much is a season ticket at the new stadium?") == "ticket"
-    assert _priced("How much does a ticket to climb the lighthouse cost?") == "ticket"
-    assert _priced("How much did the Corvid 4 cost at launch?") == "corvid"
-    assert _priced("How much did she say the strikes had cost the trust?") is None   # no thing priced
-    assert _priced("How much was the line budgeted at?") is None
+def test_a_measure_is_not_answered_with_the_measure_of_something_else(one_story):
+    engine = one_story("date 2021-03-02 Mount Orvel erupts\n\nMount Orvel erupted on Tuesday, sending a lava flow "
+                       "2 kilometres wide down its southern slope.\n\nThe summit crater has been closed to walkers "
+                       "since January, the park service said.\n")
+    a = engine.ask("How wide is the summit crater of Mount Orvel?")
+    assert a.refused and "width of the crater" in a.reason, (a.text, a.reason)
+    assert "2 kilometres" in engine.ask("How wide was the lava flow from Mount Orvel?").text
+
+
+def test_the_thing_priced_or_measured_is_the_head_of_what_is_asked():
+    from rag.evidence import thing_asked
+    assert thing_asked("How much is a season ticket at the new stadium?", "money") == ("price", "ticket")
+    assert thing_asked("How much does a ticket to climb the lighthouse cost?", "money") == ("price", "ticket")
+    assert thing_asked("How wide is the summit crater of Mount Keldra?", "length") == ("width", "crater")
+    assert thing_asked("How long was the 2021 Tour of the Verrin Hills?", "length") is None     # a named thing
+    assert thing_asked("How much did the Corvid 4 cost at launch?", "money") is None
+    assert thing_asked("How much did she say the strikes had cost the trust?", "money") is None   # none priced
+    assert thing_asked("How much was the line budgeted at?", "money") is None
 
 
 RACE = {
