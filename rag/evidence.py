@@ -484,7 +484,7 @@ QUOTED_SHARE = 0.45      # ... and, asked what someone said, a sentence of their
 ASKED_FOR = {"number": "a number", "count": "a number", "date": "a date", "year": "a year", "day": "a date",
              "age": "an age", "money": "a sum of money", "percent": "a share", "duration": "how long",
              "weight": "a weight", "length": "a length", "name": "a name", "cause": "a cause",
-             "clock": "a time", "temperature": "a temperature", "extent": "how long"}
+             "clock": "a time", "temperature": "a temperature", "extent": "how long", "place": "a place"}
 # asked for and in no unit that may answer: refuse
 REQUIRED_TYPES = ("number", "count", "date", "year", "day", "age", "money", "percent", "duration", "weight", "length",
                   "cause", "clock", "temperature", "extent")
@@ -922,7 +922,9 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             return out(True, f"no passage found quotes {' or '.join(shown)}", answering[0] if answering else None)
         # (and "who won the 2020 final?" over "the 2020 final is scheduled for June": asked who,
         # a sentence naming nobody but those the question names does not answer)
-        if (kind in REQUIRED_TYPES or kind == "name" and q.shape == "fact" and not asks_speaker) and not stated:
+        # (and "where did they fly into first?" over "flew to different Turkish cities": asked
+        # where, a sentence naming no place the question does not is no answer)
+        if (kind in REQUIRED_TYPES or kind in ("name", "place") and q.shape == "fact" and not asks_speaker) and not stated:
             return out(True, f"asks for {ASKED_FOR[kind]}; no passage found states one",
                        answering[0] if answering else None)
         # "how much does a season ticket cost?" over "the stadium is expected to cost 165

@@ -275,6 +275,16 @@ def test_a_measure_is_not_answered_with_the_measure_of_something_else(one_story)
     assert "2 kilometres" in engine.ask("How wide was the lava flow from Mount Orvel?").text
 
 
+def test_asked_where_a_sentence_naming_no_place_is_no_answer(one_story):
+    engine = one_story("date 2024-02-11 Orvane and Tessaly talks to open on Monday\n\n"
+                       "Delegations from Orvane and Tessaly flew into different cities on Sunday ahead of the first "
+                       "talks between the two countries in a decade.\n\nThe talks will be held at the Varel Palace "
+                       "in Lisk, the foreign ministry said.\n")
+    a = engine.ask("Which city did the Orvane delegation fly into first?")
+    assert a.refused and "place" in a.reason, (a.text, a.reason)
+    assert "Lisk" in engine.ask("Where will the Orvane and Tessaly talks be held?").text
+
+
 def test_the_thing_priced_or_measured_is_the_head_of_what_is_asked():
     from rag.evidence import thing_asked
     assert thing_asked("How much is a season ticket at the new stadium?", "money") == ("price", "ticket")
