@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from index.chunking import ABBREVIATION, sentences
 from index.text import QUESTION_WORDS, STOPWORDS, fold, stem, tokens, words
 
 from .evidence import INJECTION, IRREGULAR_PAST, _NUMBER, figures_said, has_type
 from .markers import MARKER as _ANY_MARK
-from .question import LOOKS_AHEAD, MONTH_NAMES, days, years
+from .question import LOOKS_AHEAD, MONTH_NAMES, Constraint, days, mentions, parse, years
 from .roles import conflict
 _SENT = re.compile(r"(?<=[.!?])(?:\s*\[\d{1,2}\])*\s+(?=[A-Z\"'\u201c])")
 _QUOTED = re.compile(r"[\"\u201c]([^\"\u201d]{8,}?)[\"\u201d]")
@@ -115,7 +116,13 @@ def supports(source: str, sentence: str, question: str, common: frozenset = froz
         if fold(q) not in src_fold:
             return False, f"quoted words {q[:40]!r} are not in the cited source"
     asked = set(tokens(question))
-    missing_numbers = _numbers(" ".join(w for w in words(question) if w.isdigit())) - _numbers(article)
+    # (an edition, quarter, half or numbered name the question names is found in the source as
+    # the question module reads it: "Q1" as "the first quarter", "45th" as "45th" or "forty-fifth")
+    named, plain = _named_numbers(question)
+    unnamed = [c.text for c in named if c.number not in {v for _, _, v in mentions(c, article)}]
+    if unnamed:
+        return False, f"the cited source is not about {unnamed[0]!r}, which the question names"
+    missing_numbers = _numbers(" ".join(w for w in words(plain) if w.isdigit())) - _numbers(article)
     if missing_numbers:
         return False, f"the cited source is not about {sorted(missing_numbers)[0]!r}, which the question names"
     content = list(dict.fromkeys(t for t in tokens(body) if not t.isdigit()))
@@ -153,6 +160,20 @@ def supports(source: str, sentence: str, question: str, common: frozenset = froz
     if swapped:
         return False, swapped
     return True, "supported"
+
+
+_NUMBERED = ("ordinal", "quarter", "half", "name")     # constraints whose number is not a plain figure
+
+
+@lru_cache(maxsize=64)
+def _named_numbers(question: str) -> tuple[tuple[Constraint, ...], str]:
+    """The question's editions, quarters, halves and numbered names written with digits ("45th",
+    "Q1", "Corvid 4"), and the question without them (its plain figures and years)."""
+    named = tuple(c for c in parse(question).constraints if c.kind in _NUMBERED and re.search(r"\d", c.text))
+    plain = question
+    for c in named:
+        plain = re.sub(re.escape(c.text), " ", plain, flags=re.I)
+    return named, plain
 
 
 _PAST = re.compile(r"\b(\w+ed|" + "|".join(w for w in IRREGULAR_PAST) + r")\b", re.I)

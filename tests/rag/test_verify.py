@@ -218,3 +218,20 @@ def test_the_answer_a_draft_adds_to_the_question_is_taken_in_the_sources_words(d
 ])
 def test_an_answer_the_evidence_does_not_single_out_is_not_taken(draft, question, source, kind):
     assert span(draft, question, source, kind) is None
+
+
+def test_an_edition_or_quarter_the_question_names_is_read_as_the_source_writes_it():
+    """"Q1" is found as "the first quarter" and "45th" as "45th": a sentence from that source
+    is about what the question names; a source of another quarter or edition is not."""
+    first = ["Net profit for the first quarter was $83 million, up from $61 million a year earlier."]
+    v = verify("Net profit for the first quarter was $83 million [1].", first, "What was Orvane's net profit in Q1 2023?",
+               contexts=["Orvane first-quarter profit rises 2023-04-20"])
+    assert v.sentences, v.checks
+    v = verify("Net profit for the first quarter was $83 million [1].", first, "What was Orvane's net profit in Q2 2023?",
+               contexts=["Orvane first-quarter profit rises 2023-04-20"])
+    assert not v.sentences and "'Q2'" in v.checks[0].why
+    hosted = ["Juno Carrick hosted the 45th Corriven Music Awards at the Mireton Arena."]
+    assert verify("Juno Carrick hosted the 45th Corriven Music Awards [1].", hosted,
+                  "Who hosted the 45th Corriven Music Awards?").sentences
+    v = verify("Juno Carrick hosted the 45th Corriven Music Awards [1].", hosted, "Who hosted the 44th Corriven Music Awards?")
+    assert not v.sentences and "'44th'" in v.checks[0].why
