@@ -1011,19 +1011,12 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
     return out(False, f"meaning {best_sim:.2f}, terms {best_cov:.2f}")
 
 
-# "how much does a season ticket cost?", "how much is a ticket to climb the tower?": the thing priced
-_PRICED = re.compile(r"\bhow much (?:(?:does|did|do|will|would) (?:a|an|the) ([\w' -]+?) (?:cost|costs)\b|"
-                     r"(?:is|was|are|were) (?:a|an) ([\w' -]+?)(?: to | at | in | on | for | from |\?|$))", re.I)
-
-
 # "how much does a season ticket cost?", "how much is a ticket to climb the tower?", "how wide is
 # the summit crater?": the thing priced or measured
 _PRICED = re.compile(r"\bhow much (?:(?:does|did|do|will|would) (?:a|an|the) ([\w' -]+?) (?:cost|costs)\b|"
                      r"(?:is|was|are|were) (?:a|an) ([\w' -]+?)(?: to | at | in | on | for | from |\?|$))", re.I)
 _MEASURED = re.compile(r"\bhow (long|tall|high|wide|deep|heavy|big|far|large|fast) (?:is|was|are|were|will be) "
                        r"(?:the|a|an) ([\w' -]+?)(?: to | at | in | on | for | from |\?|$)", re.I)
-
-
 _MEASURE = {"long": "length", "tall": "height", "high": "height", "wide": "width", "deep": "depth", "heavy": "weight",
             "big": "size", "large": "size", "far": "distance", "fast": "speed"}
 
