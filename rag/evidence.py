@@ -484,7 +484,8 @@ QUOTED_SHARE = 0.45      # ... and, asked what someone said, a sentence of their
 ASKED_FOR = {"number": "a number", "count": "a number", "date": "a date", "year": "a year", "day": "a date",
              "age": "an age", "money": "a sum of money", "percent": "a share", "duration": "how long",
              "weight": "a weight", "length": "a length", "name": "a name", "cause": "a cause",
-             "clock": "a time", "temperature": "a temperature", "extent": "how long", "place": "a place"}
+             "clock": "a time", "temperature": "a temperature", "extent": "how long", "place": "a place",
+             "quote": "what someone said"}
 # asked for and in no unit that may answer: refuse
 REQUIRED_TYPES = ("number", "count", "date", "year", "day", "age", "money", "percent", "duration", "weight", "length",
                   "cause", "clock", "temperature", "extent")
@@ -528,6 +529,19 @@ def _said_by_others(text: str, names: set[str]) -> bool:
     # (a function word before the verb, "but said", "and told", says nothing of who spoke)
     return bool(said) and all(s[:1].islower() and fold(s) not in _MAY_BE_ANYONE and fold(s) not in names
                               and fold(s) not in STOPWORDS and not fold(s).endswith("ly") for s in said)
+
+
+PRONOUN_BACK = 300      # characters before "he said" in which the one it stands for is named
+
+
+def _said_by_pronoun(u: Unit, p: Passage, names: set[str]) -> bool:
+    """`u` reports words said by "he", "she" or "they", and the text just before it names one
+    of `names`: their words."""
+    said = {fold(m.group(1)) for m in _SAID_AFTER.finditer(u.text)}
+    if not said & {"he", "she", "they"}:
+        return False
+    before = p.text[max(0, u.start - p.start - PRONOUN_BACK):max(0, u.start - p.start)]
+    return bool(set(words(fold(before))) & names)
 
 
 def _name_words(name: str) -> set[str]:
@@ -867,6 +881,10 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         # before the sentence that names him ("named Halloway as its next chief executive")
         stated = [u for u in answering if u.has_type and speakers(u.text) & speaker_names and
                   u.score >= QUOTED_SHARE * answering[0].score][:1] + stated
+        if not stated:
+            # ... or told as "he said" right after the sentence that names him ("Its last keeper,
+            # Tomas Gulbrand, drove to the headland. "The tower will always stand," he said.")
+            stated = [u for u in answering if u.has_type and _said_by_pronoun(u, passages[u.passage], speaker_names)][:1]
     # (for "how many", those counting the very thing asked first, or saying there was none: "412
     # passengers" before "a 14-year gap", "38,000 people were evacuated" before "a storm surge of
     # 3 metres" that names the storm asked about)
@@ -923,8 +941,9 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         # (and "who won the 2020 final?" over "the 2020 final is scheduled for June": asked who,
         # a sentence naming nobody but those the question names does not answer)
         # (and "where did they fly into first?" over "flew to different Turkish cities": asked
-        # where, a sentence naming no place the question does not is no answer)
-        if (kind in REQUIRED_TYPES or kind in ("name", "place") and q.shape == "fact" and not asks_speaker) and not stated:
+        # where, a sentence naming no place the question does not is no answer; asked what
+        # someone said, one that reports no words: "Its last keeper drove to the headland")
+        if (kind in REQUIRED_TYPES or kind in ("name", "place", "quote") and q.shape == "fact" and not asks_speaker) and not stated:
             return out(True, f"asks for {ASKED_FOR[kind]}; no passage found states one",
                        answering[0] if answering else None)
         # "how much does a season ticket cost?" over "the stadium is expected to cost 165

@@ -285,6 +285,26 @@ def test_asked_where_a_sentence_naming_no_place_is_no_answer(one_story):
     assert "Lisk" in engine.ask("Where will the Orvane and Tessaly talks be held?").text
 
 
+LIGHTHOUSE = ("date 2019-03-02 Storm smashes Pellholm lighthouse lamp\n\n"
+              "A storm smashed the lamp of the Pellholm lighthouse on Saturday, and the light went dark for the "
+              "first time since 1871.\n\nIts last keeper, Arne Vik, who is now 80, drove to the headland on Sunday "
+              "to see the damage.\n\n\"The tower stood. The tower will always stand. It is the glass that the sea takes,\" "
+              "he said.\n\n"
+              "The owners of the lighthouse met at the harbour office on Monday to plan the repairs.\n")
+
+
+def test_asked_what_someone_said_their_words_told_as_he_said_answer(one_story):
+    """The sentence naming him says nothing; his words follow it, told as "he said"."""
+    a = one_story(LIGHTHOUSE).ask("What did the old keeper Arne Vik say after the storm?")
+    assert not a.refused and "always stand" in a.text, (a.text, a.reason)
+
+
+def test_asked_what_was_said_a_sentence_reporting_no_words_is_no_answer(one_story):
+    unquoted = LIGHTHOUSE[:LIGHTHOUSE.index('\n\n"')] + LIGHTHOUSE[LIGHTHOUSE.index("he said.") + len("he said."):]
+    a = one_story(unquoted).ask("How would you describe the mood when the lighthouse owners met at the harbour office?")
+    assert a.refused and "said" in a.reason, (a.text, a.reason)
+
+
 def test_the_thing_priced_or_measured_is_the_head_of_what_is_asked():
     from rag.evidence import thing_asked
     assert thing_asked("How much is a season ticket at the new stadium?", "money") == ("price", "ticket")
