@@ -289,16 +289,18 @@ class Engine:
         passages = found + _read_on(found, index, query)
         asked = corpus.embed_query(fold(standalone.question))
 
-        def read(passages):
+        def read(passages, found=None):
             return gather(query, list(passages), index.idf, asked, corpus.sentence_vectors,
-                          embed_query=corpus.embed_query)
+                          embed_query=corpus.embed_query, found=found)
         evidence = read(passages)
         if query.shape == "summary" and one_event(standalone.question) and evidence.units and not evidence.refuse:
             # a summary of one event is told by its whole story: the rest of the best one's, read too
             more = _whole_story(evidence.units[0].source, passages, index)
             if more:
+                # (its topic still the passages' before: a story read whole does not make its
+                # words the topic of the question)
+                evidence = read(passages + more, found=len(passages))
                 passages = passages + more
-                evidence = read(passages)
         if history and _MORE.search(question):
             evidence = _beyond(evidence, history)
         timings["retrieve"] = _ms(t1)

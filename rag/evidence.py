@@ -665,8 +665,10 @@ def _found_of_articles(passages: list[Passage]) -> dict[str, str]:
 
 
 def gather(question: str | Query, passages: list[Passage], idf, question_vector=None, sentence_vectors=None, *,
-           refuse_below: float = 0.65, embed_query=None) -> Evidence:
+           refuse_below: float = 0.65, embed_query=None, found: int | None = None) -> Evidence:
     """Score the sentences of `passages` against `question` and decide whether to refuse.
+    `found`: how many of `passages` retrieval found (the rest read on from their stories);
+    the words most of those share are the topic (default: all of them).
 
     A unit's score mixes its meaning (cosine of sentence and question vectors, when
     given) with the share of the question's key terms it holds, plus a bonus when it
@@ -705,7 +707,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
     for pi, p in enumerate(passages):
         sents = sentences(p.text)
         passage_terms = set(tokens(p.title + " " + p.text))
-        for t in passage_terms:
+        for t in passage_terms if found is None or pi < found else ():
             seen_in[t] = seen_in.get(t, 0) + 1
         passage_cov.append(coverage(set(tokens(p.title + " " + article[p.source])), terms))
         best_cov = max(best_cov, coverage(passage_terms, terms))
@@ -729,7 +731,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
                 if not INJECTION.search(before) and not _headline_like(before):
                     start = prev.start
             candidates.append((pi, start, sent.end, p.text[start:sent.end]))
-    topic = {t for t, n in seen_in.items() if n >= max(2, TOPIC_SHARE * len(passages))}
+    topic = {t for t, n in seen_in.items() if n >= max(2, TOPIC_SHARE * len(passages[:found]))}
     focus = focus_terms(q, topic) & set(terms)
     if question_vector is not None and sentence_vectors is not None and candidates:
         vectors = sentence_vectors([c[3] for c in candidates], [passages[c[0]].source for c in candidates])

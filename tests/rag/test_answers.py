@@ -1130,3 +1130,21 @@ def test_passages_of_a_story_are_read_in_its_order_with_its_paragraphs():
     # overlapping passages are joined where they overlap, the same passage read once
     both = passage(story[story.index("Falkenrath"):story.index(" The prize")], "mid")
     assert _found_of_articles([late, both, late])["a.txt"] == story[story.index("Falkenrath"):]
+
+
+def test_a_story_read_whole_does_not_make_its_words_the_topic():
+    """The topic (words most passages found share, not what tells the answer apart) is of the
+    passages retrieval found: the rest of one story read on after them, all about its results,
+    does not turn "results" into the topic."""
+    from rag.evidence import gather
+    from rag.types import Passage
+
+    def passage(source, start, text):
+        return Passage(source=source, title="", date="2023-10-16", outlet=None, text=text, start=start,
+                       end=start + len(text), score=1.0, id=f"{source}{start}")
+    found = [passage("a.txt", 0, "The phase 3 results of the Orvane vaccine were published on Monday."),
+             passage("b.txt", 0, "Orvane said the vaccine would be made at its Tessby plant.")]
+    rest = [passage("a.txt", 100 * i, f"The results showed {i} things about the vaccine.") for i in range(1, 4)]
+    question = "What were the results of the Orvane vaccine trial?"
+    assert "result" not in gather(question, found + rest, lambda t: 1.0).focus
+    assert "result" in gather(question, found + rest, lambda t: 1.0, found=len(found)).focus
