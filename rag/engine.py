@@ -677,22 +677,23 @@ def _read_on(passages: tuple[Passage, ...], index, query: Query) -> tuple[Passag
     lacking = asked - {t for p in passages for t in index.terms(f"{p.title} {p.text}")}
     if not lacking:
         return ()
-    have = {p.id for p in passages}
     enough = (len(lacking) + 1) // 2      # half of them: one word shared by chance is no sign
-    rest = [c for c in index.of_source(top.source)
-            if c.id not in have and len(lacking & set(index.terms(c.text))) >= enough]
-    rest.sort(key=lambda c: abs(int(c.meta.get("start", 0)) - top.start))
-    return tuple(_passage_of(c.meta, c.text, c.id) for c in rest[:STORY_CHUNKS])
+    rest = [c for c in _unread(top.source, passages, index) if len(lacking & set(index.terms(c.text))) >= enough]
+    rest.sort(key=lambda c: abs(c.start - top.start))
+    return tuple(rest[:STORY_CHUNKS])
 
 
 def _whole_story(source: str, passages: tuple[Passage, ...], index) -> tuple[Passage, ...]:
     """The chunks of `source`'s story not among `passages`, in reading order: a summary of one
     event is told by its whole story (the women's race after the men's, who was hurt), which
     retrieval by the question's words finds only in part (its headline and lede)."""
+    return tuple(sorted(_unread(source, passages, index), key=lambda c: c.start))
+
+
+def _unread(source: str, passages: tuple[Passage, ...], index) -> list[Passage]:
+    """The chunks of `source`'s story that are not among `passages`, as passages."""
     have = {p.id for p in passages}
-    rest = [c for c in index.of_source(source) if c.id not in have]
-    rest.sort(key=lambda c: int(c.meta.get("start", 0)))
-    return tuple(_passage_of(c.meta, c.text, c.id) for c in rest)
+    return [_passage_of(c.meta, c.text, c.id) for c in index.of_source(source) if c.id not in have]
 
 
 def _passage_of(meta: dict, text: str, id: str, score: float = 0.0) -> Passage:

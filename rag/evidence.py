@@ -694,6 +694,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
     candidates: list[tuple[int, int, int, str]] = []   # passage, start, end (passage offsets), text
     best_cov = 0.0
     seen_in: dict[str, int] = {}
+    topical = passages[:found]      # the passages whose shared words are the question's topic
     article = _found_of_articles(passages)     # what was found of each article: constraints are read in all of it
     quoted_from: dict[tuple[int, int, int], int] = {}   # a candidate inside a quotation -> where the quotation opens
     passage_cov: list[float] = []
@@ -707,8 +708,9 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
     for pi, p in enumerate(passages):
         sents = sentences(p.text)
         passage_terms = set(tokens(p.title + " " + p.text))
-        for t in passage_terms if found is None or pi < found else ():
-            seen_in[t] = seen_in.get(t, 0) + 1
+        if pi < len(topical):
+            for t in passage_terms:
+                seen_in[t] = seen_in.get(t, 0) + 1
         passage_cov.append(coverage(set(tokens(p.title + " " + article[p.source])), terms))
         best_cov = max(best_cov, coverage(passage_terms, terms))
         opened = _quotes_open(p.text, sents)
@@ -731,7 +733,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
                 if not INJECTION.search(before) and not _headline_like(before):
                     start = prev.start
             candidates.append((pi, start, sent.end, p.text[start:sent.end]))
-    topic = {t for t, n in seen_in.items() if n >= max(2, TOPIC_SHARE * len(passages[:found]))}
+    topic = {t for t, n in seen_in.items() if n >= max(2, TOPIC_SHARE * len(topical))}
     focus = focus_terms(q, topic) & set(terms)
     if question_vector is not None and sentence_vectors is not None and candidates:
         vectors = sentence_vectors([c[3] for c in candidates], [passages[c[0]].source for c in candidates])
