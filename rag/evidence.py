@@ -230,13 +230,13 @@ win won; withdraw withdrew withdrawn; write wrote written"""
 # ... and the words a reporter and a reader use for one another in ordinary English: the question's
 # "hosted" is the story's "compere", its "quit" the story's "resigned" (none names a subject of news)
 PARAPHRASES = """host hosts hosted hosting compere emcee; attend attended attendance crowd spectators audience;
-lead leads led leader heads headed; quit quits resign resigned resignation; boss chief executive;
+lead leads led leader heads headed charge; quit quits resign resigned resignation; boss chief executive;
 build builds built builder construction contractor; buy buys buying bought acquire acquired acquisition purchase
-purchased takeover; scrap scraps scrapped lift lifted abolish abolished; reject rejected throw threw thrown quash
+purchased takeover sell sold sale sales; scrap scraps scrapped lift lifted abolish abolished; reject rejected throw threw thrown quash
 quashed overturn overturned; support supported backed favour favor; warn warned warning cautioned; illness
 disease condition; ship vessel; choose chose chosen pick picked appoint appointed select selected hire hired;
 officer detective inspector; burglar burglars thief thieves robber robbers; team delegation squad;
-sell sold sale sales; winner champion; propose proposed proposal offer offered suggest suggested;
+winner champion; propose proposed proposal offer offered suggest suggested;
 reveal revealed disclose disclosed confirm confirmed; chair chaired chairs preside presided lead leading;
 pay paid fund funded funding finance financed; return returned home; happy pleased satisfied glad delighted;
 effective effectiveness efficacy; house houses home homes"""

@@ -628,6 +628,10 @@ def test_the_words_news_puts_for_one_another_are_one_word_to_the_focus_rule():
     assert _mentions({stem("funded")}, stem("paid")) and _mentions({stem("satisfied")}, stem("happy"))
     assert _mentions({stem("confirmed")}, stem("reveal")) and _mentions({stem("efficacy")}, stem("effective"))
     assert not _mentions({stem("returned")}, stem("paid"))
+    # "since when has she been in charge?" / "who has led Brunholt since 2011"; "which company is
+    # buying the mine?" / "the sale of the mine to Pashley": one role, one transaction from either side
+    assert _mentions({stem("led")}, stem("charge")) and _mentions({stem("sale")}, stem("buying"))
+    assert _mentions({stem("sold")}, stem("bought")) and not _mentions({stem("sale")}, stem("charge"))
 
 
 def test_what_someone_said_is_refused_when_only_another_speaker_mentions_them(one_story):
