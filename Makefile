@@ -47,7 +47,7 @@ browser:
 # The gold sets, each in both modes (extractive, then the embedded default `local`): the seeds'
 # set over the default index, the others over their folders under evals/corpora (an index each,
 # cached under .newsrag/cache). Thresholds: evals/thresholds[-NAME][-extractive].json.
-GOLD_SETS := seeds confusable heldout heldout2 heldout3 heldout4 heldout5 heldout6 heldout7 heldout8 heldout9 heldout10 heldout11 heldout12 heldout13 heldout14
+GOLD_SETS := seeds confusable heldout heldout2 heldout3 heldout4 heldout5 heldout6 heldout7 heldout8 heldout9 heldout10 heldout11 heldout12 heldout13 heldout14 heldout15
 gold_args = $(if $(filter seeds,$(1)),,--gold evals/gold-$(1).jsonl --source evals/corpora/$(1))
 thresholds = evals/thresholds$(if $(filter seeds,$(1)),,-$(1))$(if $(filter extractive,$(2)),-extractive).json
 eval_one = $(NEWSRAG) eval $(call gold_args,$(1)) --llm $(2) --report .newsrag/eval-$(1)-$(2).json \
