@@ -995,6 +995,10 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         # (and of those, first one giving a figure of the kind asked, counting the thing asked:
         # "a record 40,300 people" before "medics treated 200 people")
         wanted = kind if kind in FIGURE_TYPES else "number"
+        # (a word of the question that no sentence giving such a figure holds, "on the night",
+        # tells none apart)
+        telling_words = {t for t in focus if any(_mentions(set(tokens(u.text)), t) for u in answering
+                                                 if figures(u.text, wanted))}
 
         def telling(u: Unit, strict: bool) -> bool:
             held = set(tokens(u.text))
@@ -1002,7 +1006,7 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
                 return False
             if strict and counted and not _counts(u.text, counted):
                 return False
-            return not focus or any(_mentions(held, t) for t in focus)
+            return not telling_words or any(_mentions(held, t) for t in telling_words)
         firsts = [next((u for u in answering if i in u.sides and telling(u, True)),
                        next((u for u in answering if i in u.sides and telling(u, False)),
                             next((u for u in answering if i in u.sides), None))) for i in range(len(compared))]
@@ -1014,6 +1018,23 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             i = next(i for i, u in enumerate(firsts) if u not in told)
             missing = ", ".join(c.describe() for c in compared[i])
             return out(True, f"no passage gives the figure asked for {missing}", firsts[i] or (told or answering)[0])
+        told = [u for u in firsts if u is not None and telling(u, True)]
+        if len(told) > 1:
+            # one measure for two years is said in like words ("The Yes side won 64.3 percent of
+            # the vote" / "The Yes side won 50.6 percent ..."): for each thing compared, of the
+            # sentences telling it nearly as well as its best, the one most like the best
+            # sentence of all (not "Turnout was 71.2 percent" beside it)
+            anchor = max(told, key=lambda u: u.score)
+            like = set(tokens(_NUMBER.sub(" ", anchor.text)))
+
+            def likeness(u: Unit) -> float:
+                held = set(tokens(_NUMBER.sub(" ", u.text)))
+                return len(like & held) / max(1, len(like | held))
+            for i, u in enumerate(firsts):
+                if u in told and u is not anchor:
+                    near = [v for v in answering if i in v.sides and v.source != anchor.source and
+                            telling(v, True) and v.score >= PARALLEL_SHARE * u.score]
+                    firsts[i] = max(near or [u], key=lambda v: (likeness(v), v.score))
         firsts = list(dict.fromkeys(u for u in firsts if u is not None))
         if len(firsts) > 1:
             answering[:] = firsts + [u for u in answering if u not in firsts]
@@ -1107,6 +1128,7 @@ SAME_STORY = 0.7     # an article whose best unit scores this share of the best 
 NEW_SHARE = 0.3      # a unit with less than this share of words not yet said (or under 3) says it again
 
 
+PARALLEL_SHARE = 0.97  # a sentence telling one thing compared that scores this share of its best may stand for it
 W_PERSON = 0.1       # for a sentence naming a person the question does not, asked who
 W_NAMED = 0.1        # per name a sentence gives, for a list of people
 # a person's name: two or three capitalised words, not after "the" ("the Velsborg Chamber")
