@@ -460,6 +460,11 @@ LEDE_CHARS = 400         # the opening of an article, where a news story says wh
 W_LEDE = 0.2
 W_FIGURE = 0.1
 W_SUMMARY_LENGTH = 0.0005   # per character of a sentence offered to a summary
+SUMMARY_MATCH = 0.5      # share of the weight of a sentence's likeness to the question a summary keeps
+W_FACTS = 0.03           # per figure or person a sentence offered to a summary gives (up to MAX_FACTS)
+MAX_FACTS = 4
+W_QUOTED = 0.05          # for a sentence offered to a summary that quotes someone
+_QUOTE_MARK = re.compile(r"[\"\u201c\u201d]")
 W_ITEMS = 0.3            # a list question's sentence that names several things
 OFF_SUBJECT = 0.6        # an article holding less than this share of the best article's coverage is off subject
 OFF_SUBJECT_MARK = Constraint("subject", None, "the question's subject")
@@ -794,6 +799,12 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             # points in short sentences than in long ones
             score += (W_LEDE if p.start + start < LEDE_CHARS else 0.0) + (W_FIGURE if _NUMBER.search(span) else 0.0) \
                 - W_SUMMARY_LENGTH * len(span)
+            # (and within the story, its facts more than its likeness to the question, which
+            # names only the event: "Imke Sollberg retained her women's title in 2:31:40" over
+            # "Hedda Brask announced this had been her last marathon"; what someone said, less)
+            facts = len(set(_NUMBER.findall(span))) + len(_named(span))
+            score += W_FACTS * min(MAX_FACTS, facts) - W_QUOTED * bool(_QUOTE_MARK.search(span)) \
+                - (1 - SUMMARY_MATCH) * (0.5 * sim + 0.5 * cov)
         on_topic = coverage(span_terms, all_terms) >= ON_TOPIC      # (its years count here)
         ctx = Context(span, article[p.source], p.title, p.date, on_topic)
         missed = failed(q, ctx) if q.constraints else ()
