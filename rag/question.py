@@ -251,14 +251,17 @@ def ordinals(text: str) -> set[int]:
 
 
 def _of_series(m: re.Match, text: str) -> bool:
-    """The word ordinal `m` may number one of a series: not "first", "second" or "third" said as
-    a placing, followed by a preposition or a stop ("finishing first in the opening round",
-    "came second, 4 points behind")."""
+    """The word ordinal `m` may number one of a series: not one that counts times ("for the
+    first time"), nor "first", "second" or "third" said as a placing, followed by a preposition
+    or a stop ("finishing first in the opening round", "came second, 4 points behind")."""
+    if _TIMES.match(text, m.end()):
+        return False        # "for the first time", "won it for the fifth time": how often, not which
     if _word_ordinal(m) > 3:
         return True
     return not _PLACING.match(text, m.end())
 
 
+_TIMES = re.compile(r"[\s-]+times?\b", re.I)
 _PLACING = re.compile(r"\s*[,.;:)]|\s+(?:in|on|at|with|behind|ahead|overall|place|and|after|for)\b", re.I)
 
 

@@ -483,6 +483,16 @@ def test_first_or_second_said_as_a_placing_is_not_an_edition_or_round():
     assert ordinals("She came second, four points behind, and was third on the first day.") == {1}
 
 
+def test_for_the_first_time_counts_times_not_an_edition():
+    """"The ceremony will be held at the Mireton Arena, the first time it will not be held at
+    Halloran Hall" in the story of the 44th awards is about the 44th, not the first."""
+    q = parse("Where was the 44th Corriven Music Awards held?")
+    s = "The ceremony will take place at the Mireton Arena, the first time it will not be held at Halloran Hall."
+    assert failed(q, ctx(s, s, title="Carrick leads nominations for 44th Corrys")) == ()
+    assert ordinals("She won it for the fifth time, and for the first time abroad.") == set()
+    assert ordinals("the first edition and the fifth-time winner of the third stage") == {1, 3}
+
+
 def test_a_numbered_name_typed_in_lower_case_is_shown_as_the_articles_spell_it():
     (c,) = parse("how long does the battery on the vexa 5 last").constraints
     assert c.describe("The Vexa 6 battery lasts 30 hours.") == "Vexa 5"
