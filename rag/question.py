@@ -767,6 +767,9 @@ def _frame_year(ctx: Context) -> int | None:
     return named[-1] if named else None
 
 
+EARLY_MONTHS = 3     # a story dated in these first months of a year may report the year before
+
+
 def _reported_year(ctx: Context) -> int | None:
     """The year the story's undated figures belong to: its date's year, except that a quarter's
     results are reported after the quarter ends ("fourth-quarter revenue", dated February,
@@ -777,6 +780,13 @@ def _reported_year(ctx: Context) -> int | None:
     named = quarters(ctx.sentence) or quarters(ctx.passage)
     if month is not None and len(named) == 1 and month < 3 * next(iter(named)):
         return year - 1
+    if month is not None and month <= EARLY_MONTHS and not named:
+        # a story of the first months of a year that names last year and never this one
+        # reports last year's figures: "a net profit of 41 million tallers for 2014", dated
+        # March 2015, then "Revenue rose 7% to 1.38 billion tallers"
+        told = years(ctx.passage) - _in_passing(ctx.passage, year)
+        if year - 1 in told and year not in told and year not in years(ctx.title):
+            return year - 1
     return _own_year(ctx)
 
 

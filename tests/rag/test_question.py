@@ -483,6 +483,18 @@ def test_first_or_second_said_as_a_placing_is_not_an_edition_or_round():
     assert ordinals("She came second, four points behind, and was third on the first day.") == {1}
 
 
+def test_a_story_of_early_in_the_year_that_names_only_last_year_reports_last_years_figures():
+    """Dated March 2015, "a net profit of 41 million tallers for 2014" and then "Revenue rose 7%
+    to 1.38 billion tallers": the revenue is 2014's. Dated in July, or naming 2015 too, the
+    story's year stays its own."""
+    (c,) = parse("What was Aerovela's revenue in 2014?").constraints
+    s = "Revenue rose 7% to 1.38 billion tallers."
+    story = "Aerovela reported a net profit of 41 million tallers for 2014 on Thursday.\n\n" + s
+    assert holds(c, ctx(s, story, date="2015-03-12"))
+    assert not holds(c, ctx(s, story, date="2015-07-12"))
+    assert not holds(c, ctx(s, story + " It expects more passengers in 2015.", date="2015-03-12"))
+
+
 def test_for_the_first_time_counts_times_not_an_edition():
     """"The ceremony will be held at the Mireton Arena, the first time it will not be held at
     Halloran Hall" in the story of the 44th awards is about the 44th, not the first."""
