@@ -785,7 +785,10 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             and (kind not in ("name", "place") or _names_another(span, asked_words, kind)) \
             and (kind not in DATE_TYPES or asks_saying or has_type(_SAID_ON.sub(" ", span), kind))
         focused = bool(focus) and any(_mentions(span_terms, t) for t in focus)
-        score = (0.5 * sim + 0.5 * cov + (W_TYPED if typed else 0.0) + (W_FOCUS if focused else 0.0)
+        # (a summary weighs a sentence's likeness to the question, which names only the event,
+        # less than its facts: SUMMARY_MATCH, below)
+        match = (SUMMARY_MATCH if q.shape == "summary" else 1.0) * (0.5 * sim + 0.5 * cov)
+        score = (match + (W_TYPED if typed else 0.0) + (W_FOCUS if focused else 0.0)
                  + 0.05 / (1 + pi) - 0.0004 * max(0, len(span) - 250))
         named = set(words(fold(span))) & known_people      # the people it names
         if kind == "name" and not asks_speaker and named - asked_words:
@@ -799,12 +802,11 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             # points in short sentences than in long ones
             score += (W_LEDE if p.start + start < LEDE_CHARS else 0.0) + (W_FIGURE if _NUMBER.search(span) else 0.0) \
                 - W_SUMMARY_LENGTH * len(span)
-            # (and within the story, its facts more than its likeness to the question, which
-            # names only the event: "Imke Sollberg retained her women's title in 2:31:40" over
-            # "Hedda Brask announced this had been her last marathon"; what someone said, less)
+            # (and within the story, its facts: "Imke Sollberg retained her women's title in
+            # 2:31:40" over "Hedda Brask announced this had been her last marathon"; what someone
+            # said, less)
             facts = len(set(_NUMBER.findall(span))) + len(_named(span))
-            score += W_FACTS * min(MAX_FACTS, facts) - W_QUOTED * bool(_QUOTE_MARK.search(span)) \
-                - (1 - SUMMARY_MATCH) * (0.5 * sim + 0.5 * cov)
+            score += W_FACTS * min(MAX_FACTS, facts) - W_QUOTED * bool(_QUOTE_MARK.search(span))
         on_topic = coverage(span_terms, all_terms) >= ON_TOPIC      # (its years count here)
         ctx = Context(span, article[p.source], p.title, p.date, on_topic)
         missed = failed(q, ctx) if q.constraints else ()
@@ -1008,8 +1010,8 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
         wanted = kind if kind in FIGURE_TYPES else "number"
         # (a word of the question that no sentence giving such a figure holds, "on the night",
         # tells none apart)
-        telling_words = {t for t in focus if any(_mentions(set(tokens(u.text)), t) for u in answering
-                                                 if figures(u.text, wanted))}
+        figured = [set(tokens(u.text)) for u in answering if figures(u.text, wanted)]
+        telling_words = {t for t in focus if any(_mentions(held, t) for held in figured)}
 
         def telling(u: Unit, strict: bool) -> bool:
             held = set(tokens(u.text))
@@ -1029,23 +1031,17 @@ def gather(question: str | Query, passages: list[Passage], idf, question_vector=
             i = next(i for i, u in enumerate(firsts) if u not in told)
             missing = ", ".join(c.describe() for c in compared[i])
             return out(True, f"no passage gives the figure asked for {missing}", firsts[i] or (told or answering)[0])
-        told = [u for u in firsts if u is not None and telling(u, True)]
         if len(told) > 1:
             # one measure for two years is said in like words ("The Yes side won 64.3 percent of
             # the vote" / "The Yes side won 50.6 percent ..."): for each thing compared, of the
             # sentences telling it nearly as well as its best, the one most like the best
             # sentence of all (not "Turnout was 71.2 percent" beside it)
             anchor = max(told, key=lambda u: u.score)
-            like = set(tokens(_NUMBER.sub(" ", anchor.text)))
-
-            def likeness(u: Unit) -> float:
-                held = set(tokens(_NUMBER.sub(" ", u.text)))
-                return len(like & held) / max(1, len(like | held))
             for i, u in enumerate(firsts):
                 if u in told and u is not anchor:
                     near = [v for v in answering if i in v.sides and v.source != anchor.source and
                             telling(v, True) and v.score >= PARALLEL_SHARE * u.score]
-                    firsts[i] = max(near or [u], key=lambda v: (likeness(v), v.score))
+                    firsts[i] = max(near or [u], key=lambda v: (_likeness(v.text, anchor.text), v.score))
         firsts = list(dict.fromkeys(u for u in firsts if u is not None))
         if len(firsts) > 1:
             answering[:] = firsts + [u for u in answering if u not in firsts]
@@ -1140,6 +1136,15 @@ NEW_SHARE = 0.3      # a unit with less than this share of words not yet said (o
 
 
 PARALLEL_SHARE = 0.97  # a sentence telling one thing compared that scores this share of its best may stand for it
+
+
+def _likeness(a: str, b: str) -> float:
+    """How alike two sentences are worded, their figures aside: the share of their words (stems)
+    they have in common."""
+    x, y = (set(tokens(_NUMBER.sub(" ", t))) for t in (a, b))
+    return len(x & y) / max(1, len(x | y))
+
+
 W_PERSON = 0.1       # for a sentence naming a person the question does not, asked who
 W_NAMED = 0.1        # per name a sentence gives, for a list of people
 # a person's name: two or three capitalised words, not after "the" ("the Velsborg Chamber")
